@@ -1,0 +1,612 @@
+package io.meridian.user;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.meridian.region.Regions;
+import io.meridian.serialization.CborSerializable;
+import io.meridian.serialization.PekkoSerialized;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ReplicatedEntityProvider;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.ReplicaId;
+import org.apache.pekko.persistence.typed.ReplicationId;
+import org.apache.pekko.persistence.typed.crdt.Counter;
+import org.apache.pekko.persistence.typed.crdt.LwwTime;
+import org.apache.pekko.persistence.typed.crdt.ORSet;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.ReplicatedEventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.ReplicatedEventSourcing;
+import org.apache.pekko.persistence.typed.javadsl.ReplicationContext;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * A user: one replicated event-sourced entity with one replica per region (DESIGN §2).
+ *
+ * <p>Single-writer commands (create, profile, payments, moves) are executed only by the replica that
+ * currently owns the user; any other replica answers {@link NotOwner} and the caller forwards. CRDT
+ * commands (points, devices) are accepted by every replica, because their events merge whatever the
+ * order. Every part of the state has a merge rule that is commutative, associative and idempotent,
+ * so replicas that have applied the same set of events are equal.
+ */
+public final class User extends ReplicatedEventSourcedBehavior<User.Command, User.Event, User.State> {
+
+  public static final String ENTITY_TYPE = "User";
+  public static final Set<String> PROFILE_FIELDS = Set.of("displayName", "email", "locale");
+
+  // ---------------------------------------------------------------- commands
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Create the user with its home region; executed by the home region's replica only. */
+  public record Create(String homeRegion, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Set some profile fields (names from {@link #PROFILE_FIELDS}); owner only. */
+  public record UpdateProfile(Map<String, String> changes, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Add to (or, negative, take from) the loyalty points; any replica. */
+  public record AdjustPoints(long delta, ActorRef<Reply> replyTo) implements Command {}
+
+  public record AddDevice(String deviceId, ActorRef<Reply> replyTo) implements Command {}
+
+  public record RemoveDevice(String deviceId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A credit or debit with a client-chosen id; owner only; the same id twice is applied once. */
+  public record RecordPayment(String paymentId, PaymentKind kind, BigDecimal amount, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record GetPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Planned move: the user's home and ownership go to {@code toRegion}; owner only. */
+  public record MoveHome(String toRegion, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Ownership goes back to the home region (after that region returned); owner only. */
+  public record HandBack(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Failover: this replica takes ownership from {@code fromRegion}, which was declared down. It is a
+   * no-op when the owner is no longer {@code fromRegion} (someone else moved the user meanwhile).
+   */
+  public record SeizeOwnership(String fromRegion, String reason, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Answers once this replica has applied an ownership change of at least {@code epoch}. */
+  public record AwaitEpoch(long epoch, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Answers once this replica has applied payment {@code paymentId}. */
+  public record AwaitPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Sent by the replica to itself when it sees a negative balance that is not flagged yet. */
+  enum FlagOverdraft implements Command { INSTANCE }
+
+  // ---------------------------------------------------------------- replies
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Accepted(View user) implements Reply {}
+
+  /** This replica is not the owner; send the command to {@code owner}'s replica. */
+  public record NotOwner(String owner, long epoch) implements Reply {}
+
+  public record Rejected(Reason reason, String message) implements Reply {}
+
+  public record PaymentFound(String paymentId, Payment payment) implements Reply {}
+
+  public enum Reason { UNKNOWN_USER, USER_EXISTS, INVALID, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT, UNKNOWN_PAYMENT }
+
+  public enum PaymentKind { CREDIT, DEBIT }
+
+  // ---------------------------------------------------------------- events
+
+  /** Every event carries the wall-clock millis at which its origin replica decided it ({@code at}). */
+  public sealed interface Event extends CborSerializable {
+    long at();
+  }
+
+  public record UserCreated(String userId, String homeRegion, long at) implements Event {}
+
+  /** LWW: each field carries the event's {@code (timestamp, origin)} as its {@link LwwTime}. */
+  public record ProfileUpdated(Map<String, String> fields, long timestamp, String origin, long at) implements Event {}
+
+  public record PointsAdjusted(long delta, long at) implements Event {}
+
+  public record DevicesChanged(
+      String deviceId,
+      boolean added,
+      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+          ORSet.DeltaOp operation,
+      long at)
+      implements Event {}
+
+  public record PaymentRecorded(String paymentId, PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch, long at)
+      implements Event {}
+
+  public record OwnershipTransferred(String from, String to, String home, long epoch, long at) implements Event {}
+
+  public record OwnershipSeized(String from, String to, long epoch, String reason, long at) implements Event {}
+
+  public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
+
+  // ---------------------------------------------------------------- state
+
+  /** The ownership register: highest epoch wins; equal epochs go to the owner ranked first. */
+  public record Ownership(String home, String owner, long epoch) implements CborSerializable {
+    Ownership merge(Ownership other, Regions regions) {
+      if (other == null) return this;
+      if (other.epoch != epoch) return other.epoch > epoch ? other : this;
+      return regions.rank(other.owner) < regions.rank(owner) ? other : this;
+    }
+  }
+
+  public record LwwField(String value, long timestamp, String origin) implements CborSerializable {
+    LwwTime time() {
+      return new LwwTime(timestamp, new ReplicaId(origin));
+    }
+  }
+
+  public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch) implements CborSerializable {
+    BigDecimal signedAmount() {
+      return kind == PaymentKind.CREDIT ? amount : amount.negate();
+    }
+  }
+
+  public record Wallet(BigDecimal balance, Map<String, Payment> payments, boolean overdraftFlagged)
+      implements CborSerializable {
+    static final Wallet EMPTY = new Wallet(BigDecimal.ZERO.setScale(2), Map.of(), false);
+  }
+
+  public record State(
+      String userId,
+      boolean created,
+      Ownership ownership,
+      Map<String, LwwField> profile,
+      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+          Counter points,
+      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+          ORSet<String> devices,
+      Wallet wallet,
+      Map<String, Long> version)
+      implements CborSerializable {
+
+    static State empty(String userId, ReplicaId self) {
+      return new State(userId, false, null, Map.of(), Counter.empty(), ORSet.empty(self), Wallet.EMPTY, Map.of());
+    }
+
+    @JsonIgnore
+    public String owner() {
+      return ownership == null ? null : ownership.owner();
+    }
+
+    @JsonIgnore
+    public long epoch() {
+      return ownership == null ? 0 : ownership.epoch();
+    }
+
+    boolean isOwnedBy(String region) {
+      return created && region.equals(owner());
+    }
+
+    /** The newest LWW time of any profile field, so a new write from the owner is newer than all. */
+    LwwTime newestProfileTime(ReplicaId self) {
+      LwwTime newest = new LwwTime(Long.MIN_VALUE, self);
+      for (LwwField field : profile.values()) if (field.time().isAfter(newest)) newest = field.time();
+      return newest;
+    }
+
+    State counted(String origin) {
+      var counts = new TreeMap<>(version);
+      counts.merge(origin, 1L, Long::sum);
+      return withVersion(counts);
+    }
+
+    State withVersion(Map<String, Long> counts) {
+      return new State(userId, created, ownership, profile, points, devices, wallet, Map.copyOf(counts));
+    }
+
+    State withOwnership(Ownership claim, Regions regions) {
+      Ownership merged = claim.merge(ownership, regions);
+      return new State(userId, created, merged, profile, points, devices, wallet, version);
+    }
+
+    State asCreated(Ownership claim, Regions regions) {
+      State withClaim = withOwnership(claim, regions);
+      return new State(userId, true, withClaim.ownership, profile, points, devices, wallet, version);
+    }
+
+    State withProfile(Map<String, String> fields, LwwTime time) {
+      var merged = new HashMap<>(profile);
+      fields.forEach(
+          (name, value) -> {
+            LwwField current = merged.get(name);
+            if (current == null || time.isAfter(current.time())) {
+              merged.put(name, new LwwField(value, time.timestamp(), time.originReplica().id()));
+            }
+          });
+      return new State(userId, created, ownership, Map.copyOf(merged), points, devices, wallet, version);
+    }
+
+    State withPoints(long delta) {
+      Counter updated = points.applyOperation(new Counter.Updated(java.math.BigInteger.valueOf(delta)));
+      return new State(userId, created, ownership, profile, updated, devices, wallet, version);
+    }
+
+    State withDevices(ORSet.DeltaOp operation) {
+      return new State(userId, created, ownership, profile, points, devices.applyOperation(operation), wallet, version);
+    }
+
+    State withPayment(String paymentId, Payment payment) {
+      if (wallet.payments.containsKey(paymentId)) return this; // idempotent by payment id
+      var payments = new HashMap<>(wallet.payments);
+      payments.put(paymentId, payment);
+      var updated = new Wallet(wallet.balance.add(payment.signedAmount()), Map.copyOf(payments), wallet.overdraftFlagged);
+      return new State(userId, created, ownership, profile, points, devices, updated, version);
+    }
+
+    State withOverdraftFlag() {
+      var updated = new Wallet(wallet.balance, wallet.payments, true);
+      return new State(userId, created, ownership, profile, points, devices, updated, version);
+    }
+
+    boolean needsOverdraftFlag() {
+      return created && !wallet.overdraftFlagged && wallet.balance.signum() < 0;
+    }
+
+    public View view() {
+      var fields = new TreeMap<String, String>();
+      profile.forEach((name, field) -> fields.put(name, field.value()));
+      List<String> deviceIds = new ArrayList<>(devices.getElements());
+      deviceIds.sort(String::compareTo);
+      return new View(
+          userId,
+          ownership == null ? null : ownership.home(),
+          owner(),
+          epoch(),
+          fields,
+          points.value().bigInteger().longValue(),
+          deviceIds,
+          wallet.balance,
+          wallet.overdraftFlagged,
+          new TreeMap<>(version));
+    }
+  }
+
+  /** What a replica answers about a user: plain values, no CRDT internals. */
+  public record View(
+      String userId,
+      String homeRegion,
+      String owner,
+      long epoch,
+      Map<String, String> profile,
+      long points,
+      List<String> devices,
+      BigDecimal balance,
+      boolean overdraftFlagged,
+      Map<String, Long> version)
+      implements CborSerializable {}
+
+  // ---------------------------------------------------------------- wiring
+
+  /**
+   * Where a replica writes and reads: plugin ids, with {@code %s} standing for the region. Tests use
+   * one journal for all replicas (the test kit's); production uses one Cassandra plugin per region.
+   */
+  public record Journals(String journalPluginId, String snapshotPluginId, String queryPluginId) {
+    String journalFor(String region) {
+      return String.format(journalPluginId, region);
+    }
+
+    String snapshotFor(String region) {
+      return String.format(snapshotPluginId, region);
+    }
+
+    Map<ReplicaId, String> queryPlugins(Regions regions) {
+      var plugins = new java.util.LinkedHashMap<ReplicaId, String>();
+      for (String region : regions.names()) plugins.put(new ReplicaId(region), String.format(queryPluginId, region));
+      return plugins;
+    }
+  }
+
+  public record Settings(Regions regions, Journals journals, int snapshotEvery, boolean eventPublishing) {}
+
+  public static Behavior<Command> create(ReplicationId replicationId, Settings settings) {
+    return Behaviors.setup(
+        context ->
+            ReplicatedEventSourcing.perReplicaJournalConfig(
+                replicationId,
+                settings.journals().queryPlugins(settings.regions()),
+                replication -> new User(context, replication, settings)));
+  }
+
+  /** One replica per configured region, each in its own data center, with direct replication. */
+  public static ReplicatedEntityProvider<Command> provider(Settings settings, boolean directReplication) {
+    return ReplicatedEntityProvider.createPerDataCenter(
+            Command.class, ENTITY_TYPE, settings.regions().replicaIds(), id -> create(id, settings))
+        .withDirectReplication(directReplication);
+  }
+
+  // ---------------------------------------------------------------- behaviour
+
+  private final ActorContext<Command> context;
+  private final Settings settings;
+  private final String self;
+  /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
+  private final List<Waiter> waiters = new ArrayList<>();
+
+  /** {@code paymentId} null: answer with the user; else with that payment. */
+  private record Waiter(Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId, long deadlineNanos) {}
+
+  private static final Duration MAX_WAIT = Duration.ofSeconds(60);
+
+  private User(ActorContext<Command> context, ReplicationContext replication, Settings settings) {
+    super(replication);
+    this.context = context;
+    this.settings = settings;
+    this.self = replication.replicaId().id();
+  }
+
+  @Override
+  public String journalPluginId() {
+    return settings.journals().journalFor(self);
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return settings.journals().snapshotFor(self);
+  }
+
+  @Override
+  public boolean withEventPublishing() {
+    return settings.eventPublishing();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return settings.snapshotEvery() > 0 ? RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2) : RetentionCriteria.disabled();
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty(getReplicationContext().entityId(), getReplicationContext().replicaId());
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              if (state.needsOverdraftFlag()) context.getSelf().tell(FlagOverdraft.INSTANCE);
+            })
+        .build();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Create.class, this::onCreate)
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), known(state)))
+        .onCommand(UpdateProfile.class, this::onUpdateProfile)
+        .onCommand(AdjustPoints.class, this::onAdjustPoints)
+        .onCommand(AddDevice.class, this::onAddDevice)
+        .onCommand(RemoveDevice.class, this::onRemoveDevice)
+        .onCommand(RecordPayment.class, this::onRecordPayment)
+        .onCommand(GetPayment.class, this::onGetPayment)
+        .onCommand(MoveHome.class, this::onMoveHome)
+        .onCommand(HandBack.class, this::onHandBack)
+        .onCommand(SeizeOwnership.class, this::onSeize)
+        .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
+        .onCommand(AwaitPayment.class, this::onAwaitPayment)
+        .onCommand(FlagOverdraft.class, this::onFlagOverdraft)
+        .build();
+  }
+
+  private Reply known(State state) {
+    return state.created ? new Accepted(state.view()) : unknownUser(state);
+  }
+
+  private static Rejected unknownUser(State state) {
+    return new Rejected(Reason.UNKNOWN_USER, "user " + state.userId + " does not exist (or has not replicated here yet)");
+  }
+
+  private long now() {
+    return getReplicationContext().currentTimeMillis();
+  }
+
+  private Effect<Event, State> replyAccepted(ActorRef<Reply> replyTo, State state) {
+    return Effect().reply(replyTo, new Accepted(state.view()));
+  }
+
+  private Effect<Event, State> persistAndReply(Event event, ActorRef<Reply> replyTo) {
+    return Effect().persist(event).thenReply(replyTo, updated -> new Accepted(updated.view()));
+  }
+
+  /** Single-writer guard: the reply to send instead of executing, or null when this replica owns the user. */
+  private Reply notOwnedHere(State state) {
+    if (!state.created) return unknownUser(state);
+    if (!state.isOwnedBy(self)) return new NotOwner(state.owner(), state.epoch());
+    return null;
+  }
+
+  private Effect<Event, State> onCreate(State state, Create cmd) {
+    if (!settings.regions().contains(cmd.homeRegion())) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
+    }
+    if (state.created) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId + " already exists"));
+    }
+    if (!cmd.homeRegion().equals(self)) return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
+    return persistAndReply(new UserCreated(state.userId, self, now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onUpdateProfile(State state, UpdateProfile cmd) {
+    Reply refusal = notOwnedHere(state);
+    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
+    if (cmd.changes().isEmpty() || !PROFILE_FIELDS.containsAll(cmd.changes().keySet())) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "profile fields are " + PROFILE_FIELDS));
+    }
+    // Newer than every field we have seen, even if this node's clock is behind the previous writer's.
+    LwwTime time = state.newestProfileTime(getReplicationContext().replicaId()).increase(now(), getReplicationContext().replicaId());
+    return persistAndReply(new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onAdjustPoints(State state, AdjustPoints cmd) {
+    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    if (cmd.delta() == 0) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
+    return persistAndReply(new PointsAdjusted(cmd.delta(), now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onAddDevice(State state, AddDevice cmd) {
+    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    // Always persisted, even when present: a re-add is a new observation, so it wins over a concurrent remove.
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, state.devices.add(cmd.deviceId()), now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onRemoveDevice(State state, RemoveDevice cmd) {
+    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    if (!state.devices.contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, state.devices.remove(cmd.deviceId()), now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onRecordPayment(State state, RecordPayment cmd) {
+    Reply refusal = notOwnedHere(state);
+    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
+    if (cmd.amount() == null || cmd.amount().signum() <= 0 || cmd.amount().scale() > 2) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
+    }
+    Payment existing = state.wallet.payments.get(cmd.paymentId());
+    if (existing != null) {
+      boolean same = existing.kind == cmd.kind() && existing.amount.compareTo(cmd.amount()) == 0;
+      return same
+          ? replyAccepted(cmd.replyTo(), state) // a retry: applied once
+          : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_CONFLICT, "payment " + cmd.paymentId() + " exists with another kind or amount"));
+    }
+    if (cmd.kind() == PaymentKind.DEBIT && state.wallet.balance.compareTo(cmd.amount()) < 0) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet.balance + " is less than " + cmd.amount()));
+    }
+    var event = new PaymentRecorded(cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  private Effect<Event, State> onGetPayment(State state, GetPayment cmd) {
+    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    Payment payment = state.wallet.payments.get(cmd.paymentId());
+    return Effect().reply(cmd.replyTo(), payment == null
+        ? new Rejected(Reason.UNKNOWN_PAYMENT, "no payment " + cmd.paymentId() + " seen by region " + self)
+        : new PaymentFound(cmd.paymentId(), payment));
+  }
+
+  private Effect<Event, State> onMoveHome(State state, MoveHome cmd) {
+    Reply refusal = notOwnedHere(state);
+    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
+    if (!settings.regions().contains(cmd.toRegion())) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.toRegion()));
+    }
+    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership.home())) return replyAccepted(cmd.replyTo(), state);
+    var event = new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  private Effect<Event, State> onHandBack(State state, HandBack cmd) {
+    Reply refusal = notOwnedHere(state);
+    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
+    String home = state.ownership.home();
+    if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
+    return persistAndReply(new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
+  }
+
+  private Effect<Event, State> onSeize(State state, SeizeOwnership cmd) {
+    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
+    var event = new OwnershipSeized(state.owner(), self, state.epoch() + 1, cmd.reason(), now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  private Effect<Event, State> onAwaitEpoch(State state, AwaitEpoch cmd) {
+    return awaitOr(state, s -> s.epoch() >= cmd.epoch(), cmd.replyTo(), null);
+  }
+
+  private Effect<Event, State> onAwaitPayment(State state, AwaitPayment cmd) {
+    return awaitOr(state, s -> s.wallet.payments.containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
+  }
+
+  private Effect<Event, State> awaitOr(State state, Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId) {
+    if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
+    waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
+    return Effect().none();
+  }
+
+  private static Reply answerFor(State state, String paymentId) {
+    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet.payments.get(paymentId));
+  }
+
+  private Effect<Event, State> onFlagOverdraft(State state, FlagOverdraft cmd) {
+    if (!state.needsOverdraftFlag()) return Effect().none();
+    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId, self, state.epoch(), state.wallet.balance);
+    return Effect().persist(new OverdraftFlagged(state.wallet.balance, self, now()));
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((State state, Event event) -> apply(state, event));
+  }
+
+  private State apply(State state, Event event) {
+    State updated = applyEvent(state, event).counted(getReplicationContext().origin().id());
+    if (!getReplicationContext().recoveryRunning()) afterApply(state, updated, event);
+    return updated;
+  }
+
+  private State applyEvent(State state, Event event) {
+    Regions regions = settings.regions();
+    if (event instanceof UserCreated e) return state.asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
+    if (event instanceof ProfileUpdated e) return state.withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
+    if (event instanceof PointsAdjusted e) return state.withPoints(e.delta());
+    if (event instanceof DevicesChanged e) return state.withDevices(e.operation());
+    if (event instanceof PaymentRecorded e) return state.withPayment(e.paymentId(), new Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
+    if (event instanceof OwnershipTransferred e) return state.withOwnership(new Ownership(e.home(), e.to(), e.epoch()), regions);
+    if (event instanceof OwnershipSeized e) {
+      String home = state.ownership == null ? e.from() : state.ownership.home();
+      return state.withOwnership(new Ownership(home, e.to(), e.epoch()), regions);
+    }
+    if (event instanceof OverdraftFlagged) return state.withOverdraftFlag();
+    throw new IllegalStateException("unknown event " + event);
+  }
+
+  /** Side effects of a live (not recovering) event: log ownership changes, answer waiters, flag overdrafts. */
+  private void afterApply(State before, State after, Event event) {
+    if (before.epoch() != after.epoch() || !java.util.Objects.equals(before.owner(), after.owner())) {
+      context.getLog().info("ownership user={} region={} owner={} home={} epoch={} cause={}",
+          after.userId, self, after.owner(), after.ownership.home(), after.epoch(), event.getClass().getSimpleName());
+    }
+    if (after.needsOverdraftFlag() && !before.needsOverdraftFlag()) context.getSelf().tell(FlagOverdraft.INSTANCE);
+    if (waiters.isEmpty()) return;
+    long nowNanos = System.nanoTime();
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter waiter = it.next();
+      if (waiter.condition.test(after)) {
+        waiter.replyTo.tell(answerFor(after, waiter.paymentId));
+        it.remove();
+      } else if (nowNanos > waiter.deadlineNanos) {
+        it.remove(); // the asker has timed out long ago
+      }
+    }
+  }
+}
