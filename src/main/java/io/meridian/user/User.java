@@ -3,12 +3,14 @@ package io.meridian.user;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.meridian.metrics.Metrics;
 import io.meridian.region.Regions;
 import io.meridian.serialization.CborSerializable;
 import io.meridian.serialization.PekkoSerialized;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -140,18 +142,24 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   public record OwnershipTransferred(String from, String to, String home, long epoch, long at) implements Event {}
 
-  public record OwnershipSeized(String from, String to, long epoch, String reason, long at) implements Event {}
+  /** {@code home}: the home the seizing replica knew; a seizure does not move the home. */
+  public record OwnershipSeized(String from, String to, String home, long epoch, String reason, long at) implements Event {}
 
   public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
 
   // ---------------------------------------------------------------- state
 
-  /** The ownership register: highest epoch wins; equal epochs go to the owner ranked first. */
+  /**
+   * The ownership register: highest epoch wins; equal epochs go to the owner ranked first, and two
+   * claims of the same owner and epoch (a move and a seizure to the same region) to the home ranked
+   * first, so the merge is a total order and every replica keeps the same claim.
+   */
   public record Ownership(String home, String owner, long epoch) implements CborSerializable {
     Ownership merge(Ownership other, Regions regions) {
       if (other == null) return this;
       if (other.epoch != epoch) return other.epoch > epoch ? other : this;
-      return regions.rank(other.owner) < regions.rank(owner) ? other : this;
+      if (!other.owner.equals(owner)) return regions.rank(other.owner) < regions.rank(owner) ? other : this;
+      return regions.rank(other.home) < regions.rank(home) ? other : this;
     }
   }
 
@@ -162,6 +170,16 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch) implements CborSerializable {
+    /**
+     * Which record of one payment id every replica keeps when two owners recorded it concurrently (a
+     * retry at the new owner after a seizure, before the old owner's record arrived): the newer
+     * owner's (higher epoch), then a fixed order of the other fields. The order, not arrival, decides.
+     */
+    static final Comparator<Payment> PRECEDENCE = Comparator.comparingLong(Payment::epoch)
+        .thenComparing(Payment::acceptedBy)
+        .thenComparing(Payment::kind)
+        .thenComparing(Payment::amount);
+
     BigDecimal signedAmount() {
       return kind == PaymentKind.CREDIT ? amount : amount.negate();
     }
@@ -252,10 +270,14 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     }
 
     State withPayment(String paymentId, Payment payment) {
-      if (wallet.payments.containsKey(paymentId)) return this; // idempotent by payment id
+      Payment recorded = wallet.payments.get(paymentId);
+      // Idempotent by payment id: counted once, and the same record kept everywhere whatever the order.
+      if (recorded != null && Payment.PRECEDENCE.compare(payment, recorded) <= 0) return this;
       var payments = new HashMap<>(wallet.payments);
       payments.put(paymentId, payment);
-      var updated = new Wallet(wallet.balance.add(payment.signedAmount()), Map.copyOf(payments), wallet.overdraftFlagged);
+      BigDecimal balance = wallet.balance.add(payment.signedAmount());
+      if (recorded != null) balance = balance.subtract(recorded.signedAmount());
+      var updated = new Wallet(balance, Map.copyOf(payments), wallet.overdraftFlagged);
       return new State(userId, created, ownership, profile, points, devices, updated, version);
     }
 
@@ -346,6 +368,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private final ActorContext<Command> context;
   private final Settings settings;
   private final String self;
+  private final Metrics metrics;
   /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
   private final List<Waiter> waiters = new ArrayList<>();
 
@@ -354,11 +377,19 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
+  /**
+   * A failed persist or recovery (journal unavailable) restarts the replica after a back-off instead
+   * of stopping it, so it serves again once Cassandra is back; commands arriving meanwhile are stashed.
+   */
+  private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy ON_PERSIST_FAILURE =
+      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
+
   private User(ActorContext<Command> context, ReplicationContext replication, Settings settings) {
-    super(replication);
+    super(replication, java.util.Optional.of(ON_PERSIST_FAILURE));
     this.context = context;
     this.settings = settings;
     this.self = replication.replicaId().id();
+    this.metrics = Metrics.get(context.getSystem());
   }
 
   @Override
@@ -476,13 +507,27 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private Effect<Event, State> onAddDevice(State state, AddDevice cmd) {
     if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
     // Always persisted, even when present: a re-add is a new observation, so it wins over a concurrent remove.
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, state.devices.add(cmd.deviceId()), now()), cmd.replyTo());
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, deviceChange(state.devices, cmd.deviceId(), true), now()), cmd.replyTo());
   }
 
   private Effect<Event, State> onRemoveDevice(State state, RemoveDevice cmd) {
     if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (!state.devices.contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, state.devices.remove(cmd.deviceId()), now()), cmd.replyTo());
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, deviceChange(state.devices, cmd.deviceId(), false), now()), cmd.replyTo());
+  }
+
+  /**
+   * The ORSet operation a replica persists for a device: its whole set after the add or remove, which
+   * the other replicas merge state-based. Why not the add/remove delta itself: Pekko's remove delta
+   * only cancels adds the receiving replica has already applied, and Replicated Event Sourcing keeps
+   * only each origin's own order, so a region that receives eu's removal before us's add (uneven
+   * partition, three regions) would keep the device for good. A state merge gives the same set in
+   * any order. ({@code FullStateDeltaOp} is the operation Pekko's own {@code clear()} persists, with
+   * its serializer; it is marked internal API, so a Pekko upgrade must keep UserMergePropertiesTest green.)
+   */
+  static ORSet.DeltaOp deviceChange(ORSet<String> devices, String deviceId, boolean add) {
+    ORSet.DeltaOp delta = add ? devices.add(deviceId) : devices.remove(deviceId);
+    return new ORSet.FullStateDeltaOp<>(devices.applyOperation(delta));
   }
 
   private Effect<Event, State> onRecordPayment(State state, RecordPayment cmd) {
@@ -535,7 +580,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private Effect<Event, State> onSeize(State state, SeizeOwnership cmd) {
     if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
-    var event = new OwnershipSeized(state.owner(), self, state.epoch() + 1, cmd.reason(), now());
+    var event = new OwnershipSeized(state.owner(), self, state.ownership.home(), state.epoch() + 1, cmd.reason(), now());
     return persistAndReply(event, cmd.replyTo());
   }
 
@@ -569,13 +614,13 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   private State apply(State state, Event event) {
-    State updated = applyEvent(state, event).counted(getReplicationContext().origin().id());
+    State updated = applyEvent(state, event, settings.regions()).counted(getReplicationContext().origin().id());
     if (!getReplicationContext().recoveryRunning()) afterApply(state, updated, event);
     return updated;
   }
 
-  private State applyEvent(State state, Event event) {
-    Regions regions = settings.regions();
+  /** The merge rules: pure, so the property tests drive exactly what every replica applies. */
+  static State applyEvent(State state, Event event, Regions regions) {
     if (event instanceof UserCreated e) return state.asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
     if (event instanceof ProfileUpdated e) return state.withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
     if (event instanceof PointsAdjusted e) return state.withPoints(e.delta());
@@ -583,7 +628,10 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     if (event instanceof PaymentRecorded e) return state.withPayment(e.paymentId(), new Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
     if (event instanceof OwnershipTransferred e) return state.withOwnership(new Ownership(e.home(), e.to(), e.epoch()), regions);
     if (event instanceof OwnershipSeized e) {
-      String home = state.ownership == null ? e.from() : state.ownership.home();
+      // The claim must come from the event alone: a replica may apply a seizure before the events it
+      // followed (creation, an earlier move), and a home taken from the local state would then differ
+      // between replicas. Only seizures persisted before the event had a home fall back to the state.
+      String home = e.home() != null ? e.home() : state.ownership == null ? e.from() : state.ownership.home();
       return state.withOwnership(new Ownership(home, e.to(), e.epoch()), regions);
     }
     if (event instanceof OverdraftFlagged) return state.withOverdraftFlag();
@@ -592,10 +640,15 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   /** Side effects of a live (not recovering) event: log ownership changes, answer waiters, flag overdrafts. */
   private void afterApply(State before, State after, Event event) {
+    String origin = getReplicationContext().origin().id();
+    if (origin.equals(self)) metrics.eventPersisted(event.getClass().getSimpleName());
+    else metrics.replicationLag(origin, System.currentTimeMillis() - event.at());
     if (before.epoch() != after.epoch() || !java.util.Objects.equals(before.owner(), after.owner())) {
+      metrics.ownershipChanged(event.getClass().getSimpleName());
       context.getLog().info("ownership user={} region={} owner={} home={} epoch={} cause={}",
           after.userId, self, after.owner(), after.ownership.home(), after.epoch(), event.getClass().getSimpleName());
     }
+    if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
     if (after.needsOverdraftFlag() && !before.needsOverdraftFlag()) context.getSelf().tell(FlagOverdraft.INSTANCE);
     if (waiters.isEmpty()) return;
     long nowNanos = System.nanoTime();

@@ -1,0 +1,145 @@
+package io.meridian.cluster;
+
+import com.typesafe.config.Config;
+import io.meridian.http.HttpApi;
+import io.meridian.cassandra.RegionJournals;
+import io.meridian.region.Rehoming;
+import io.meridian.region.RegionService;
+import io.meridian.region.Regions;
+import io.meridian.user.User;
+import io.meridian.user.UserGateway;
+import io.meridian.metrics.Metrics;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ReplicatedSharding;
+import org.apache.pekko.cluster.sharding.typed.ReplicatedShardingExtension;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Meridian node: an actor system in its region's data center, the replicated user sharding,
+ * the HTTP API and Pekko Management. {@link #start} creates the system; {@link #init} wires an
+ * existing one (tests start several regions in one JVM that way).
+ */
+public final class Node {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  public static final String SYSTEM_NAME = "meridian";
+
+  /** Typed settings of a node, read from {@code meridian.*}. */
+  public record Settings(
+      String region,
+      Regions regions,
+      HttpApi.Settings http,
+      Duration askTimeout,
+      int snapshotEvery,
+      boolean directReplication,
+      boolean startManagement) {
+
+    public static Settings fromConfig(Config config) {
+      Config m = config.getConfig("meridian");
+      return new Settings(
+          m.getString("region"),
+          Regions.fromConfig(m),
+          new HttpApi.Settings(m.getString("http.host"), m.getInt("http.port"), m.getBytes("http.max-body-bytes"), m.getString("admin-token")),
+          m.getDuration("http.ask-timeout"),
+          m.getInt("user.snapshot-every"),
+          m.getBoolean("user.direct-replication"),
+          m.hasPath("management.enabled") ? m.getBoolean("management.enabled") : true);
+    }
+  }
+
+  private final ActorSystem<?> system;
+  private final Settings settings;
+  private final ReplicatedSharding<User.Command> users;
+  private final UserGateway gateway;
+  private final CompletionStage<ServerBinding> binding;
+  private final RegionService regionService;
+
+  private Node(ActorSystem<?> system, Settings settings, ReplicatedSharding<User.Command> users, UserGateway gateway, CompletionStage<ServerBinding> binding, RegionService regionService) {
+    this.system = system;
+    this.settings = settings;
+    this.users = users;
+    this.gateway = gateway;
+    this.binding = binding;
+    this.regionService = regionService;
+  }
+
+  public RegionService regionService() {
+    return regionService;
+  }
+
+  /** Creates the actor system from a fully resolved config (per-region journals included) and wires it. */
+  public static Node start(Config config) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+    return init(system);
+  }
+
+  public static Node init(ActorSystem<?> system) {
+    Settings settings = Settings.fromConfig(system.settings().config());
+    var userSettings = new User.Settings(settings.regions(), RegionJournals.journals(), settings.snapshotEvery(), settings.directReplication());
+    ReplicatedSharding<User.Command> users =
+        ReplicatedShardingExtension.get(system).init(User.provider(userSettings, settings.directReplication()));
+    NodeState state = NodeState.get(system);
+    state.shardingStarted.set(true);
+
+    var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout())
+        .start(RegionService.monitorSettings(system.settings().config()));
+    var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
+    Rehoming.start(system, regionService, gateway);
+    warmUp(system, gateway, state, 1);
+    var api = new HttpApi(system, settings.http(), gateway, regionService, null);
+    CompletionStage<ServerBinding> binding = api.bind().thenApply(b -> {
+      state.httpBound.set(true);
+      return b;
+    });
+    if (settings.startManagement()) PekkoManagement.get(system).start();
+    if (system.settings().config().getBoolean("meridian.cluster-bootstrap")) ClusterBootstrap.get(system).start();
+    log.info("node of region={} started (regions {}, direct replication {})", settings.region(), settings.regions().names(), settings.directReplication());
+    return new Node(system, settings, users, gateway, binding, regionService);
+  }
+
+  /** An id no client can use (ids must start with a letter or digit). */
+  static final String WARM_UP_USER = "__warm-up__";
+
+  /**
+   * Recovers this region's replica of a reserved user once, so the journal and snapshot plugins
+   * start and auto-create their schema (seconds of DDL on a fresh Cassandra) before the node reports
+   * ready, instead of during the first client request.
+   */
+  private static void warmUp(ActorSystem<?> system, UserGateway gateway, NodeState state, int attempt) {
+    gateway.askAt(WARM_UP_USER, gateway.region(), User.Get::new).whenComplete((outcome, failure) -> {
+      if (failure == null) {
+        state.journalsWarm.set(true);
+        log.info("journals of region={} ready after {} attempt(s)", gateway.region(), attempt);
+      } else if (!system.whenTerminated().isCompleted()) {
+        log.info("journals of region={} not ready yet (attempt {}): {}", gateway.region(), attempt, failure.toString());
+        system.scheduler().scheduleOnce(Duration.ofSeconds(1), () -> warmUp(system, gateway, state, attempt + 1), system.executionContext());
+      }
+    });
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public UserGateway gateway() {
+    return gateway;
+  }
+
+  public ReplicatedSharding<User.Command> users() {
+    return users;
+  }
+
+  public CompletionStage<ServerBinding> binding() {
+    return binding;
+  }
+}

@@ -1,0 +1,41 @@
+package io.meridian.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.meridian.cassandra.CassandraLauncher;
+import io.meridian.cassandra.RegionJournals;
+import io.meridian.region.Regions;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** Configuration loading and Cassandra choice for a node process ({@code ./meridian node}). */
+public final class NodeLauncher {
+  private NodeLauncher() {}
+
+  /**
+   * conf/ (application.conf and its includes) with {@code overrides} on top, resolved after
+   * merging, so that an overridden {@code meridian.region} also sets the node's data center.
+   */
+  public static Config load(Map<String, Object> overrides) {
+    ConfigFactory.invalidateCaches();
+    return ConfigFactory.parseMap(overrides)
+        .withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  /** Loads config, starts an embedded Cassandra when no contact points are configured, and starts the node. */
+  public static Node launch(Map<String, Object> overrides) {
+    Config config = load(overrides);
+    Regions regions = Regions.fromConfig(config.getConfig("meridian"));
+    Optional<String> embedded = Optional.empty();
+    if (RegionJournals.wantsEmbeddedCassandra(config)) {
+      String region = config.getString("meridian.region");
+      CassandraLauncher cassandra = CassandraLauncher.builder(Path.of(".meridian", "node-" + region, "cassandra")).build().start();
+      embedded = Optional.of(cassandra.contactPoint());
+    }
+    return Node.start(RegionJournals.withRegionJournals(config, regions, embedded));
+  }
+}

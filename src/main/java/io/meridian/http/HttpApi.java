@@ -1,0 +1,160 @@
+package io.meridian.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import io.meridian.metrics.Metrics;
+import io.meridian.region.RegionBoard;
+import io.meridian.user.UserGateway;
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster HTTP API v1 (DESIGN §5) of one node: users, regions, admin and metrics, with one
+ * error shape ({@code {"error","message"}}) for every refusal, including the ones Pekko HTTP's
+ * routing produces (unknown path, wrong method), and {@code X-Meridian-Served-By} on every answer.
+ */
+public final class HttpApi {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  static final String SERVED_BY_HEADER = "X-Meridian-Served-By";
+
+  public record Settings(String host, int port, long maxBodyBytes, String adminToken) {}
+
+  private final ActorSystem<?> system;
+  private final Settings settings;
+  private final Json json;
+  private final UserRoutes users;
+  private final RegionBoard regions;
+  private final Metrics metrics;
+  private final String region;
+  private final UserGateway gateway;
+
+  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionBoard regions, UserRoutes.Payments payments) {
+    this.system = system;
+    this.settings = settings;
+    this.json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
+    this.users = new UserRoutes(gateway, json, settings.maxBodyBytes(), payments == null ? notYet() : payments);
+    this.regions = regions;
+    this.metrics = Metrics.get(system);
+    this.region = gateway.region();
+    this.gateway = gateway;
+  }
+
+  public CompletionStage<ServerBinding> bind() {
+    return Http.get(system)
+        .newServerAt(settings.host(), settings.port())
+        .bind(route())
+        .thenApply(binding -> {
+          binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(5), system);
+          log.info("HTTP API of region={} listening on {}", region, binding.localAddress());
+          return binding;
+        });
+  }
+
+  public Route route() {
+    Route api = concat(
+        pathPrefix("v1", () -> concat(users.route(), regionRoutes(), adminRoutes())),
+        path("metrics", () -> get(() -> complete(HttpResponse.create()
+            .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
+    return mapResponse(
+        response -> {
+          metrics.httpResponse(response.status().intValue());
+          return response.addHeader(RawHeader.create(SERVED_BY_HEADER, region));
+        },
+        () -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
+  }
+
+  private Route regionRoutes() {
+    return path("regions", () -> get(() -> complete(json.response(StatusCodes.OK, Map.of("regions", regions.regionInfos(), "servedBy", region), List.of()))));
+  }
+
+  private Route adminRoutes() {
+    return pathPrefix("admin", () -> path(
+        PathMatchers.segment("regions").slash(PathMatchers.segment()).slash(PathMatchers.segment()),
+        (target, action) -> post(() -> optionalHeaderValueByName("Authorization", auth -> {
+          authorize(auth);
+          String r = Validation.region(gateway.regions(), "region", target);
+          CompletionStage<RegionBoard.RegionInfo> change = switch (action) {
+            case "down" -> regions.declareDown(r, "operator");
+            case "up" -> regions.declareUp(r, "operator");
+            default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../down or .../up");
+          };
+          return completeWithFuture(users.recover(change.thenApply(info -> json.response(StatusCodes.OK, info, List.of()))));
+        }))));
+  }
+
+  /** 401 without a bearer token, 403 with a wrong one (or when no admin token is configured). */
+  private void authorize(Optional<String> authorization) {
+    if (authorization.isEmpty() || !authorization.get().startsWith("Bearer ")) {
+      throw new ApiError(StatusCodes.UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <admin token>");
+    }
+    String token = authorization.get().substring("Bearer ".length()).trim();
+    boolean ok = !settings.adminToken().isEmpty()
+        && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), settings.adminToken().getBytes(StandardCharsets.UTF_8));
+    if (!ok) throw new ApiError(StatusCodes.FORBIDDEN, "forbidden", "the admin token is not valid");
+  }
+
+  private ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(ApiError.class, e -> complete(json.error(e.status(), e.code(), e.getMessage(), List.of())))
+        .match(EntityStreamSizeException.class, e -> complete(errorOf(UserRoutes.tooLarge(settings.maxBodyBytes()))))
+        .matchAny(e -> {
+          Throwable cause = e.getCause();
+          if (cause instanceof EntityStreamSizeException) return complete(errorOf(UserRoutes.tooLarge(settings.maxBodyBytes())));
+          log.warn("request failed in region={}", region, e);
+          return complete(users.failureResponse(e));
+        })
+        .build();
+  }
+
+  private HttpResponse errorOf(ApiError e) {
+    return json.error(e.status(), e.code(), e.getMessage(), List.of());
+  }
+
+  private RejectionHandler rejectionHandler() {
+    return RejectionHandler.newBuilder()
+        .handleAll(MethodRejection.class, rejections -> complete(json.error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
+            "use " + rejections.stream().map(r -> r.supported().name()).distinct().toList(), List.of())))
+        .handleNotFound(complete(json.error(StatusCodes.NOT_FOUND, "not_found", "no such endpoint; see docs/api.md", List.of())))
+        .handleAll(org.apache.pekko.http.javadsl.server.Rejection.class, rejections -> complete(json.error(StatusCodes.BAD_REQUEST, "bad_request",
+            "the request could not be handled: " + rejections.get(0), List.of())))
+        .build();
+  }
+
+  /** Until payments land: 501 with the error shape, so clients see a clear answer. */
+  private UserRoutes.Payments notYet() {
+    HttpResponse notImplemented = json.error(StatusCodes.NOT_IMPLEMENTED, "not_implemented", "payments are not available yet", List.of());
+    return new UserRoutes.Payments() {
+      @Override
+      public CompletionStage<HttpResponse> pay(String userId, String paymentId, io.meridian.user.User.PaymentKind kind, java.math.BigDecimal amount) {
+        return CompletableFuture.completedFuture(notImplemented);
+      }
+
+      @Override
+      public CompletionStage<HttpResponse> status(String userId, String paymentId) {
+        return CompletableFuture.completedFuture(notImplemented);
+      }
+    };
+  }
+}

@@ -1,0 +1,208 @@
+package io.meridian.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.user.User;
+import io.meridian.user.UserGateway;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/** {@code /v1/users/...}: DESIGN §5. Validation first, then one call into the {@link UserGateway}. */
+final class UserRoutes {
+  static final String OWNER_HEADER = "X-Meridian-Owner";
+
+  /** What answers a payment request; the payments feature plugs in here. */
+  interface Payments {
+    CompletionStage<HttpResponse> pay(String userId, String paymentId, User.PaymentKind kind, java.math.BigDecimal amount);
+
+    CompletionStage<HttpResponse> status(String userId, String paymentId);
+  }
+
+  private final UserGateway gateway;
+  private final Json json;
+  private final long maxBodyBytes;
+  private final Payments payments;
+
+  UserRoutes(UserGateway gateway, Json json, long maxBodyBytes, Payments payments) {
+    this.gateway = gateway;
+    this.json = json;
+    this.maxBodyBytes = maxBodyBytes;
+    this.payments = payments;
+  }
+
+  Route route() {
+    return pathPrefix("users", () ->
+        concat(
+            pathEnd(() -> post(() -> jsonBody(this::create))),
+            pathPrefix(PathMatchers.segment(), rawUserId -> {
+              String userId = Validation.id("userId", rawUserId);
+              return concat(
+                  pathEnd(() -> get(() -> parameterOptional("consistency", consistency -> read(userId, consistency)))),
+                  path("profile", () -> patch(() -> jsonBody(body -> updateProfile(userId, body)))),
+                  path("points", () -> post(() -> jsonBody(body -> adjustPoints(userId, body)))),
+                  path(PathMatchers.segment("devices").slash(PathMatchers.segment()), rawDeviceId -> {
+                    String deviceId = Validation.id("deviceId", rawDeviceId);
+                    return concat(
+                        put(() -> answer(gateway.anyReplica(userId, "add-device", replyTo -> new User.AddDevice(deviceId, replyTo)), StatusCodes.OK)),
+                        delete(() -> answer(gateway.anyReplica(userId, "remove-device", replyTo -> new User.RemoveDevice(deviceId, replyTo)), StatusCodes.OK)));
+                  }),
+                  path("payments", () -> post(() -> jsonBody(body -> pay(userId, body)))),
+                  path(PathMatchers.segment("payments").slash(PathMatchers.segment()), rawPaymentId ->
+                      get(() -> completeWithFuture(recover(payments.status(userId, Validation.id("paymentId", rawPaymentId)))))),
+                  path("move", () -> post(() -> jsonBody(body -> move(userId, body)))));
+            })));
+  }
+
+  private Route create(ObjectNode body) {
+    Validation.onlyFields(body, Set.of("userId", "homeRegion"));
+    String userId = Validation.id("userId", Validation.requiredText(body, "userId"));
+    return optionalHeaderValueByName("X-Client-Region", clientRegion -> {
+      String home = Validation.optionalText(body, "homeRegion");
+      if (home != null) home = Validation.region(gateway.regions(), "homeRegion", home);
+      else if (clientRegion.isPresent()) home = Validation.region(gateway.regions(), "X-Client-Region", clientRegion.get());
+      else home = gateway.region();
+      return answer(gateway.create(userId, home), StatusCodes.CREATED);
+    });
+  }
+
+  private Route read(String userId, Optional<String> consistency) {
+    String mode = consistency.orElse("local");
+    return switch (mode) {
+      case "local" -> answer(gateway.readLocal(userId), StatusCodes.OK);
+      case "owner" -> answer(gateway.readFromOwner(userId), StatusCodes.OK);
+      default -> throw ApiError.badRequest("invalid_parameter", "consistency must be 'local' or 'owner'");
+    };
+  }
+
+  private Route updateProfile(String userId, ObjectNode body) {
+    Validation.onlyFields(body, User.PROFILE_FIELDS);
+    Map<String, String> changes = new LinkedHashMap<>();
+    for (String field : User.PROFILE_FIELDS) {
+      String value = Validation.optionalText(body, field);
+      if (value != null) changes.put(field, Validation.profileField(field, value));
+    }
+    if (changes.isEmpty()) throw ApiError.badRequest("missing_field", "set at least one of " + User.PROFILE_FIELDS);
+    return answer(gateway.owner(userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)), StatusCodes.OK);
+  }
+
+  private Route adjustPoints(String userId, ObjectNode body) {
+    Validation.onlyFields(body, Set.of("delta"));
+    long delta = Validation.pointsDelta(body);
+    return answer(gateway.anyReplica(userId, "adjust-points", replyTo -> new User.AdjustPoints(delta, replyTo)), StatusCodes.OK);
+  }
+
+  private Route pay(String userId, ObjectNode body) {
+    Validation.onlyFields(body, Set.of("paymentId", "kind", "amount"));
+    String paymentId = Validation.id("paymentId", Validation.requiredText(body, "paymentId"));
+    String kindText = Validation.requiredText(body, "kind");
+    User.PaymentKind kind =
+        switch (kindText) {
+          case "credit" -> User.PaymentKind.CREDIT;
+          case "debit" -> User.PaymentKind.DEBIT;
+          default -> throw ApiError.badRequest("invalid_field", "field 'kind' must be 'credit' or 'debit'");
+        };
+    var amount = Validation.amount(body);
+    return completeWithFuture(recover(payments.pay(userId, paymentId, kind, amount)));
+  }
+
+  private Route move(String userId, ObjectNode body) {
+    Validation.onlyFields(body, Set.of("toRegion"));
+    String to = Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
+    CompletionStage<UserGateway.Outcome> moved =
+        gateway
+            .owner(userId, "move", replyTo -> new User.MoveHome(to, replyTo))
+            .thenCompose(outcome -> {
+              // 200 only once the new owner has applied the transfer (and so every earlier event).
+              if (outcome.reply() instanceof User.Accepted accepted) {
+                long epoch = accepted.user().epoch();
+                return gateway.askAt(userId, to, replyTo -> new User.AwaitEpoch(epoch, replyTo));
+              }
+              return java.util.concurrent.CompletableFuture.completedFuture(outcome);
+            });
+    return answer(moved, StatusCodes.OK);
+  }
+
+  /** A JSON object body within the size limit; 415 for another content type, 413 when too large. */
+  Route jsonBody(Function<ObjectNode, Route> inner) {
+    return extractRequestEntity(entity -> {
+      if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+        throw new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+      }
+      if (entity.getContentLengthOption().orElse(0L) > maxBodyBytes) throw tooLarge(maxBodyBytes);
+      return extractStrictEntity(Duration.ofSeconds(5), maxBodyBytes, strict -> inner.apply(json.object(strict.getData().utf8String())));
+    });
+  }
+
+  static ApiError tooLarge(long maxBodyBytes) {
+    return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "the body must be at most " + maxBodyBytes + " bytes");
+  }
+
+  private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {
+    return completeWithFuture(recover(outcome.thenApply(o -> toResponse(o, success))));
+  }
+
+  HttpResponse toResponse(UserGateway.Outcome outcome, StatusCode success) {
+    User.Reply reply = outcome.reply();
+    if (reply instanceof User.Accepted accepted) {
+      List<HttpHeader> headers = accepted.user().owner() == null ? List.of() : List.of(RawHeader.create(OWNER_HEADER, accepted.user().owner()));
+      return json.response(success, UserDocument.of(accepted.user()), headers);
+    }
+    if (reply instanceof User.NotOwner notOwner) {
+      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable",
+          "ownership of this user is moving (owner " + notOwner.owner() + ", epoch " + notOwner.epoch() + "); retry shortly",
+          List.of(RawHeader.create(OWNER_HEADER, notOwner.owner())));
+    }
+    if (reply instanceof User.Rejected rejected) return rejection(rejected);
+    throw new IllegalStateException("unexpected reply " + reply);
+  }
+
+  HttpResponse rejection(User.Rejected rejected) {
+    StatusCode status =
+        switch (rejected.reason()) {
+          case UNKNOWN_USER, UNKNOWN_PAYMENT -> StatusCodes.NOT_FOUND;
+          case USER_EXISTS, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT -> StatusCodes.CONFLICT;
+          case INVALID -> StatusCodes.BAD_REQUEST;
+        };
+    return json.error(status, rejected.reason().name().toLowerCase(java.util.Locale.ROOT), rejected.message(), List.of());
+  }
+
+  /** Failures of the cluster path: the owner region did not answer, or is known to be unavailable. */
+  CompletionStage<HttpResponse> recover(CompletionStage<HttpResponse> response) {
+    return response.exceptionally(failure -> failureResponse(failure));
+  }
+
+  HttpResponse failureResponse(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof ApiError error) return json.error(error.status(), error.code(), error.getMessage(), List.of());
+    if (cause instanceof UserGateway.RegionUnavailable unavailable) {
+      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "region_unavailable", unavailable.getMessage() + "; retry later", List.of());
+    }
+    if (cause instanceof UserGateway.OwnershipUnconfirmed unconfirmed) {
+      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "ownership_unconfirmed", unconfirmed.getMessage(), List.of());
+    }
+    if (cause instanceof io.meridian.region.RegionService.NoQuorum noQuorum) {
+      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "no_quorum", noQuorum.getMessage() + "; ask a node of the majority side", List.of());
+    }
+    if (cause instanceof TimeoutException) {
+      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable", "the owner region did not answer in time; retry later", List.of());
+    }
+    return json.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected failure: " + cause.getClass().getSimpleName(), List.of());
+  }
+}

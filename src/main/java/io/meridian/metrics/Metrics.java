@@ -1,0 +1,114 @@
+package io.meridian.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * One Prometheus registry per actor system (so three regions in one test JVM keep their figures
+ * apart), served at {@code GET /metrics}. Names follow Prometheus conventions: {@code meridian_*}.
+ */
+public final class Metrics implements Extension {
+
+  private static final ExtensionId<Metrics> ID =
+      new ExtensionId<>() {
+        @Override
+        public Metrics createExtension(ActorSystem<?> system) {
+          return new Metrics(system);
+        }
+      };
+
+  public static Metrics get(ActorSystem<?> system) {
+    return system.registerExtension(ID);
+  }
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final String region;
+  /** Newest replication lag seen per origin region, for GET /v1/regions. */
+  private final Map<String, AtomicLong> lastLagMillis = new ConcurrentHashMap<>();
+
+  private Metrics(ActorSystem<?> system) {
+    this.region = system.settings().config().getString("meridian.region");
+    registry.config().commonTags("region", region);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** An event that originated in {@code origin} was applied here {@code lagMillis} after it was decided. */
+  public void replicationLag(String origin, long lagMillis) {
+    long lag = Math.max(0, lagMillis);
+    Timer.builder("meridian_replication_lag")
+        .description("Origin decision time to applied in this region")
+        .tag("origin", origin)
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(registry)
+        .record(Duration.ofMillis(lag));
+    lastLagMillis.computeIfAbsent(origin, o -> new AtomicLong()).set(lag);
+  }
+
+  public Map<String, Long> lastLagMillis() {
+    var copy = new java.util.TreeMap<String, Long>();
+    lastLagMillis.forEach((origin, lag) -> copy.put(origin, lag.get()));
+    return copy;
+  }
+
+  public void eventPersisted(String eventType) {
+    Counter.builder("meridian_events_persisted").tag("type", eventType).register(registry).increment();
+  }
+
+  public void ownershipChanged(String reason) {
+    Counter.builder("meridian_ownership_changes").tag("reason", reason).register(registry).increment();
+  }
+
+  public void command(String type, boolean forwarded, Duration latency) {
+    Timer.builder("meridian_command_latency")
+        .tag("command", type)
+        .tag("path", forwarded ? "forwarded" : "local")
+        .publishPercentiles(0.5, 0.95, 0.99)
+        .register(registry)
+        .record(latency);
+  }
+
+  public void httpResponse(int status) {
+    Counter.builder("meridian_http_responses").tag("status", Integer.toString(status)).register(registry).increment();
+  }
+
+  public void payment(String outcome) {
+    Counter.builder("meridian_payments").tag("outcome", outcome).register(registry).increment();
+  }
+
+  private final Map<String, AtomicLong> regionStatus = new ConcurrentHashMap<>();
+
+  /** 1 while the region is declared up, 0 while down (from this node's copy of the directory). */
+  public void regionStatus(String region, String status) {
+    regionStatus.computeIfAbsent(region, r -> {
+      AtomicLong value = new AtomicLong(1);
+      io.micrometer.core.instrument.Gauge.builder("meridian_region_up", value, AtomicLong::get).tag("of", r).register(registry);
+      return value;
+    }).set("down".equals(status) ? 0 : 1);
+  }
+
+  public void overdraftFlagged() {
+    Counter.builder("meridian_overdrafts_flagged").register(registry).increment();
+  }
+}

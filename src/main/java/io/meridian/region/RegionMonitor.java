@@ -1,0 +1,240 @@
+package io.meridian.region;
+
+import io.meridian.region.RegionDirectory.Directory;
+import io.meridian.region.RegionDirectory.Observation;
+import io.meridian.region.RegionDirectory.Observations;
+import io.meridian.region.RegionDirectory.RegionRecord;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One per node. Keeps the node's copy of the region directory current (for routing, read without
+ * asking an actor), publishes what this node sees as unreachable, declares regions down (operator
+ * or automatic) and up again, and downs the cluster members of a region declared down.
+ *
+ * <p>Automatic down: region R is declared down when a majority of the other regions have seen it
+ * unreachable for {@code autoDownAfter}, and only by a node that itself reaches a majority of
+ * regions — a region cut off from the majority can never down the others.
+ */
+public final class RegionMonitor {
+  private RegionMonitor() {}
+
+  public sealed interface Command {}
+
+  public record DeclareDown(String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+
+  public record DeclareUp(String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record DirectoryChanged(Directory directory) implements Command {}
+
+  private record ObservationsChanged(Observations observations) implements Command {}
+
+  private record ReachabilityChanged(ClusterEvent.DataCenterReachabilityEvent event) implements Command {}
+
+  private record WriteDone(String region, RegionRecord record, boolean ok, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+
+  private enum Ignored implements Command { INSTANCE }
+
+  public record Settings(Optional<Duration> autoDownAfter, boolean autoUp, Duration returnGrace, Duration writeTimeout) {}
+
+  static Behavior<Command> create(RegionService service, Settings settings) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
+      return DistributedData.<Command, Directory>withReplicatorMessageAdapter(directoryAdapter ->
+          DistributedData.<Command, Observations>withReplicatorMessageAdapter(observationsAdapter ->
+              new Running(context, service, settings, directoryAdapter, observationsAdapter).behavior()));
+    }));
+  }
+
+  private static final class Running {
+    private final ActorContext<Command> context;
+    private final RegionService service;
+    private final Settings settings;
+    private final ReplicatorMessageAdapter<Command, Directory> directoryReplicator;
+    private final ReplicatorMessageAdapter<Command, Observations> observationReplicator;
+    private final Cluster cluster;
+    private final SelfUniqueAddress selfAddress;
+    private final String self;
+    private final Map<String, Long> unreachableSince = new HashMap<>();
+    /** When each region was first seen with Up, reachable members again while declared down. */
+    private final Map<String, Long> returnedSince = new HashMap<>();
+    private Observation published;
+
+    Running(ActorContext<Command> context, RegionService service, Settings settings,
+        ReplicatorMessageAdapter<Command, Directory> directoryReplicator,
+        ReplicatorMessageAdapter<Command, Observations> observationReplicator) {
+      this.context = context;
+      this.service = service;
+      this.settings = settings;
+      this.directoryReplicator = directoryReplicator;
+      this.observationReplicator = observationReplicator;
+      this.cluster = Cluster.get(context.getSystem());
+      this.selfAddress = DistributedData.get(context.getSystem()).selfUniqueAddress();
+      this.self = service.self();
+      directoryReplicator.subscribe(Directory.KEY, response -> response instanceof Replicator.Changed<Directory> changed ? new DirectoryChanged(changed.get(Directory.KEY)) : Ignored.INSTANCE);
+      observationReplicator.subscribe(Observations.KEY, response -> response instanceof Replicator.Changed<Observations> changed ? new ObservationsChanged(changed.get(Observations.KEY)) : Ignored.INSTANCE);
+      ActorRef<ClusterEvent.DataCenterReachabilityEvent> reachability = context.messageAdapter(ClusterEvent.DataCenterReachabilityEvent.class, ReachabilityChanged::new);
+      cluster.subscriptions().tell(Subscribe.create(reachability, ClusterEvent.DataCenterReachabilityEvent.class));
+    }
+
+    Behavior<Command> behavior() {
+      return Behaviors.receive(Command.class)
+          .onMessage(DeclareDown.class, cmd -> declare(cmd.region(), RegionBoard.Status.down, cmd.reason(), cmd.replyTo()))
+          .onMessage(DeclareUp.class, cmd -> declare(cmd.region(), RegionBoard.Status.up, cmd.reason(), cmd.replyTo()))
+          .onMessage(WriteDone.class, this::onWriteDone)
+          .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
+          .onMessage(ObservationsChanged.class, msg -> {
+            service.observations.set(msg.observations());
+            return Behaviors.same();
+          })
+          .onMessage(ReachabilityChanged.class, this::onReachability)
+          .onMessage(Tick.class, tick -> onTick())
+          .onMessage(Ignored.class, msg -> Behaviors.same())
+          .build();
+    }
+
+    private Behavior<Command> declare(String region, RegionBoard.Status status, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) {
+      if (!service.regions().contains(region)) {
+        if (replyTo != null) replyTo.tell(StatusReply.error("unknown region " + region));
+        return Behaviors.same();
+      }
+      RegionRecord current = service.directory.get().recordOf(region);
+      if (current.status() == status) {
+        if (replyTo != null) replyTo.tell(StatusReply.success(current));
+        return Behaviors.same();
+      }
+      if (!service.hasQuorum()) {
+        if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(self)));
+        return Behaviors.same();
+      }
+      RegionRecord next = new RegionRecord(status, current.epoch() + 1, reason, System.currentTimeMillis());
+      directoryReplicator.askUpdate(
+          askReplyTo -> new Replicator.Update<>(Directory.KEY, Directory.EMPTY, new Replicator.WriteMajority(settings.writeTimeout()), askReplyTo,
+              directory -> directory.with(region, next)),
+          response -> new WriteDone(region, next, response instanceof Replicator.UpdateSuccess, replyTo));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onWriteDone(WriteDone done) {
+      if (!done.ok()) {
+        context.getLog().warn("region status change region={} status={} epoch={} not confirmed by a majority", done.region(), done.record().status(), done.record().epoch());
+        if (done.replyTo() != null) done.replyTo().tell(StatusReply.error(new RegionService.NoQuorum(self)));
+        return Behaviors.same();
+      }
+      context.getLog().info("region status region={} status={} epoch={} reason={} declaredBy={}", done.region(), done.record().status(), done.record().epoch(), done.record().reason(), self);
+      Directory updated = service.directory.get().with(done.region(), done.record());
+      onDirectoryChanged(new DirectoryChanged(updated));
+      if (done.replyTo() != null) done.replyTo().tell(StatusReply.success(service.directory.get().recordOf(done.region())));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onDirectoryChanged(DirectoryChanged changed) {
+      Directory before = service.directory.get();
+      Directory after = before.mergeData(changed.directory());
+      service.directory.set(after);
+      for (String region : service.regions().names()) {
+        RegionRecord was = before.recordOf(region);
+        RegionRecord now = after.recordOf(region);
+        if (was.epoch() == now.epoch()) continue;
+        if (now.status() == RegionBoard.Status.down) downMembersOf(region);
+        service.metrics.regionStatus(region, now.status().name());
+        service.notifyListeners(region, was, now);
+      }
+      return Behaviors.same();
+    }
+
+    /** Declaring a region down downs its members, so the cluster (and sharding) stop waiting for them. */
+    private void downMembersOf(String region) {
+      if (region.equals(self)) return; // our own members are downed by the others; we learn it and stop
+      for (Member member : cluster.state().getMembers()) {
+        if (member.dataCenter().equals(region) && member.status() != MemberStatus.down() && member.status() != MemberStatus.removed()) {
+          context.getLog().info("downing member {} of region={} (declared down)", member.address(), region);
+          cluster.manager().tell(new Down(member.address()));
+        }
+      }
+    }
+
+    private Behavior<Command> onReachability(ReachabilityChanged msg) {
+      if (msg.event() instanceof ClusterEvent.UnreachableDataCenter unreachable) {
+        unreachableSince.putIfAbsent(unreachable.dataCenter(), System.currentTimeMillis());
+        context.getLog().info("region status region={} status=suspect seenFrom={}", unreachable.dataCenter(), self);
+      } else if (msg.event() instanceof ClusterEvent.ReachableDataCenter reachable) {
+        unreachableSince.remove(reachable.dataCenter());
+        context.getLog().info("region status region={} status=reachable seenFrom={}", reachable.dataCenter(), self);
+      }
+      service.unreachable.set(Map.copyOf(unreachableSince));
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onTick() {
+      publishObservation();
+      if (settings.autoDownAfter().isPresent()) autoDown(settings.autoDownAfter().get());
+      if (settings.autoUp()) autoUp();
+      return Behaviors.same();
+    }
+
+    private void publishObservation() {
+      Observation current = new Observation(self, Map.copyOf(unreachableSince), System.currentTimeMillis());
+      if (published != null && published.unreachableSince().equals(current.unreachableSince())) return;
+      published = current;
+      String node = selfAddress.uniqueAddress().address().toString();
+      observationReplicator.askUpdate(
+          askReplyTo -> new Replicator.Update<>(Observations.KEY, Observations.EMPTY, Replicator.writeLocal(), askReplyTo, obs -> obs.with(node, current)),
+          response -> Ignored.INSTANCE);
+      service.observations.set(service.observations.get().with(node, current));
+    }
+
+    private void autoDown(Duration after) {
+      if (!service.hasQuorum()) return;
+      long now = System.currentTimeMillis();
+      int others = service.regions().names().size() - 1;
+      for (String region : service.regions().names()) {
+        if (region.equals(self) || service.directory.get().recordOf(region).status() == RegionBoard.Status.down) continue;
+        long agreeing = service.regions().names().stream()
+            .filter(observer -> !observer.equals(region))
+            .filter(observer -> service.seesUnreachableSince(observer, region).map(since -> now - since >= after.toMillis()).orElse(false))
+            .count();
+        if (agreeing * 2 > others) {
+          context.getLog().warn("auto-down region={}: unreachable from {} of {} other regions for {}", region, agreeing, others, after);
+          declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toSeconds() + "s", null);
+        }
+      }
+    }
+
+    private void autoUp() {
+      long now = System.currentTimeMillis();
+      for (String region : service.regions().names()) {
+        boolean declaredDown = service.directory.get().recordOf(region).status() == RegionBoard.Status.down;
+        boolean back = declaredDown && service.hasLiveMembers(region) && !unreachableSince.containsKey(region);
+        if (!back) {
+          returnedSince.remove(region);
+          continue;
+        }
+        long since = returnedSince.computeIfAbsent(region, r -> now);
+        if (now - since >= settings.returnGrace().toMillis() && service.hasQuorum()) {
+          returnedSince.remove(region);
+          declare(region, RegionBoard.Status.up, "returned and caught up", null);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.meridian.region;
+
+import io.meridian.metrics.Metrics;
+import io.meridian.region.RegionDirectory.Directory;
+import io.meridian.region.RegionDirectory.Observation;
+import io.meridian.region.RegionDirectory.Observations;
+import io.meridian.region.RegionDirectory.RegionRecord;
+import io.meridian.user.UserGateway;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import com.typesafe.config.Config;
+
+/**
+ * The region directory as this node sees it: declared status (replicated), reachability (this
+ * node's failure detector), routing decisions (who may be sent to, who takes over a down region's
+ * users) and the quorum rule. Reads are lock-free snapshots; changes go through {@link RegionMonitor}.
+ */
+public final class RegionService implements RegionBoard, UserGateway.Availability {
+
+  /** This region cannot see a majority of regions, so it cannot confirm ownership or declare anything. */
+  public static final class NoQuorum extends RuntimeException {
+    public NoQuorum(String region) {
+      super("region " + region + " cannot reach a majority of regions");
+    }
+  }
+
+  /** Told when a region's declared status changes (epoch moved). */
+  public interface Listener {
+    void regionChanged(String region, RegionRecord before, RegionRecord after);
+  }
+
+  final AtomicReference<Directory> directory = new AtomicReference<>(Directory.EMPTY);
+  final AtomicReference<Observations> observations = new AtomicReference<>(Observations.EMPTY);
+  final AtomicReference<Map<String, Long>> unreachable = new AtomicReference<>(Map.of());
+  final Metrics metrics;
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final ActorSystem<?> system;
+  private final Cluster cluster;
+  private final Regions regions;
+  private final String self;
+  private final Duration askTimeout;
+  private ActorRef<RegionMonitor.Command> monitor;
+
+  public RegionService(ActorSystem<?> system, Regions regions, String self, Duration askTimeout) {
+    this.system = system;
+    this.cluster = Cluster.get(system);
+    this.regions = regions;
+    this.self = self;
+    this.askTimeout = askTimeout;
+    this.metrics = Metrics.get(system);
+  }
+
+  /** Reads {@code meridian.failover.*}. */
+  public static RegionMonitor.Settings monitorSettings(Config config) {
+    Config failover = config.getConfig("meridian.failover");
+    String autoDown = failover.getString("auto-down-after");
+    Optional<Duration> after = autoDown.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(failover.getDuration("auto-down-after"));
+    return new RegionMonitor.Settings(after, failover.getBoolean("auto-hand-back"), failover.getDuration("return-grace"), failover.getDuration("directory-write-timeout"));
+  }
+
+  public RegionService start(RegionMonitor.Settings settings) {
+    monitor = system.systemActorOf(RegionMonitor.create(this, settings), "region-monitor", org.apache.pekko.actor.typed.Props.empty());
+    return this;
+  }
+
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  void notifyListeners(String region, RegionRecord before, RegionRecord after) {
+    for (Listener listener : listeners) listener.regionChanged(region, before, after);
+  }
+
+  public Regions regions() {
+    return regions;
+  }
+
+  public String self() {
+    return self;
+  }
+
+  public RegionRecord recordOf(String region) {
+    return directory.get().recordOf(region);
+  }
+
+  public boolean isDeclaredDown(String region) {
+    return recordOf(region).status() == Status.down;
+  }
+
+  /** Up (not declared down), with Up members, reachable from here. */
+  public boolean isServing(String region) {
+    if (region.equals(self)) return true;
+    return !isDeclaredDown(region) && hasLiveMembers(region) && !unreachable.get().containsKey(region);
+  }
+
+  boolean hasLiveMembers(String region) {
+    for (Member member : cluster.state().getMembers()) {
+      if (member.dataCenter().equals(region) && member.status() == MemberStatus.up()) return true;
+    }
+    return false;
+  }
+
+  /** This node reaches a majority of all configured regions (itself included). */
+  public boolean hasQuorum() {
+    long reachable = regions.names().stream().filter(r -> r.equals(self) || (hasLiveMembers(r) && !unreachable.get().containsKey(r))).count();
+    return reachable * 2 > regions.names().size();
+  }
+
+  /**
+   * Since when (ms) nodes of {@code observer} have seen {@code region} unreachable, counting only
+   * observers this node can hear from now (itself, or reachable regions).
+   */
+  Optional<Long> seesUnreachableSince(String observer, String region) {
+    if (!observer.equals(self) && !isServing(observer)) return Optional.empty();
+    return observations.get().byNode().values().stream()
+        .filter(o -> o.observerRegion().equals(observer))
+        .map(Observation::unreachableSince)
+        .filter(m -> m.containsKey(region))
+        .map(m -> m.get(region))
+        .min(Long::compare);
+  }
+
+  public Status statusOf(String region) {
+    if (isDeclaredDown(region)) return Status.down;
+    if (region.equals(self)) return Status.up;
+    return isServing(region) ? Status.up : Status.suspect;
+  }
+
+  // ---------------------------------------------------------------- routing (UserGateway.Availability)
+
+  @Override
+  public boolean isAvailable(String region) {
+    return isServing(region);
+  }
+
+  @Override
+  public Optional<String> takeoverFor(String owner) {
+    if (!isDeclaredDown(owner)) return Optional.empty();
+    return successorOf(owner);
+  }
+
+  @Override
+  public boolean hasOwnershipQuorum() {
+    return hasQuorum();
+  }
+
+  public Optional<String> successorOf(String region) {
+    return regions.successorOf(region, r -> !isDeclaredDown(r) && (r.equals(self) || isServing(r)));
+  }
+
+  // ---------------------------------------------------------------- RegionBoard
+
+  @Override
+  public List<RegionInfo> regionInfos() {
+    Map<String, Long> lag = metrics.lastLagMillis();
+    List<RegionInfo> infos = new ArrayList<>();
+    for (String region : regions.names()) {
+      RegionRecord record = recordOf(region);
+      infos.add(new RegionInfo(region, statusOf(region), successorOf(region).orElse(null), record.epoch(), region.equals(self) ? Long.valueOf(0) : lag.get(region)));
+    }
+    return infos;
+  }
+
+  @Override
+  public CompletionStage<RegionInfo> declareDown(String region, String reason) {
+    return change(replyTo -> new RegionMonitor.DeclareDown(region, reason, replyTo), region);
+  }
+
+  @Override
+  public CompletionStage<RegionInfo> declareUp(String region, String reason) {
+    return change(replyTo -> new RegionMonitor.DeclareUp(region, reason, replyTo), region);
+  }
+
+  private CompletionStage<RegionInfo> change(
+      org.apache.pekko.japi.function.Function<ActorRef<org.apache.pekko.pattern.StatusReply<RegionRecord>>, RegionMonitor.Command> command, String region) {
+    return AskPattern.askWithStatus(monitor, command, askTimeout.plusSeconds(2), system.scheduler())
+        .thenApply(record -> regionInfos().stream().filter(info -> info.region().equals(region)).findFirst().orElseThrow());
+  }
+
+  @Override
+  public Map<String, Long> lagFrom() {
+    return metrics.lastLagMillis();
+  }
+}

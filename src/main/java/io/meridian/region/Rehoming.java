@@ -1,0 +1,109 @@
+package io.meridian.region;
+
+import io.meridian.cassandra.RegionJournals;
+import io.meridian.user.User;
+import io.meridian.user.UserGateway;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The eager half of re-homing (the lazy half is in {@link UserGateway}): when a region is declared
+ * down, its successor seizes every user the down region owned, throttled, so reads show the new
+ * owner soon; when it is declared up again, the users whose home it is are handed back.
+ *
+ * <p>The index of users is the journals' own persistence-id table ({@code all_persistence_ids}): a
+ * user has a persistence id in every region whose replica persisted an event for it, so the union
+ * over the regions' journals is every user. Seizing a user that the down region no longer owns is
+ * a no-op in the entity. Runs on the leader node of the region only.
+ */
+public final class Rehoming implements RegionService.Listener {
+  private static final Logger log = LoggerFactory.getLogger(Rehoming.class);
+
+  private final ActorSystem<?> system;
+  private final RegionService regions;
+  private final UserGateway gateway;
+  private final int ratePerSecond;
+
+  private Rehoming(ActorSystem<?> system, RegionService regions, UserGateway gateway, int ratePerSecond) {
+    this.system = system;
+    this.regions = regions;
+    this.gateway = gateway;
+    this.ratePerSecond = ratePerSecond;
+  }
+
+  public static void start(ActorSystem<?> system, RegionService regions, UserGateway gateway) {
+    int rate = system.settings().config().getInt("meridian.failover.sweep-rate");
+    regions.addListener(new Rehoming(system, regions, gateway, rate));
+  }
+
+  @Override
+  public void regionChanged(String region, RegionDirectory.RegionRecord before, RegionDirectory.RegionRecord after) {
+    if (!isRegionLeader() || region.equals(regions.self())) return;
+    if (after.status() == RegionBoard.Status.down && regions.successorOf(region).filter(regions.self()::equals).isPresent()) {
+      sweep("seize", region, regions.regions().names(), userId -> seize(userId, region));
+    } else if (before.status() == RegionBoard.Status.down && after.status() == RegionBoard.Status.up) {
+      sweep("hand-back", region, List.of(region), userId -> handBack(userId, region));
+    }
+  }
+
+  private boolean isRegionLeader() {
+    var cluster = Cluster.get(system);
+    var leader = cluster.state().getLeader();
+    return leader == null || leader.equals(cluster.selfMember().address());
+  }
+
+  private CompletionStage<Boolean> seize(String userId, String from) {
+    return gateway.askAt(userId, regions.self(), replyTo -> new User.SeizeOwnership(from, "region " + from + " declared down", replyTo))
+        .thenApply(outcome -> outcome.reply() instanceof User.Accepted a && regions.self().equals(a.user().owner()));
+  }
+
+  private CompletionStage<Boolean> handBack(String userId, String home) {
+    return gateway.askAt(userId, regions.self(), User.Get::new).thenCompose(outcome -> {
+      if (outcome.reply() instanceof User.Accepted a && home.equals(a.user().homeRegion()) && regions.self().equals(a.user().owner())) {
+        return gateway.askAt(userId, regions.self(), User.HandBack::new).thenApply(o -> o.reply() instanceof User.Accepted);
+      }
+      return CompletableFuture.completedFuture(false);
+    });
+  }
+
+  private void sweep(String kind, String region, List<String> journals, java.util.function.Function<String, CompletionStage<Boolean>> action) {
+    long start = System.nanoTime();
+    Source<String, NotUsed> userIds = Source.from(journals).flatMapConcat(this::userIdsIn);
+    Set<String> seen = new HashSet<>();
+    userIds
+        .filter(seen::add)
+        .throttle(ratePerSecond, Duration.ofSeconds(1))
+        .mapAsyncUnordered(4, userId -> action.apply(userId).exceptionally(failure -> {
+          log.warn("{} of user={} for region={} failed: {}", kind, userId, region, failure.toString());
+          return false;
+        }))
+        .runWith(Sink.fold(0, (count, changed) -> changed ? count + 1 : count), system)
+        .whenComplete((count, failure) -> {
+          long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+          if (failure != null) log.warn("{} sweep for region={} by region={} failed after {} ms", kind, region, regions.self(), ms, failure);
+          else log.info("{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)", kind, region, regions.self(), count, ms, seen.size());
+        });
+  }
+
+  private Source<String, NotUsed> userIdsIn(String journalRegion) {
+    CassandraReadJournal journal = PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath(journalRegion) + ".query");
+    return journal.currentPersistenceIds()
+        .filter(id -> id.startsWith(User.ENTITY_TYPE + "|"))
+        .map(id -> id.substring(User.ENTITY_TYPE.length() + 1, id.lastIndexOf('|')))
+        .recoverWithRetries(1, Throwable.class, Source::empty);
+  }
+}

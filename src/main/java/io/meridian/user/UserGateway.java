@@ -1,0 +1,220 @@
+package io.meridian.user;
+
+import io.meridian.metrics.Metrics;
+import io.meridian.region.Regions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.ReplicatedSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.persistence.typed.ReplicaId;
+
+/**
+ * How a node reaches a user's replicas: the local one for reads and CRDT writes, the owner's for
+ * single-writer commands. A command that reaches a replica which is not the owner comes back as
+ * {@link User.NotOwner} and is sent on, over the cluster (the replicated sharding's entity refs for
+ * the other data center), to the owner's replica; never over HTTP.
+ *
+ * <p>Routing consults region availability first: an ask into a data center whose members are gone
+ * is buffered by the sharding proxy and would only fail at its timeout, so nothing is sent to a
+ * region known to be unavailable; the caller gets {@link RegionUnavailable} at once.
+ */
+public final class UserGateway {
+
+  /** Which regions may be sent to now, and what to do about a user whose owner region is down. */
+  public interface Availability {
+    boolean isAvailable(String region);
+
+    /**
+     * When {@code owner} is down: the region that takes over its users, if this node may route there.
+     * Empty when the owner is not down (or nobody can take over).
+     */
+    default Optional<String> takeoverFor(String owner) {
+      return Optional.empty();
+    }
+
+    /** False on the minority side of a partition: single-writer commands are refused there. */
+    default boolean hasOwnershipQuorum() {
+      return true;
+    }
+
+    Availability ALL_UP = region -> true;
+  }
+
+  /** The reply, which region's replica gave it, and whether it left this region. */
+  public record Outcome(User.Reply reply, String answeredBy, boolean forwarded) {}
+
+  /** A region is known to be unavailable, so nothing was sent to it. */
+  public static final class RegionUnavailable extends RuntimeException {
+    public RegionUnavailable(String region) {
+      super("region " + region + " is unavailable");
+    }
+  }
+
+  /** This region is cut off from a majority of regions, so it cannot confirm who owns the user. */
+  public static final class OwnershipUnconfirmed extends RuntimeException {
+    public OwnershipUnconfirmed(String region) {
+      super("region " + region + " is cut off from a majority of regions and cannot confirm ownership; single-writer writes are refused here");
+    }
+  }
+
+  private static final int MAX_HOPS = 3;
+
+  private final ReplicatedSharding<User.Command> sharding;
+  private final Regions regions;
+  private final String self;
+  private final Duration askTimeout;
+  private final Availability availability;
+  private final Metrics metrics;
+
+  public UserGateway(
+      ReplicatedSharding<User.Command> sharding,
+      Regions regions,
+      String self,
+      Duration askTimeout,
+      Availability availability,
+      Metrics metrics) {
+    this.sharding = sharding;
+    this.regions = regions;
+    this.self = self;
+    this.askTimeout = askTimeout;
+    this.availability = availability;
+    this.metrics = metrics;
+  }
+
+  public String region() {
+    return self;
+  }
+
+  public Regions regions() {
+    return regions;
+  }
+
+  /** Create: executed by the home region's replica. */
+  public CompletionStage<Outcome> create(String userId, String homeRegion) {
+    if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+    return timed("create", ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo)));
+  }
+
+  /** Read as this region sees it. */
+  public CompletionStage<Outcome> readLocal(String userId) {
+    return timed("get", ask(userId, self, User.Get::new));
+  }
+
+  /** Read from the owner's replica (found through the local replica, or any region that knows the user). */
+  public CompletionStage<Outcome> readFromOwner(String userId) {
+    CompletionStage<Outcome> result =
+        ask(userId, self, User.Get::new)
+            .thenCompose(
+                local -> {
+                  if (isUnknownUser(local.reply())) return locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), User.Get::new)).orElse(done(local)));
+                  if (local.reply() instanceof User.Accepted accepted && !self.equals(accepted.user().owner())) {
+                    return askAt(userId, accepted.user().owner(), User.Get::new);
+                  }
+                  return done(local);
+                });
+    return timed("get-owner", result);
+  }
+
+  /** A CRDT write: any replica accepts it; the local one unless it has not seen the user yet. */
+  public CompletionStage<Outcome> anyReplica(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
+    CompletionStage<Outcome> result =
+        ask(userId, self, command)
+            .thenCompose(
+                local ->
+                    isUnknownUser(local.reply())
+                        ? locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), command)).orElse(done(local)))
+                        : done(local));
+    return timed(commandType, result);
+  }
+
+  /** A single-writer command: executed by the owner's replica, wherever that is. */
+  public CompletionStage<Outcome> owner(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
+    if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+    CompletionStage<Outcome> result =
+        ask(userId, self, command)
+            .thenCompose(
+                local -> {
+                  if (isUnknownUser(local.reply())) {
+                    return locate(userId).thenCompose(found -> found.map(view -> viaOwner(userId, view.owner(), command, 1)).orElse(done(local)));
+                  }
+                  if (local.reply() instanceof User.NotOwner notOwner) return viaOwner(userId, notOwner.owner(), command, 1);
+                  return done(local);
+                });
+    return timed(commandType, result);
+  }
+
+  /** Ask the given region's replica directly (used by moves, hand-back and payment confirmation). */
+  public CompletionStage<Outcome> askAt(String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
+    return ask(userId, region, command);
+  }
+
+  private CompletionStage<Outcome> viaOwner(String userId, String owner, Function<ActorRef<User.Reply>, User.Command> command, int hop) {
+    CompletionStage<Outcome> sent;
+    if (availability.isAvailable(owner)) {
+      sent = ask(userId, owner, command);
+    } else {
+      // The owner's region was declared down: its successor seizes the user first (lazy re-homing),
+      // then executes the command as the new owner.
+      Optional<String> takeover = availability.takeoverFor(owner);
+      if (takeover.isEmpty()) return CompletableFuture.failedFuture(new RegionUnavailable(owner));
+      String successor = takeover.get();
+      sent = ask(userId, successor, replyTo -> new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
+          .thenCompose(seized -> ask(userId, successor, command));
+    }
+    return sent
+        .thenCompose(
+            outcome -> {
+              if (outcome.reply() instanceof User.NotOwner next && hop < MAX_HOPS) return viaOwner(userId, next.owner(), command, hop + 1);
+              return done(outcome);
+            });
+  }
+
+  /** The user's view from the first other region that knows it (a create not yet replicated here). */
+  private CompletionStage<Optional<User.View>> locate(String userId) {
+    List<CompletableFuture<Outcome>> asks = new ArrayList<>();
+    for (String region : regions.names()) {
+      if (region.equals(self) || !availability.isAvailable(region)) continue;
+      asks.add(ask(userId, region, User.Get::new).toCompletableFuture().exceptionally(failure -> null));
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored ->
+                asks.stream()
+                    .map(CompletableFuture::join)
+                    .filter(outcome -> outcome != null && outcome.reply() instanceof User.Accepted)
+                    .map(outcome -> ((User.Accepted) outcome.reply()).user())
+                    .findFirst());
+  }
+
+  private CompletionStage<Outcome> ask(String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
+    if (!availability.isAvailable(region)) return CompletableFuture.failedFuture(new RegionUnavailable(region));
+    Map<ReplicaId, EntityRef<User.Command>> refs = sharding.getEntityRefsFor(userId);
+    EntityRef<User.Command> ref = refs.get(new ReplicaId(region));
+    if (ref == null) return CompletableFuture.failedFuture(new RegionUnavailable(region));
+    return ref.<User.Reply>ask(command::apply, askTimeout)
+        .thenApply(reply -> new Outcome(reply, region, !region.equals(self)));
+  }
+
+  private static boolean isUnknownUser(User.Reply reply) {
+    return reply instanceof User.Rejected rejected && rejected.reason() == User.Reason.UNKNOWN_USER;
+  }
+
+  private static CompletionStage<Outcome> done(Outcome outcome) {
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  private CompletionStage<Outcome> timed(String commandType, CompletionStage<Outcome> result) {
+    long start = System.nanoTime();
+    return result.whenComplete(
+        (outcome, failure) -> {
+          if (outcome != null) metrics.command(commandType, outcome.forwarded(), Duration.ofNanos(System.nanoTime() - start));
+        });
+  }
+}
