@@ -45,7 +45,7 @@ public final class Node {
       return new Settings(
           m.getString("region"),
           Regions.fromConfig(m),
-          new HttpApi.Settings(m.getString("http.host"), m.getInt("http.port"), m.getBytes("http.max-body-bytes"), m.getString("admin-token")),
+          HttpApi.Settings.fromConfig(m),
           m.getDuration("http.ask-timeout"),
           m.getInt("user.snapshot-every"),
           m.getBoolean("user.direct-replication"),
@@ -92,7 +92,7 @@ public final class Node {
     var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
     Rehoming.start(system, regionService, gateway);
     warmUp(system, gateway, state, 1);
-    var api = new HttpApi(system, settings.http(), gateway, regionService, null);
+    var api = new HttpApi(system, settings.http(), gateway, regionService);
     CompletionStage<ServerBinding> binding = api.bind().thenApply(b -> {
       state.httpBound.set(true);
       return b;

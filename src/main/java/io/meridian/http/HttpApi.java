@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.meridian.metrics.Metrics;
 import io.meridian.region.RegionBoard;
+import io.meridian.region.RegionService;
 import io.meridian.user.UserGateway;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,16 @@ public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   static final String SERVED_BY_HEADER = "X-Meridian-Served-By";
 
-  public record Settings(String host, int port, long maxBodyBytes, String adminToken) {}
+  public record Settings(String host, int port, long maxBodyBytes, String adminToken, PaymentRoutes.Settings payments) {
+
+    public static Settings fromConfig(com.typesafe.config.Config meridian) {
+      var payments = new PaymentRoutes.Settings(
+          PaymentRoutes.Policy.valueOf(meridian.getString("payments.confirmation").toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+          meridian.getDuration("payments.confirm-timeout"),
+          meridian.getDuration("payments.status-probe-timeout"));
+      return new Settings(meridian.getString("http.host"), meridian.getInt("http.port"), meridian.getBytes("http.max-body-bytes"), meridian.getString("admin-token"), payments);
+    }
+  }
 
   private final ActorSystem<?> system;
   private final Settings settings;
@@ -50,13 +60,15 @@ public final class HttpApi {
   private final String region;
   private final UserGateway gateway;
 
-  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionBoard regions, UserRoutes.Payments payments) {
+  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regions) {
     this.system = system;
     this.settings = settings;
     this.json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
-    this.users = new UserRoutes(gateway, json, settings.maxBodyBytes(), payments == null ? notYet() : payments);
-    this.regions = regions;
     this.metrics = Metrics.get(system);
+    PaymentRoutes[] payments = new PaymentRoutes[1];
+    this.users = new UserRoutes(gateway, json, settings.maxBodyBytes(), () -> payments[0]);
+    payments[0] = new PaymentRoutes(gateway, regions, json, users, settings.payments(), metrics);
+    this.regions = regions;
     this.region = gateway.region();
     this.gateway = gateway;
   }
@@ -140,21 +152,5 @@ public final class HttpApi {
         .handleAll(org.apache.pekko.http.javadsl.server.Rejection.class, rejections -> complete(json.error(StatusCodes.BAD_REQUEST, "bad_request",
             "the request could not be handled: " + rejections.get(0), List.of())))
         .build();
-  }
-
-  /** Until payments land: 501 with the error shape, so clients see a clear answer. */
-  private UserRoutes.Payments notYet() {
-    HttpResponse notImplemented = json.error(StatusCodes.NOT_IMPLEMENTED, "not_implemented", "payments are not available yet", List.of());
-    return new UserRoutes.Payments() {
-      @Override
-      public CompletionStage<HttpResponse> pay(String userId, String paymentId, io.meridian.user.User.PaymentKind kind, java.math.BigDecimal amount) {
-        return CompletableFuture.completedFuture(notImplemented);
-      }
-
-      @Override
-      public CompletionStage<HttpResponse> status(String userId, String paymentId) {
-        return CompletableFuture.completedFuture(notImplemented);
-      }
-    };
   }
 }

@@ -38,9 +38,9 @@ final class UserRoutes {
   private final UserGateway gateway;
   private final Json json;
   private final long maxBodyBytes;
-  private final Payments payments;
+  private final java.util.function.Supplier<Payments> payments;
 
-  UserRoutes(UserGateway gateway, Json json, long maxBodyBytes, Payments payments) {
+  UserRoutes(UserGateway gateway, Json json, long maxBodyBytes, java.util.function.Supplier<Payments> payments) {
     this.gateway = gateway;
     this.json = json;
     this.maxBodyBytes = maxBodyBytes;
@@ -65,7 +65,7 @@ final class UserRoutes {
                   }),
                   path("payments", () -> post(() -> jsonBody(body -> pay(userId, body)))),
                   path(PathMatchers.segment("payments").slash(PathMatchers.segment()), rawPaymentId ->
-                      get(() -> completeWithFuture(recover(payments.status(userId, Validation.id("paymentId", rawPaymentId)))))),
+                      get(() -> completeWithFuture(recover(payments.get().status(userId, Validation.id("paymentId", rawPaymentId)))))),
                   path("move", () -> post(() -> jsonBody(body -> move(userId, body)))));
             })));
   }
@@ -119,7 +119,7 @@ final class UserRoutes {
           default -> throw ApiError.badRequest("invalid_field", "field 'kind' must be 'credit' or 'debit'");
         };
     var amount = Validation.amount(body);
-    return completeWithFuture(recover(payments.pay(userId, paymentId, kind, amount)));
+    return completeWithFuture(recover(payments.get().pay(userId, paymentId, kind, amount)));
   }
 
   private Route move(String userId, ObjectNode body) {

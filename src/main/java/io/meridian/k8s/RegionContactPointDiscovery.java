@@ -127,7 +127,8 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
     CompletableFuture<Resolved> resolved;
     try {
       resolved = FutureConverters.asJava(Discovery.get(system).loadServiceDiscovery(localMethod).lookup(lookup, resolveTimeout)).toCompletableFuture();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Loading kubernetes-api reads the ServiceAccount's files and may throw (checked) I/O errors.
       resolved = CompletableFuture.failedFuture(e);
     }
     // Without this region's pods the other regions may still let this node join; it can never

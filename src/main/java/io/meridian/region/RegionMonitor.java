@@ -74,7 +74,11 @@ public final class RegionMonitor {
     private final Cluster cluster;
     private final SelfUniqueAddress selfAddress;
     private final String self;
+    /** Regions this node's failure detector reports unreachable (UnreachableDataCenter), and since when. */
     private final Map<String, Long> unreachableSince = new HashMap<>();
+    /** Regions seen with Up members once that now have none (they left, or were removed), and since when. */
+    private final Map<String, Long> absentSince = new HashMap<>();
+    private final java.util.Set<String> seenUp = new java.util.HashSet<>();
     /** When each region was first seen with Up, reachable members again while declared down. */
     private final Map<String, Long> returnedSince = new HashMap<>();
     private Observation published;
@@ -181,19 +185,37 @@ public final class RegionMonitor {
         unreachableSince.remove(reachable.dataCenter());
         context.getLog().info("region status region={} status=reachable seenFrom={}", reachable.dataCenter(), self);
       }
-      service.unreachable.set(Map.copyOf(unreachableSince));
+      trackAbsentRegions();
       return Behaviors.same();
     }
 
     private Behavior<Command> onTick() {
+      trackAbsentRegions();
       publishObservation();
       if (settings.autoDownAfter().isPresent()) autoDown(settings.autoDownAfter().get());
       if (settings.autoUp()) autoUp();
       return Behaviors.same();
     }
 
+    /** A region whose members all left counts as unreachable too (a crashed region may also leave no trace). */
+    private void trackAbsentRegions() {
+      long now = System.currentTimeMillis();
+      for (String region : service.regions().names()) {
+        if (region.equals(self)) continue;
+        if (service.hasLiveMembers(region)) {
+          seenUp.add(region);
+          absentSince.remove(region);
+        } else if (seenUp.contains(region)) {
+          absentSince.putIfAbsent(region, now);
+        }
+      }
+      Map<String, Long> unreachable = new HashMap<>(absentSince);
+      unreachableSince.forEach((region, since) -> unreachable.merge(region, since, Math::min));
+      service.unreachable.set(Map.copyOf(unreachable));
+    }
+
     private void publishObservation() {
-      Observation current = new Observation(self, Map.copyOf(unreachableSince), System.currentTimeMillis());
+      Observation current = new Observation(self, service.unreachable.get(), System.currentTimeMillis());
       if (published != null && published.unreachableSince().equals(current.unreachableSince())) return;
       published = current;
       String node = selfAddress.uniqueAddress().address().toString();
@@ -224,7 +246,7 @@ public final class RegionMonitor {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
         boolean declaredDown = service.directory.get().recordOf(region).status() == RegionBoard.Status.down;
-        boolean back = declaredDown && service.hasLiveMembers(region) && !unreachableSince.containsKey(region);
+        boolean back = declaredDown && service.hasLiveMembers(region) && !service.unreachable.get().containsKey(region);
         if (!back) {
           returnedSince.remove(region);
           continue;
