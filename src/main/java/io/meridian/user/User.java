@@ -290,6 +290,16 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
       return created && !wallet.overdraftFlagged && wallet.balance.signum() < 0;
     }
 
+    /**
+     * Only the owner flags. Events of different origins arrive in no causal order, so a non-owner can
+     * see a debit before the credit it relied on (a balance that is negative only in transit). The
+     * owner applied every earlier owner's payments before it took over, so a negative balance there
+     * can only come from debits accepted by a concurrent owner: a real overdraft.
+     */
+    boolean shouldFlagOverdraftAt(String region) {
+      return needsOverdraftFlag() && isOwnedBy(region);
+    }
+
     public View view() {
       var fields = new TreeMap<String, String>();
       profile.forEach((name, field) -> fields.put(name, field.value()));
@@ -423,7 +433,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
-              if (state.needsOverdraftFlag()) context.getSelf().tell(FlagOverdraft.INSTANCE);
+              if (state.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
             })
         .build();
   }
@@ -603,7 +613,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   private Effect<Event, State> onFlagOverdraft(State state, FlagOverdraft cmd) {
-    if (!state.needsOverdraftFlag()) return Effect().none();
+    if (!state.shouldFlagOverdraftAt(self)) return Effect().none();
     context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId, self, state.epoch(), state.wallet.balance);
     return Effect().persist(new OverdraftFlagged(state.wallet.balance, self, now()));
   }
@@ -645,11 +655,12 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     else metrics.replicationLag(origin, System.currentTimeMillis() - event.at());
     if (before.epoch() != after.epoch() || !java.util.Objects.equals(before.owner(), after.owner())) {
       metrics.ownershipChanged(event.getClass().getSimpleName());
+      String cause = event instanceof OwnershipSeized seized ? "seized from " + seized.from() + ": " + seized.reason() : event.getClass().getSimpleName();
       context.getLog().info("ownership user={} region={} owner={} home={} epoch={} cause={}",
-          after.userId, self, after.owner(), after.ownership.home(), after.epoch(), event.getClass().getSimpleName());
+          after.userId, self, after.owner(), after.ownership.home(), after.epoch(), cause);
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
-    if (after.needsOverdraftFlag() && !before.needsOverdraftFlag()) context.getSelf().tell(FlagOverdraft.INSTANCE);
+    if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
     if (waiters.isEmpty()) return;
     long nowNanos = System.nanoTime();
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
