@@ -54,25 +54,31 @@ final class PaymentRoutes implements UserRoutes.Payments {
       return done(json.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
           "region " + gateway.region() + " reaches no other region, so a payment could not be made durable in two regions; retry with the same paymentId", List.of()));
     }
-    return gateway.owner(userId, "payment", replyTo -> new User.RecordPayment(paymentId, kind, amount, replyTo))
+    CompletionStage<HttpResponse> answer = gateway.owner(userId, "payment", replyTo -> new User.RecordPayment(paymentId, kind, amount, replyTo))
         .thenCompose(outcome -> {
           if (!(outcome.reply() instanceof User.Accepted accepted)) {
-            if (outcome.reply() instanceof User.Rejected r && r.reason() == User.Reason.INSUFFICIENT_FUNDS) metrics.payment("insufficient_funds");
+            // insufficient_funds, payment_conflict, unknown_user, invalid; owner_unavailable while ownership moves.
+            metrics.payment(outcome.reply() instanceof User.Rejected r ? r.reason().name().toLowerCase(Locale.ROOT) : "owner_unavailable");
             return done(users.toResponse(outcome, StatusCodes.CREATED));
           }
           String owner = accepted.user().owner();
-          return confirm(userId, paymentId, owner, settings.confirmTimeout()).thenCompose(confirmedBy -> {
-            boolean durable = isDurable(owner, confirmedBy);
-            metrics.payment(durable ? "confirmed" : "not_durable_yet");
-            if (!durable) {
+          return confirm(userId, paymentId, owner, settings.confirmTimeout()).thenCompose(confirmation -> {
+            metrics.payment(confirmation.durable() ? "confirmed" : "not_durable_yet");
+            if (!confirmation.durable()) {
               return done(json.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
-                  "payment " + paymentId + " is recorded by " + owner + " but no other region confirmed it within " + settings.confirmTimeout().toMillis()
-                      + " ms; retrying with the same paymentId is safe", List.of(RawHeader.create(UserRoutes.OWNER_HEADER, owner))));
+                  "payment " + paymentId + " is recorded by " + owner + " but " + confirmation.missing() + " did not confirm it within "
+                      + settings.confirmTimeout().toMillis() + " ms; retrying with the same paymentId is safe",
+                  List.of(RawHeader.create(UserRoutes.OWNER_HEADER, owner))));
             }
             return gateway.askAt(userId, owner, replyTo -> new User.GetPayment(paymentId, replyTo))
-                .thenApply(found -> paymentResponse(userId, found, StatusCodes.CREATED, confirmedBy, owner));
+                .thenApply(found -> paymentResponse(userId, found, StatusCodes.CREATED, confirmation, owner));
           });
         });
+    // No answer from the owner (timeout, region unavailable, no ownership quorum): the route maps it to a 503.
+    answer.whenComplete((response, failure) -> {
+      if (failure != null) metrics.payment("unavailable");
+    });
+    return answer;
   }
 
   @Override
@@ -83,46 +89,70 @@ final class PaymentRoutes implements UserRoutes.Payments {
       return gateway.askAt(userId, owner, replyTo -> new User.GetPayment(paymentId, replyTo)).thenCompose(found -> {
         if (!(found.reply() instanceof User.PaymentFound)) return done(users.toResponse(found, StatusCodes.OK));
         return confirm(userId, paymentId, owner, settings.statusProbeTimeout())
-            .thenApply(confirmedBy -> paymentResponse(userId, found, StatusCodes.OK, confirmedBy, owner));
+            .thenApply(confirmation -> paymentResponse(userId, found, StatusCodes.OK, confirmation, owner));
       });
     });
   }
 
-  /** The regions whose replica must have the payment, per policy; empty when none can be asked. */
+  /** Which regions had to confirm and which did in time; the policy decides whether that is durable. */
+  private record Confirmation(Policy policy, List<String> needed, List<String> confirmedBy) {
+    boolean durable() {
+      if (confirmedBy.isEmpty()) return false;
+      return policy != Policy.ALL || confirmedBy.containsAll(needed);
+    }
+
+    String missing() {
+      List<String> missing = needed.stream().filter(r -> !confirmedBy.contains(r)).toList();
+      return missing.isEmpty() ? "no other region" : "region(s) " + String.join(", ", missing);
+    }
+  }
+
+  /**
+   * The regions whose replica must have the payment, per policy. Only a region <em>declared</em> down
+   * is passed over, never one that is merely unreachable from this node: the successor that confirms
+   * must be the region that takes over the owner's users (takeover also skips only declared-down
+   * regions), and reachability is one node's opinion. So while the successor is unreachable but not
+   * declared down, {@code successor} answers 503 not_durable_yet instead of settling for a region
+   * that would not take over; {@code all} waits for every region not declared down.
+   */
   private List<String> confirmers(String owner) {
-    List<String> others = new ArrayList<>();
-    for (String region : regions.regions().names()) if (!region.equals(owner) && regions.isAvailable(region)) others.add(region);
     return switch (settings.policy()) {
-      case SUCCESSOR -> regions.successorOf(owner).filter(s -> !s.equals(owner)).map(List::of).orElse(List.of());
-      case ANY_OTHER, ALL -> others;
+      case SUCCESSOR -> regions.regions().successorsOf(owner).stream().filter(r -> !regions.isDeclaredDown(r)).findFirst().map(List::of).orElse(List.of());
+      case ANY_OTHER, ALL -> regions.regions().names().stream().filter(r -> !r.equals(owner) && !regions.isDeclaredDown(r)).toList();
     };
   }
 
-  private boolean isDurable(String owner, List<String> confirmedBy) {
+  /**
+   * Asks each confirming region's replica to answer once it has applied the payment and collects who
+   * did in time. {@code any-other} is satisfied by the first confirmation; the others wait for all
+   * answers (an unreachable region's ask fails at once: the gateway sends nothing there).
+   */
+  private CompletionStage<Confirmation> confirm(String userId, String paymentId, String owner, Duration timeout) {
     List<String> needed = confirmers(owner);
-    if (confirmedBy.isEmpty()) return false;
-    return settings.policy() != Policy.ALL || confirmedBy.containsAll(needed);
-  }
-
-  /** Asks each confirming region's replica to answer once it has applied the payment; collects who did in time. */
-  private CompletionStage<List<String>> confirm(String userId, String paymentId, String owner, Duration timeout) {
     List<CompletableFuture<String>> asks = new ArrayList<>();
-    for (String region : confirmers(owner)) {
+    for (String region : needed) {
       asks.add(gateway.askAt(userId, region, replyTo -> new User.AwaitPayment(paymentId, replyTo))
           .toCompletableFuture()
           .completeOnTimeout(null, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
           .thenApply(outcome -> outcome != null && outcome.reply() instanceof User.PaymentFound ? region : null)
           .exceptionally(failure -> null));
     }
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-        .thenApply(ignored -> asks.stream().map(CompletableFuture::join).filter(r -> r != null).toList());
+    CompletableFuture<Void> enough = CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
+    if (settings.policy() == Policy.ANY_OTHER) {
+      CompletableFuture<Void> first = new CompletableFuture<>();
+      for (var ask : asks) ask.thenAccept(region -> { if (region != null) first.complete(null); });
+      enough.thenRun(() -> first.complete(null));
+      enough = first;
+    }
+    return enough.thenApply(ignored -> new Confirmation(settings.policy(), needed,
+        asks.stream().filter(ask -> ask.isDone()).map(CompletableFuture::join).filter(r -> r != null).toList()));
   }
 
-  private HttpResponse paymentResponse(String userId, UserGateway.Outcome found, org.apache.pekko.http.javadsl.model.StatusCode success, List<String> confirmedBy, String owner) {
+  private HttpResponse paymentResponse(String userId, UserGateway.Outcome found, org.apache.pekko.http.javadsl.model.StatusCode success, Confirmation confirmation, String owner) {
     if (!(found.reply() instanceof User.PaymentFound payment)) return users.toResponse(found, success);
     User.Payment p = payment.payment();
-    String status = isDurable(owner, confirmedBy) ? "confirmed" : "pending_replication";
-    var document = new PaymentDocument(userId, payment.paymentId(), p.kind().name().toLowerCase(Locale.ROOT), p.amount().toPlainString(), status, p.acceptedBy(), p.epoch(), confirmedBy);
+    String status = confirmation.durable() ? "confirmed" : "pending_replication";
+    var document = new PaymentDocument(userId, payment.paymentId(), p.kind().name().toLowerCase(Locale.ROOT), p.amount().toPlainString(), status, p.acceptedBy(), p.epoch(), confirmation.confirmedBy());
     List<HttpHeader> headers = List.of(RawHeader.create(UserRoutes.OWNER_HEADER, owner));
     return json.response(success, document, headers);
   }
