@@ -80,6 +80,20 @@ public final class Metrics implements Extension {
     Counter.builder("meridian_ownership_changes").tag("reason", reason).register(registry).increment();
   }
 
+  /**
+   * A command that got no reply at all (ask timeout, region known to be unavailable, no ownership
+   * quorum): not in {@code meridian_command_latency}, which times answered commands only.
+   */
+  public void commandFailed(String type, Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Counter.builder("meridian_command_failures")
+        .description("Commands that got no reply, by cause")
+        .tag("command", type)
+        .tag("cause", cause.getClass().getSimpleName())
+        .register(registry)
+        .increment();
+  }
+
   public void command(String type, boolean forwarded, Duration latency) {
     Timer.builder("meridian_command_latency")
         .tag("command", type)
@@ -98,6 +112,27 @@ public final class Metrics implements Extension {
   }
 
   private final Map<String, AtomicLong> regionStatus = new ConcurrentHashMap<>();
+
+  /**
+   * {@code meridian_region_status{of}}, read at scrape time: 2 up, 1 suspect (not declared down, but
+   * unreachable from this node or without Up members), 0 declared down. Also starts
+   * {@code meridian_region_up} at 1, so both series exist before the first status change.
+   */
+  public void regionStatusSource(String region, java.util.function.Supplier<String> status) {
+    io.micrometer.core.instrument.Gauge.builder("meridian_region_status", () -> switch (status.get()) {
+          case "down" -> 0;
+          case "suspect" -> 1;
+          default -> 2;
+        })
+        .description("2 up, 1 suspect, 0 declared down (as this node sees the region)")
+        .tag("of", region)
+        .register(registry);
+    regionStatus.computeIfAbsent(region, r -> {
+      AtomicLong value = new AtomicLong(1);
+      io.micrometer.core.instrument.Gauge.builder("meridian_region_up", value, AtomicLong::get).tag("of", r).register(registry);
+      return value;
+    });
+  }
 
   /** 1 while the region is declared up, 0 while down (from this node's copy of the directory). */
   public void regionStatus(String region, String status) {

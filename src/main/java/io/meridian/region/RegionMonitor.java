@@ -50,11 +50,17 @@ public final class RegionMonitor {
 
   private record ReachabilityChanged(ClusterEvent.DataCenterReachabilityEvent event) implements Command {}
 
+  private record DirectoryRead(Replicator.GetResponse<Directory> response) implements Command {}
+
   private record WriteDone(String region, RegionRecord record, boolean ok, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
 
   private enum Ignored implements Command { INSTANCE }
 
-  public record Settings(Optional<Duration> autoDownAfter, boolean autoUp, Duration returnGrace, Duration writeTimeout) {}
+  /**
+   * {@code staleClaimWindow}: how long after this region is declared up again its nodes check a
+   * user's ownership with the other regions before executing a single-writer write (UserGateway).
+   */
+  public record Settings(Optional<Duration> autoDownAfter, boolean autoUp, Duration returnGrace, Duration writeTimeout, Duration staleClaimWindow) {}
 
   static Behavior<Command> create(RegionService service, Settings settings) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
@@ -82,6 +88,8 @@ public final class RegionMonitor {
     /** When each region was first seen with Up, reachable members again while declared down. */
     private final Map<String, Long> returnedSince = new HashMap<>();
     private Observation published;
+    /** A majority read of the directory is in flight. */
+    private boolean confirming;
 
     Running(ActorContext<Command> context, RegionService service, Settings settings,
         ReplicatorMessageAdapter<Command, Directory> directoryReplicator,
@@ -94,10 +102,23 @@ public final class RegionMonitor {
       this.cluster = Cluster.get(context.getSystem());
       this.selfAddress = DistributedData.get(context.getSystem()).selfUniqueAddress();
       this.self = service.self();
-      directoryReplicator.subscribe(Directory.KEY, response -> response instanceof Replicator.Changed<Directory> changed ? new DirectoryChanged(changed.get(Directory.KEY)) : Ignored.INSTANCE);
-      observationReplicator.subscribe(Observations.KEY, response -> response instanceof Replicator.Changed<Observations> changed ? new ObservationsChanged(changed.get(Observations.KEY)) : Ignored.INSTANCE);
+      directoryReplicator.subscribe(Directory.KEY, Running::onSubscription);
+      observationReplicator.subscribe(Observations.KEY, Running::onSubscription);
       ActorRef<ClusterEvent.DataCenterReachabilityEvent> reachability = context.messageAdapter(ClusterEvent.DataCenterReachabilityEvent.class, ReachabilityChanged::new);
       cluster.subscriptions().tell(Subscribe.create(reachability, ClusterEvent.DataCenterReachabilityEvent.class));
+    }
+
+    /**
+     * One function for both subscriptions: Pekko keys an actor's message adapters by message class,
+     * and both deliver a SubscribeResponse, so the second subscribe replaces the first one's function.
+     * (With a function per key, a directory change went through the observations function, which
+     * threw and stopped this actor on every node that had not written the change itself.)
+     */
+    private static Command onSubscription(Replicator.SubscribeResponse<? extends org.apache.pekko.cluster.ddata.ReplicatedData> response) {
+      if (!(response instanceof Replicator.Changed<?> changed)) return Ignored.INSTANCE;
+      if (changed.dataValue() instanceof Directory directory) return new DirectoryChanged(directory);
+      if (changed.dataValue() instanceof Observations observations) return new ObservationsChanged(observations);
+      return Ignored.INSTANCE;
     }
 
     Behavior<Command> behavior() {
@@ -105,6 +126,7 @@ public final class RegionMonitor {
           .onMessage(DeclareDown.class, cmd -> declare(cmd.region(), RegionBoard.Status.down, cmd.reason(), cmd.replyTo()))
           .onMessage(DeclareUp.class, cmd -> declare(cmd.region(), RegionBoard.Status.up, cmd.reason(), cmd.replyTo()))
           .onMessage(WriteDone.class, this::onWriteDone)
+          .onMessage(DirectoryRead.class, this::onDirectoryRead)
           .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
           .onMessage(ObservationsChanged.class, msg -> {
             service.observations.set(msg.observations());
@@ -126,7 +148,7 @@ public final class RegionMonitor {
         if (replyTo != null) replyTo.tell(StatusReply.success(current));
         return Behaviors.same();
       }
-      if (!service.hasQuorum()) {
+      if (!service.hasOwnershipQuorum()) {
         if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(self)));
         return Behaviors.same();
       }
@@ -191,9 +213,39 @@ public final class RegionMonitor {
 
     private Behavior<Command> onTick() {
       trackAbsentRegions();
+      confirmDirectory();
       publishObservation();
       if (settings.autoDownAfter().isPresent()) autoDown(settings.autoDownAfter().get());
       if (settings.autoUp()) autoUp();
+      return Behaviors.same();
+    }
+
+    /**
+     * Ownership is confirmed (UserGateway) only once this incarnation has read the directory from a
+     * majority: a new incarnation starts with an empty directory, may not have heard yet that its
+     * own region is declared down, and would act on its replicas' old claims. Once is enough: a node
+     * that is cut off later has no quorum while cut off, and if the majority declared its region
+     * down meanwhile, its members were downed, so it is quarantined and stops instead of rejoining.
+     */
+    private void confirmDirectory() {
+      if (service.directoryConfirmed.get() || confirming || !service.hasQuorum() || cluster.selfMember().status() != MemberStatus.up()) return;
+      confirming = true;
+      directoryReplicator.askGet(
+          askReplyTo -> new Replicator.Get<>(Directory.KEY, new Replicator.ReadMajority(settings.writeTimeout()), askReplyTo),
+          DirectoryRead::new);
+    }
+
+    private Behavior<Command> onDirectoryRead(DirectoryRead read) {
+      confirming = false;
+      if (read.response() instanceof Replicator.GetSuccess<Directory> success) {
+        onDirectoryChanged(new DirectoryChanged(success.get(Directory.KEY)));
+      } else if (!(read.response() instanceof Replicator.NotFound<Directory>)) {
+        context.getLog().info("region={} could not read the region directory from a majority yet: {}", self, read.response());
+        return Behaviors.same();
+      }
+      if (!service.directoryConfirmed.getAndSet(true)) {
+        context.getLog().info("region={} read the region directory from a majority: ownership confirmed (own status {})", self, service.recordOf(self).status());
+      }
       return Behaviors.same();
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -44,6 +45,12 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
   final AtomicReference<Directory> directory = new AtomicReference<>(Directory.EMPTY);
   final AtomicReference<Observations> observations = new AtomicReference<>(Observations.EMPTY);
   final AtomicReference<Map<String, Long>> unreachable = new AtomicReference<>(Map.of());
+  /**
+   * This incarnation has read the directory from a majority (set once by {@link RegionMonitor}). A
+   * new incarnation starts with an empty directory and would otherwise take its own region for up,
+   * and its replicas' old ownership claims for current.
+   */
+  final AtomicBoolean directoryConfirmed = new AtomicBoolean();
   final Metrics metrics;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final ActorSystem<?> system;
@@ -52,6 +59,7 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
   private final String self;
   private final Duration askTimeout;
   private ActorRef<RegionMonitor.Command> monitor;
+  private Duration staleClaimWindow = Duration.ZERO;
 
   public RegionService(ActorSystem<?> system, Regions regions, String self, Duration askTimeout) {
     this.system = system;
@@ -60,6 +68,7 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     this.self = self;
     this.askTimeout = askTimeout;
     this.metrics = Metrics.get(system);
+    for (String region : regions.names()) metrics.regionStatusSource(region, () -> statusOf(region).name());
   }
 
   /** Reads {@code meridian.failover.*}. */
@@ -67,10 +76,12 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     Config failover = config.getConfig("meridian.failover");
     String autoDown = failover.getString("auto-down-after");
     Optional<Duration> after = autoDown.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(failover.getDuration("auto-down-after"));
-    return new RegionMonitor.Settings(after, failover.getBoolean("auto-hand-back"), failover.getDuration("return-grace"), failover.getDuration("directory-write-timeout"));
+    Duration staleClaimWindow = failover.hasPath("stale-claim-window") ? failover.getDuration("stale-claim-window") : Duration.ofMinutes(10);
+    return new RegionMonitor.Settings(after, failover.getBoolean("auto-hand-back"), failover.getDuration("return-grace"), failover.getDuration("directory-write-timeout"), staleClaimWindow);
   }
 
   public RegionService start(RegionMonitor.Settings settings) {
+    staleClaimWindow = settings.staleClaimWindow();
     monitor = system.systemActorOf(RegionMonitor.create(this, settings), "region-monitor", org.apache.pekko.actor.typed.Props.empty());
     return this;
   }
@@ -95,6 +106,7 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     return directory.get().recordOf(region);
   }
 
+  @Override
   public boolean isDeclaredDown(String region) {
     return recordOf(region).status() == Status.down;
   }
@@ -151,9 +163,21 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     return successorOf(owner);
   }
 
+  /** Quorum now, and the directory read from a majority since this node started. */
   @Override
   public boolean hasOwnershipQuorum() {
-    return hasQuorum();
+    return directoryConfirmed.get() && hasQuorum();
+  }
+
+  public boolean directoryConfirmed() {
+    return directoryConfirmed.get();
+  }
+
+  /** For {@code stale-claim-window} after this region was declared up again following a down. */
+  @Override
+  public boolean ownClaimsMayBeStale() {
+    RegionRecord own = recordOf(self);
+    return own.status() == Status.up && own.epoch() > 0 && System.currentTimeMillis() - own.at() < staleClaimWindow.toMillis();
   }
 
   public Optional<String> successorOf(String region) {

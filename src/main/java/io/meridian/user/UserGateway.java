@@ -44,6 +44,20 @@ public final class UserGateway {
       return true;
     }
 
+    /** Declared down in the region directory (by an operator, or a majority of the regions). */
+    default boolean isDeclaredDown(String region) {
+      return false;
+    }
+
+    /**
+     * True for a while after this node's own region was declared up again following a down: a
+     * replica that did not run while the region was away recovers its old claim from this region's
+     * journal, so a claim of ownership here is checked against the other regions first.
+     */
+    default boolean ownClaimsMayBeStale() {
+      return false;
+    }
+
     Availability ALL_UP = region -> true;
   }
 
@@ -99,6 +113,8 @@ public final class UserGateway {
   /** Create: executed by the home region's replica. */
   public CompletionStage<Outcome> create(String userId, String homeRegion) {
     if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+    // Also when this region itself is the declared-down home: a user owned by a region that is down.
+    if (availability.isDeclaredDown(homeRegion)) return CompletableFuture.failedFuture(new RegionUnavailable(homeRegion));
     return timed("create", ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo)));
   }
 
@@ -134,11 +150,24 @@ public final class UserGateway {
     return timed(commandType, result);
   }
 
-  /** A single-writer command: executed by the owner's replica, wherever that is. */
+  /**
+   * A single-writer command: executed by the owner's replica, wherever that is. Never by a replica of
+   * a region declared down (its users were taken over; the region is on its way back): there the
+   * owner is looked up and the command goes through the takeover path of {@link #viaOwner}.
+   */
   public CompletionStage<Outcome> owner(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
     if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+    if (availability.isDeclaredDown(self)) {
+      CompletionStage<Outcome> result =
+          ask(userId, self, User.Get::new)
+              .thenCompose(local -> local.reply() instanceof User.Accepted accepted ? done(Optional.of(accepted.user())) : locate(userId))
+              .thenCompose(view -> view.isPresent() ? viaOwner(userId, view.get().owner(), command, 1) : ask(userId, self, command));
+      return timed(commandType, result);
+    }
+    CompletionStage<Void> claimChecked = availability.ownClaimsMayBeStale() ? catchUpOwnClaim(userId) : done(null);
     CompletionStage<Outcome> result =
-        ask(userId, self, command)
+        claimChecked
+            .thenCompose(ignored -> ask(userId, self, command))
             .thenCompose(
                 local -> {
                   if (isUnknownUser(local.reply())) {
@@ -155,9 +184,30 @@ public final class UserGateway {
     return ask(userId, region, command);
   }
 
+  /**
+   * After this region's return: if this replica claims the user, the newest epoch another region
+   * knows is looked up, and the replica waits until it has applied that (an {@code OwnershipSeized}
+   * or a move made while the region was away), so it never executes as an owner that was replaced.
+   */
+  private CompletionStage<Void> catchUpOwnClaim(String userId) {
+    return ask(userId, self, User.Get::new).thenCompose(local -> {
+      if (!(local.reply() instanceof User.Accepted accepted) || !self.equals(accepted.user().owner())) return done(null);
+      return askOthers(userId).thenCompose(answers -> {
+        if (answers.isEmpty()) return CompletableFuture.<Void>failedFuture(new OwnershipUnconfirmed(self));
+        long newest = answers.stream()
+            .filter(outcome -> outcome.reply() instanceof User.Accepted)
+            .mapToLong(outcome -> ((User.Accepted) outcome.reply()).user().epoch())
+            .max().orElse(0);
+        if (newest <= accepted.user().epoch()) return done(null);
+        return ask(userId, self, replyTo -> new User.AwaitEpoch(newest, replyTo)).thenApply(caughtUp -> (Void) null);
+      });
+    });
+  }
+
   private CompletionStage<Outcome> viaOwner(String userId, String owner, Function<ActorRef<User.Reply>, User.Command> command, int hop) {
     CompletionStage<Outcome> sent;
-    if (availability.isAvailable(owner)) {
+    // A region declared down is not sent to even when reachable (this region itself, on its way back).
+    if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) {
       sent = ask(userId, owner, command);
     } else {
       // The owner's region was declared down: its successor seizes the user first (lazy re-homing),
@@ -178,19 +228,24 @@ public final class UserGateway {
 
   /** The user's view from the first other region that knows it (a create not yet replicated here). */
   private CompletionStage<Optional<User.View>> locate(String userId) {
+    return askOthers(userId)
+        .thenApply(
+            answers ->
+                answers.stream()
+                    .filter(outcome -> outcome.reply() instanceof User.Accepted)
+                    .map(outcome -> ((User.Accepted) outcome.reply()).user())
+                    .findFirst());
+  }
+
+  /** The answers of every other available region's replica to a read (failed asks left out). */
+  private CompletionStage<List<Outcome>> askOthers(String userId) {
     List<CompletableFuture<Outcome>> asks = new ArrayList<>();
     for (String region : regions.names()) {
       if (region.equals(self) || !availability.isAvailable(region)) continue;
       asks.add(ask(userId, region, User.Get::new).toCompletableFuture().exceptionally(failure -> null));
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-        .thenApply(
-            ignored ->
-                asks.stream()
-                    .map(CompletableFuture::join)
-                    .filter(outcome -> outcome != null && outcome.reply() instanceof User.Accepted)
-                    .map(outcome -> ((User.Accepted) outcome.reply()).user())
-                    .findFirst());
+        .thenApply(ignored -> asks.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
   }
 
   private CompletionStage<Outcome> ask(String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
@@ -206,8 +261,8 @@ public final class UserGateway {
     return reply instanceof User.Rejected rejected && rejected.reason() == User.Reason.UNKNOWN_USER;
   }
 
-  private static CompletionStage<Outcome> done(Outcome outcome) {
-    return CompletableFuture.completedFuture(outcome);
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
   }
 
   private CompletionStage<Outcome> timed(String commandType, CompletionStage<Outcome> result) {
@@ -215,6 +270,7 @@ public final class UserGateway {
     return result.whenComplete(
         (outcome, failure) -> {
           if (outcome != null) metrics.command(commandType, outcome.forwarded(), Duration.ofNanos(System.nanoTime() - start));
+          else metrics.commandFailed(commandType, failure);
         });
   }
 }

@@ -125,14 +125,18 @@ public final class ThreeRegions implements AutoCloseable {
     }
   }
 
-  /** Waits until the region's node is Up and its journals answered (what /ready checks, minus management). */
+  /**
+   * Waits until the region's node is Up, its journals answered (what /ready checks, minus
+   * management) and it has read the region directory from a majority (before that it refuses
+   * single-writer writes with 503 ownership_unconfirmed).
+   */
   public void awaitReady(String region, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Node node = node(region);
     while (true) {
       var state = NodeState.get(node.system());
       boolean up = Cluster.get(node.system()).selfMember().status() == MemberStatus.up();
-      if (up && state.journalsWarm.get() && state.httpBound.get()) return;
+      if (up && state.journalsWarm.get() && state.httpBound.get() && node.regionService().directoryConfirmed()) return;
       if (System.nanoTime() > deadline) throw new AssertionError("region " + region + " not ready within " + timeout);
       sleepMillis(200);
     }
