@@ -89,6 +89,7 @@ public final class Node {
 
     var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout())
         .start(RegionService.monitorSettings(system.settings().config()));
+    state.directoryConfirmed = regionService::directoryConfirmed;
     var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
     Rehoming.start(system, regionService, gateway);
     warmUp(system, gateway, state, 1);

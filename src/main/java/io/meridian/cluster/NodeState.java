@@ -24,6 +24,9 @@ public final class NodeState implements Extension {
   /** This region's journal, snapshot store and replication streams answered once (schema exists). */
   final AtomicBoolean journalsWarm = new AtomicBoolean();
 
+  /** This incarnation has read the region directory from a majority (set by Node once wired). */
+  volatile java.util.function.BooleanSupplier directoryConfirmed = () -> false;
+
   public boolean shardingStarted() {
     return shardingStarted.get();
   }

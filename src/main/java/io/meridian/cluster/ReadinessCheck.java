@@ -13,8 +13,8 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
 
 /**
  * Pekko Management readiness ({@code /ready}): true only when this node is Up in the cluster,
- * sharding of users has started, the HTTP API is bound, and this region's Cassandra session answers
- * a query.
+ * sharding of users has started, the HTTP API is bound, its region's journal answered, it has read
+ * the region directory from a majority, and Cassandra answers a query.
  */
 public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> {
   private static final Duration CASSANDRA_PROBE_TIMEOUT = Duration.ofSeconds(3);
@@ -29,7 +29,7 @@ public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> 
     var typed = Adapter.toTyped(system);
     NodeState state = NodeState.get(typed);
     boolean up = Cluster.get(typed).selfMember().status() == MemberStatus.up();
-    if (!up || !state.shardingStarted() || !state.httpBound.get() || !state.journalsWarm.get()) return CompletableFuture.completedFuture(false);
+    if (!up || !state.shardingStarted() || !state.httpBound.get() || !state.journalsWarm.get() || !state.directoryConfirmed.getAsBoolean()) return CompletableFuture.completedFuture(false);
     // A session of its own (Pekko Connectors' default config path): the registry runs a session's
     // init function only for its first user, and the journal's init is what creates the schema.
     return CassandraSessionRegistry.get(system)
