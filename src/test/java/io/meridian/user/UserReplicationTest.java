@@ -254,7 +254,9 @@ class UserReplicationTest {
 
     user.heal("us");
 
-    // Nothing is dropped: the balance is negative, and flagged for follow-up in every region.
+    // Nothing is dropped: the balance is negative, and flagged for follow-up in every region. The
+    // owner (eu) persists the flag once it sees the negative balance, so wait for the flag itself.
+    for (String region : List.of("us", "eu", "ap")) user.awaitView(region, view -> assertTrue(view.overdraftFlagged(), region + ": " + view));
     var converged = user.awaitConverged();
     assertEquals(money("-50.00"), converged.balance());
     assertTrue(converged.overdraftFlagged());
