@@ -1,5 +1,6 @@
 package io.meridian;
 
+import io.meridian.bench.BenchCommand;
 import io.meridian.cluster.NodeCommand;
 import io.meridian.demo.DemoCommand;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "meridian 0.1.0",
     description = "Follow-the-sun, multi-region ownership service on Apache Pekko.",
-    subcommands = {NodeCommand.class, DemoCommand.class})
+    subcommands = {NodeCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -193,6 +193,7 @@ public final class DemoCommand implements Callable<Integer> {
     final String adminToken;
     final Path logFile;
     private volatile Process process;
+    private int starts;
 
     RegionProcess(String region, int httpPort, int remotePort, int managementPort, List<String> seeds, String cassandraContactPoint, String adminToken, Path logDir) {
       this.region = region;
@@ -206,6 +207,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     void start() throws IOException {
+      // A restarted process must not list itself as the first seed node: the first seed node forms a
+      // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed on
+      // a busy machine while the others still hold its old incarnation), and would never rejoin them.
+      List<String> seedOrder = new ArrayList<>(seeds);
+      if (starts++ > 0) {
+        String self = "pekko://meridian@127.0.0.1:" + remotePort;
+        if (seedOrder.remove(self)) seedOrder.add(self);
+      }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
       String cassandraClasspath = System.getProperty("cassandra.classpath.file");
@@ -215,7 +224,7 @@ public final class DemoCommand implements Callable<Integer> {
           "--http-port", Integer.toString(httpPort),
           "--remote-port", Integer.toString(remotePort),
           "--management-port", Integer.toString(managementPort),
-          "--seed-nodes", String.join(",", seeds),
+          "--seed-nodes", String.join(",", seedOrder),
           "--cassandra-contact-points", cassandraContactPoint,
           "--parent-pid", Long.toString(ProcessHandle.current().pid())));
       var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
