@@ -194,6 +194,17 @@ public final class ThreeRegions implements AutoCloseable {
     }
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** A response body as JSON; a body that is not JSON fails the test with the body shown. */
+  public static com.fasterxml.jackson.databind.JsonNode json(HttpResponse<String> response) {
+    try {
+      return JSON.readTree(response.body());
+    } catch (Exception e) {
+      throw new AssertionError("not JSON: " + response.body(), e);
+    }
+  }
+
   public List<String> running() {
     return new ArrayList<>(nodes.keySet());
   }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.cassandra.CassandraExtension;
 import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.cluster.ThreeRegions;
@@ -27,7 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @ExtendWith(CassandraExtension.class)
 class ThreeRegionHttpIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration CONVERGE = Duration.ofSeconds(20);
   private static ThreeRegions regions;
 
@@ -42,11 +40,7 @@ class ThreeRegionHttpIT {
   }
 
   static JsonNode json(HttpResponse<String> response) {
-    try {
-      return JSON.readTree(response.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + response.body(), e);
-    }
+    return ThreeRegions.json(response);
   }
 
   static String header(HttpResponse<String> response, String name) {

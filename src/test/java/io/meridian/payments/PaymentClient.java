@@ -4,7 +4,6 @@ import static io.meridian.cluster.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.cluster.ThreeRegions;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 
 /** The HTTP calls the payment ITs make, black-box, against one {@link ThreeRegions}. */
 final class PaymentClient {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String ADMIN_TOKEN = "t";
 
   private final ThreeRegions regions;
@@ -24,11 +22,7 @@ final class PaymentClient {
   }
 
   static JsonNode json(HttpResponse<String> response) {
-    try {
-      return JSON.readTree(response.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + response.body(), e);
-    }
+    return ThreeRegions.json(response);
   }
 
   static String owner(HttpResponse<String> response) {

@@ -4,7 +4,6 @@ import static io.meridian.cluster.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.cluster.ThreeRegions;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,7 +23,6 @@ final class FailoverClient {
   static final Logger TIMINGS = LoggerFactory.getLogger("io.meridian.failover.timings");
   static final String ADMIN_TOKEN = "test-admin-token";
   static final Duration CONVERGE = Duration.ofSeconds(30);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The settings every failover IT runs with: failover in seconds, not the production 10 s / 5 s. */
   static final String FAST_FAILOVER = """
@@ -40,11 +38,7 @@ final class FailoverClient {
   }
 
   static JsonNode json(HttpResponse<String> response) {
-    try {
-      return JSON.readTree(response.body());
-    } catch (Exception e) {
-      throw new AssertionError("not JSON: " + response.body(), e);
-    }
+    return ThreeRegions.json(response);
   }
 
   static String header(HttpResponse<String> response, String name) {
