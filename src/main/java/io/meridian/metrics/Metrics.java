@@ -111,12 +111,9 @@ public final class Metrics implements Extension {
     Counter.builder("meridian_payments").tag("outcome", outcome).register(registry).increment();
   }
 
-  private final Map<String, AtomicLong> regionStatus = new ConcurrentHashMap<>();
-
   /**
-   * {@code meridian_region_status{of}}, read at scrape time: 2 up, 1 suspect (not declared down, but
-   * unreachable from this node or without Up members), 0 declared down. Also starts
-   * {@code meridian_region_up} at 1, so both series exist before the first status change.
+   * {@code meridian_region_status{of}}, read at scrape time from this node's view: 2 up, 1 suspect
+   * (not declared down, but unreachable from here or without Up members), 0 declared down.
    */
   public void regionStatusSource(String region, java.util.function.Supplier<String> status) {
     io.micrometer.core.instrument.Gauge.builder("meridian_region_status", () -> switch (status.get()) {
@@ -127,20 +124,6 @@ public final class Metrics implements Extension {
         .description("2 up, 1 suspect, 0 declared down (as this node sees the region)")
         .tag("of", region)
         .register(registry);
-    regionStatus.computeIfAbsent(region, r -> {
-      AtomicLong value = new AtomicLong(1);
-      io.micrometer.core.instrument.Gauge.builder("meridian_region_up", value, AtomicLong::get).tag("of", r).register(registry);
-      return value;
-    });
-  }
-
-  /** 1 while the region is declared up, 0 while down (from this node's copy of the directory). */
-  public void regionStatus(String region, String status) {
-    regionStatus.computeIfAbsent(region, r -> {
-      AtomicLong value = new AtomicLong(1);
-      io.micrometer.core.instrument.Gauge.builder("meridian_region_up", value, AtomicLong::get).tag("of", r).register(registry);
-      return value;
-    }).set("down".equals(status) ? 0 : 1);
   }
 
   public void overdraftFlagged() {

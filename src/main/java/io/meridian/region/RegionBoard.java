@@ -1,7 +1,6 @@
 package io.meridian.region;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /** What the API shows and changes about regions: status, successor, epoch, and what this node sees. */
@@ -19,7 +18,4 @@ public interface RegionBoard {
 
   /** Operator: declare {@code region} up again (hand-back of its users follows once it caught up). */
   CompletionStage<RegionInfo> declareUp(String region, String reason);
-
-  /** Lag per origin region as seen here, in ms. */
-  Map<String, Long> lagFrom();
 }

@@ -182,7 +182,6 @@ public final class RegionMonitor {
         RegionRecord now = after.recordOf(region);
         if (was.epoch() == now.epoch()) continue;
         if (now.status() == RegionBoard.Status.down) downMembersOf(region);
-        service.metrics.regionStatus(region, now.status().name());
         service.notifyListeners(region, was, now);
       }
       return Behaviors.same();

@@ -212,9 +212,4 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     return AskPattern.askWithStatus(monitor, command, askTimeout.plusSeconds(2), system.scheduler())
         .thenApply(record -> regionInfos().stream().filter(info -> info.region().equals(region)).findFirst().orElseThrow());
   }
-
-  @Override
-  public Map<String, Long> lagFrom() {
-    return metrics.lastLagMillis();
-  }
 }
