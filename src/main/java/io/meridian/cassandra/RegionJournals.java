@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * <p>For region {@code us} the plugin lives at {@code cassandra-us}: a copy of
  * {@code pekko.persistence.cassandra} with keyspace {@code <meridian.cassandra.keyspace-prefix>us}
  * (journal and query) and {@code ..._snapshot} (snapshots), so the plugin ids are
- * {@code cassandra-us.journal}, {@code cassandra-us.snapshot} and {@code cassandra-us.query} — see
+ * {@code cassandra-us.journal}, {@code cassandra-us.snapshot}, {@code cassandra-us.query} and
+ * {@code cassandra-us.hinted-query} (what the other regions' replicas replicate through) — see
  * {@link #journals()}. Everything else (consistency, refresh interval, autocreate) is shared and
  * set once under {@code pekko.persistence.cassandra} in conf/persistence.conf.
  *
@@ -26,14 +27,14 @@ import java.util.regex.Pattern;
  */
 public final class RegionJournals {
 
-  private static final User.Journals JOURNALS = new User.Journals("cassandra-%s.journal", "cassandra-%s.snapshot", "cassandra-%s.query");
+  private static final User.Journals JOURNALS = new User.Journals("cassandra-%s.journal", "cassandra-%s.snapshot", "cassandra-%s.hinted-query");
   private static final String SNAPSHOT_SUFFIX = "_snapshot";
   // Unquoted CQL identifiers, at most 48 characters (Cassandra's limit for keyspace names).
   private static final Pattern KEYSPACE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
 
   private RegionJournals() {}
 
-  /** The plugin id templates for {@link User.Settings}: {@code cassandra-%s.journal|snapshot|query}. */
+  /** The plugin id templates for {@link User.Settings}: {@code cassandra-%s.journal|snapshot|hinted-query}. */
   public static User.Journals journals() {
     return JOURNALS;
   }
@@ -123,6 +124,11 @@ public final class RegionJournals {
                   .withValue(part + ".data-center-replication-factors", ConfigValueFactory.fromAnyRef(dcReplication));
         }
       }
+      // Replication reads through Meridian's hinted query plugin over this region's journal (io.meridian.replication).
+      plugin =
+          plugin
+              .withValue("hinted-query.class", ConfigValueFactory.fromAnyRef("io.meridian.replication.HintedReadJournal$Provider"))
+              .withValue("hinted-query.cassandra-plugin", ConfigValueFactory.fromAnyRef(pluginPath(region)));
       additions = additions.withValue(pluginPath(region), plugin.withFallback(shared).root());
     }
     String self = config.getString("meridian.region");

@@ -9,6 +9,9 @@ import io.meridian.region.Regions;
 import io.meridian.user.User;
 import io.meridian.user.UserGateway;
 import io.meridian.metrics.Metrics;
+import io.meridian.replication.HintPublisher;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.persistence.typed.ReplicaId;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,18 +40,22 @@ public final class Node {
       HttpApi.Settings http,
       Duration askTimeout,
       int snapshotEvery,
-      boolean directReplication,
+      Duration catchUpTimeout,
       boolean startManagement) {
 
     public static Settings fromConfig(Config config) {
       Config m = config.getConfig("meridian");
+      if (m.getInt("user.snapshot-every") != 0) {
+        throw new IllegalArgumentException("meridian.user.snapshot-every must be 0: snapshots of replicated entities lose or delay"
+            + " events and crash replicas on Pekko 1.x (docs/decisions.md, \"snapshots stay off\")");
+      }
       return new Settings(
           m.getString("region"),
           Regions.fromConfig(m),
           HttpApi.Settings.fromConfig(m),
           m.getDuration("http.ask-timeout"),
           m.getInt("user.snapshot-every"),
-          m.getBoolean("user.direct-replication"),
+          m.getDuration("replication.catch-up-timeout"),
           m.hasPath("management.enabled") ? m.getBoolean("management.enabled") : true);
     }
   }
@@ -81,15 +88,22 @@ public final class Node {
 
   public static Node init(ActorSystem<?> system) {
     Settings settings = Settings.fromConfig(system.settings().config());
-    var userSettings = new User.Settings(settings.regions(), RegionJournals.journals(), settings.snapshotEvery(), settings.directReplication());
-    ReplicatedSharding<User.Command> users =
-        ReplicatedShardingExtension.get(system).init(User.provider(userSettings, settings.directReplication()));
+    var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout());
+    var userSettings = new User.Settings(
+        settings.regions(), RegionJournals.journals(), settings.snapshotEvery(), settings.catchUpTimeout(), regionService::isDeclaredDown);
+    ReplicatedSharding<User.Command> users = ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
     NodeState state = NodeState.get(system);
     state.shardingStarted.set(true);
 
-    var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout())
-        .start(RegionService.monitorSettings(system.settings().config()));
+    regionService.start(RegionService.monitorSettings(system.settings().config()));
     state.directoryConfirmed = regionService::directoryConfirmed;
+    system.systemActorOf(
+        HintPublisher.create(
+            settings.regions().names(),
+            regionService::isDeclaredDown,
+            (region, origin, hint) -> users.getEntityRefsFor(origin.entityId()).get(new ReplicaId(region)).tell(new User.ReplicationHint(hint))),
+        "replication-hints",
+        Props.empty());
     var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
     Rehoming.start(system, regionService, gateway);
     warmUp(system, gateway, state, 1);
@@ -100,7 +114,7 @@ public final class Node {
     });
     if (settings.startManagement()) PekkoManagement.get(system).start();
     if (system.settings().config().getBoolean("meridian.cluster-bootstrap")) ClusterBootstrap.get(system).start();
-    log.info("node of region={} started (regions {}, direct replication {})", settings.region(), settings.regions().names(), settings.directReplication());
+    log.info("node of region={} started (regions {}; replication through the journals, woken by hints)", settings.region(), settings.regions().names());
     return new Node(system, settings, users, gateway, binding, regionService);
   }
 

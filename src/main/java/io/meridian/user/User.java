@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.meridian.metrics.Metrics;
 import io.meridian.region.Regions;
+import io.meridian.replication.Hint;
+import io.meridian.replication.ReplicationHints;
 import io.meridian.serialization.CborSerializable;
 import io.meridian.serialization.PekkoSerialized;
 import java.math.BigDecimal;
@@ -20,6 +22,8 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ReplicatedEntityProvider;
@@ -97,6 +101,22 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   /** Sent by the replica to itself when it sees a negative balance that is not flagged yet. */
   enum FlagOverdraft implements Command { INSTANCE }
+
+  /**
+   * Another region's replica persisted an event: read its journal now. Handled as it arrives (also
+   * while persisting or recovering) by {@link #create}'s interceptor, never by the command handler.
+   */
+  public record ReplicationHint(Hint hint) implements Command {}
+
+  /**
+   * Sent by the replica to itself after an event that may satisfy a waiter or end the catch-up. As a
+   * command it is stashed while a journal write is in flight, so it is handled only once the event
+   * that triggered it is stored: an answer from here is an answer about durable state.
+   */
+  enum Recheck implements Command { INSTANCE }
+
+  /** The first read of {@code origin}'s journal after recovery delivered {@code events} of its events (-1: gave up waiting). */
+  record CaughtUp(String origin, long events) implements Command {}
 
   // ---------------------------------------------------------------- replies
 
@@ -355,22 +375,57 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     }
   }
 
-  public record Settings(Regions regions, Journals journals, int snapshotEvery, boolean eventPublishing) {}
-
-  public static Behavior<Command> create(ReplicationId replicationId, Settings settings) {
-    return Behaviors.setup(
-        context ->
-            ReplicatedEventSourcing.perReplicaJournalConfig(
-                replicationId,
-                settings.journals().queryPlugins(settings.regions()),
-                replication -> new User(context, replication, settings)));
+  /**
+   * @param declaredDownHere whether this node's region directory has the region declared down: a
+   *     seizure is executed only then, whoever asked for it (a node with a stale directory must not
+   *     take a user from a region that is up again)
+   * @param catchUpTimeout how long a replica that just started waits for its first read of every other
+   *     region's journal before it answers commands (stashed meanwhile); zero: it does not wait (only
+   *     for query plugins other than {@code HintedReadJournal}, which report no first read)
+   */
+  public record Settings(Regions regions, Journals journals, int snapshotEvery, Duration catchUpTimeout, Predicate<String> declaredDownHere) {
+    /** Settings whose node sees every region as declared down whenever asked (tests without a region directory). */
+    public static Settings withoutDirectory(Regions regions, Journals journals, int snapshotEvery, Duration catchUpTimeout) {
+      return new Settings(regions, journals, snapshotEvery, catchUpTimeout, region -> true);
+    }
   }
 
-  /** One replica per configured region, each in its own data center, with direct replication. */
-  public static ReplicatedEntityProvider<Command> provider(Settings settings, boolean directReplication) {
+  public static Behavior<Command> create(ReplicationId replicationId, Settings settings) {
+    Behavior<Command> replica =
+        Behaviors.setup(
+            context ->
+                ReplicatedEventSourcing.perReplicaJournalConfig(
+                    replicationId,
+                    settings.journals().queryPlugins(settings.regions()),
+                    replication -> new User(context, replication, settings)));
+    return Behaviors.intercept(HintInterceptor::new, replica);
+  }
+
+  /** Hands hints to this node's replication streams at once, past the replica's stash. */
+  private static final class HintInterceptor extends BehaviorInterceptor<Command, Command> {
+    HintInterceptor() {
+      super(Command.class);
+    }
+
+    @Override
+    public Behavior<Command> aroundReceive(TypedActorContext<Command> context, Command message, ReceiveTarget<Command> target) {
+      if (message instanceof ReplicationHint hint) {
+        ReplicationHints.get(context.asJava().getSystem()).deliver(hint.hint());
+        return Behaviors.same();
+      }
+      return target.apply(context, message);
+    }
+  }
+
+  /**
+   * One replica per configured region, each in its own data center. Pekko's direct replication is
+   * off: on Pekko 1.x it can drop an event for good (docs/decisions.md); the journal is the only data
+   * path, woken by hints (io.meridian.replication).
+   */
+  public static ReplicatedEntityProvider<Command> provider(Settings settings) {
     return ReplicatedEntityProvider.createPerDataCenter(
             Command.class, ENTITY_TYPE, settings.regions().replicaIds(), id -> create(id, settings))
-        .withDirectReplication(directReplication);
+        .withDirectReplication(false);
   }
 
   // ---------------------------------------------------------------- behaviour
@@ -381,6 +436,13 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private final Metrics metrics;
   /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
   private final List<Waiter> waiters = new ArrayList<>();
+  /** A {@link Recheck} is on its way. */
+  private boolean recheckSent;
+  /**
+   * While the replica catches up after recovery: per other region, how many of its events the state
+   * must hold before commands are answered (null: not known yet; -1: gave up waiting). Null when caught up.
+   */
+  private Map<String, Long> catchUpTargets;
 
   /** {@code paymentId} null: answer with the user; else with that payment. */
   private record Waiter(Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId, long deadlineNanos) {}
@@ -413,11 +475,6 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   @Override
-  public boolean withEventPublishing() {
-    return settings.eventPublishing();
-  }
-
-  @Override
   public RetentionCriteria retentionCriteria() {
     return settings.snapshotEvery() > 0 ? RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2) : RetentionCriteria.disabled();
   }
@@ -434,12 +491,56 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
             RecoveryCompleted.instance(),
             state -> {
               if (state.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
+              startCatchUp(state);
             })
         .build();
   }
 
+  /**
+   * A replica that starts answers only once it has what the other regions' journals held when it
+   * started: it asks this node's replication streams (started right after this signal, Pekko's
+   * ReplayingEvents.scala:292-306) for the number of each region's events their first read
+   * delivered, and stashes commands until its state holds them, or until the catch-up timeout
+   * (another region's journal unreadable must not make this region unavailable).
+   */
+  private void startCatchUp(State recovered) {
+    if (settings.catchUpTimeout().isZero()) return;
+    catchUpTargets = new HashMap<>();
+    var hints = ReplicationHints.get(context.getSystem());
+    for (String region : settings.regions().names()) {
+      if (region.equals(self)) continue;
+      catchUpTargets.put(region, null);
+      long before = recovered.version.getOrDefault(region, 0L);
+      String persistenceId = ReplicationId.apply(ENTITY_TYPE, recovered.userId, new ReplicaId(region)).persistenceId().id();
+      ActorRef<Command> replica = context.getSelf();
+      hints.awaitFirstRead(persistenceId, settings.catchUpTimeout())
+          .whenComplete((events, timedOut) -> replica.tell(new CaughtUp(region, timedOut == null ? before + events : -1)));
+    }
+  }
+
+  private boolean caughtUp(State state) {
+    if (catchUpTargets == null) return true;
+    for (var target : catchUpTargets.entrySet()) {
+      Long needed = target.getValue();
+      if (needed == null) return false;
+      if (needed >= 0 && state.version.getOrDefault(target.getKey(), 0L) < needed) return false;
+    }
+    catchUpTargets = null;
+    return true;
+  }
+
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
+    CommandHandler<Command, Event, State> handlers = handlers();
+    return (state, command) -> {
+      if (command instanceof CaughtUp caught) return onCaughtUp(state, caught);
+      if (command instanceof Recheck) return onRecheck(state);
+      if (catchUpTargets != null) return Effect().stash();
+      return handlers.apply(state, command);
+    };
+  }
+
+  private CommandHandler<Command, Event, State> handlers() {
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)
@@ -590,6 +691,10 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private Effect<Event, State> onSeize(State state, SeizeOwnership cmd) {
     if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
+    if (!settings.declaredDownHere().test(cmd.fromRegion())) {
+      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here", state.userId, self, state.epoch(), cmd.fromRegion());
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "region " + cmd.fromRegion() + " is not declared down in region " + self));
+    }
     var event = new OwnershipSeized(state.owner(), self, state.ownership.home(), state.epoch() + 1, cmd.reason(), now());
     return persistAndReply(event, cmd.replyTo());
   }
@@ -602,9 +707,39 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return awaitOr(state, s -> s.wallet.payments.containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
   }
 
+  private Effect<Event, State> onCaughtUp(State state, CaughtUp caught) {
+    if (catchUpTargets == null) return Effect().none();
+    catchUpTargets.put(caught.origin(), caught.events());
+    if (caught.events() < 0) context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId, self, caught.origin());
+    return caughtUp(state) ? Effect().unstashAll() : Effect().none();
+  }
+
+  /** Answers the waiters the stored state satisfies, and ends the catch-up once it holds enough. */
+  private Effect<Event, State> onRecheck(State state) {
+    recheckSent = false;
+    long nowNanos = System.nanoTime();
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter waiter = it.next();
+      if (waiter.condition.test(state)) {
+        waiter.replyTo.tell(answerFor(state, waiter.paymentId));
+        it.remove();
+      } else if (nowNanos > waiter.deadlineNanos) {
+        it.remove(); // the asker has timed out long ago
+      }
+    }
+    if (catchUpTargets != null && caughtUp(state)) return Effect().unstashAll();
+    return Effect().none();
+  }
+
   private Effect<Event, State> awaitOr(State state, Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId) {
     if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
     waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
+    // Someone waits for an event this replica has not seen: read the other regions' journals now
+    // rather than trust that its hint arrived (it is lost if it was sent during a partition).
+    var hints = ReplicationHints.get(context.getSystem());
+    for (String region : settings.regions().names()) {
+      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId, new ReplicaId(region)).persistenceId().id());
+    }
     return Effect().none();
   }
 
@@ -661,16 +796,10 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
     if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
-    if (waiters.isEmpty()) return;
-    long nowNanos = System.nanoTime();
-    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-      Waiter waiter = it.next();
-      if (waiter.condition.test(after)) {
-        waiter.replyTo.tell(answerFor(after, waiter.paymentId));
-        it.remove();
-      } else if (nowNanos > waiter.deadlineNanos) {
-        it.remove(); // the asker has timed out long ago
-      }
+    // Never answer a waiter from here: this handler runs before the event's journal write (DESIGN §6).
+    if ((!waiters.isEmpty() || catchUpTargets != null) && !recheckSent) {
+      recheckSent = true;
+      context.getSelf().tell(Recheck.INSTANCE);
     }
   }
 }

@@ -79,7 +79,7 @@ class CassandraOutageIT {
 
   @Test
   void aReplicaFailsFastWhileCassandraIsDownAndServesAgainOnceItIsBack() throws Exception {
-    User.Settings settings = CassandraTestSupport.settings(testKit.system().settings().config(), false);
+    User.Settings settings = CassandraTestSupport.settings(testKit.system().settings().config());
     String userId = CassandraTestSupport.newUserId("outage");
     ActorRef<User.Command> replica = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
     accepted(replica, replyTo -> new User.Create(REGION, replyTo));

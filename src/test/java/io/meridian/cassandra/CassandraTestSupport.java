@@ -4,6 +4,8 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.region.Regions;
+import io.meridian.replication.HintPublisher;
+import io.meridian.replication.ReplicationHints;
 import io.meridian.user.User;
 import java.time.Duration;
 import java.util.List;
@@ -55,9 +57,21 @@ final class CassandraTestSupport {
     return Regions.fromConfig(config.getConfig("meridian"));
   }
 
-  /** As the application builds them: per-region Cassandra plugins, snapshot interval from config. */
-  static User.Settings settings(Config config, boolean eventPublishing) {
-    return new User.Settings(regions(config), RegionJournals.journals(), config.getInt("meridian.user.snapshot-every"), eventPublishing);
+  /** As the application builds them: per-region Cassandra plugins, snapshot interval and catch-up from config. */
+  static User.Settings settings(Config config) {
+    return User.Settings.withoutDirectory(
+        regions(config), RegionJournals.journals(), config.getInt("meridian.user.snapshot-every"), config.getDuration("meridian.replication.catch-up-timeout"));
+  }
+
+  /**
+   * Hints as a node sends them, for replicas that all live in this one actor system: every persisted
+   * event wakes the other replicas' streams here (a node sends them over the cluster instead).
+   */
+  static void startHints(ActorSystem<?> system, Regions regions) {
+    system.systemActorOf(
+        HintPublisher.create(regions.names(), region -> false, (region, origin, hint) -> ReplicationHints.get(system).deliver(hint)),
+        "replication-hints",
+        org.apache.pekko.actor.typed.Props.empty());
   }
 
   /** A user id no other test (or earlier run against the same keyspaces) uses. */
@@ -81,7 +95,7 @@ final class CassandraTestSupport {
   }
 
   private static CassandraReadJournal readJournal(ActorSystem<?> system, String region) {
-    return PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, String.format(RegionJournals.journals().queryPluginId(), region));
+    return PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath(region) + ".query");
   }
 
   /** Runs CQL through the region's own plugin session (same driver settings as the journal). */

@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import com.typesafe.config.Config;
+import io.meridian.replication.CassandraEventReader;
 import io.meridian.user.User;
+import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Three replicas of a user (us, eu, ap) in one actor system, each writing its own region's keyspace
- * in a real Cassandra, with direct replication off: every event reaches the other regions only by
- * their {@code eventsByPersistenceId} queries on the origin's journal — the safety-net path.
+ * in a real Cassandra: every event reaches the other regions only through their reads of the
+ * origin's journal ({@code HintedReadJournal} with {@link CassandraEventReader}), woken by hints.
  */
 @ExtendWith({CassandraExtension.class, LogCapturingExtension.class})
 class ReplicationThroughCassandraIT {
@@ -40,9 +45,12 @@ class ReplicationThroughCassandraIT {
 
   @BeforeAll
   static void startSystem(CassandraLauncher cassandra) throws Exception {
-    Config config = CassandraTestSupport.config(cassandra, "meridian.cassandra.keyspace-prefix = \"it_\"");
+    // Partitions of 5 events, so that replication reads cross partition boundaries within a test.
+    Config config = CassandraTestSupport.config(
+        cassandra, "meridian.cassandra.keyspace-prefix = \"it_repl_\"\npekko.persistence.cassandra.journal.target-partition-size = 5");
     testKit = ActorTestKit.create("ReplicationThroughCassandraIT", config);
-    settings = CassandraTestSupport.settings(config, false);
+    settings = CassandraTestSupport.settings(config);
+    CassandraTestSupport.startHints(testKit.system(), settings.regions());
     CassandraTestSupport.awaitSchema(testKit.system(), settings.regions());
   }
 
@@ -99,5 +107,38 @@ class ReplicationThroughCassandraIT {
           });
     }
     log.info("3 replicas converged through the journals {} ms after the first of 4 writes", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written));
+  }
+
+  @Test
+  void theOneQueryReaderReadsExactlyWhatThePluginsOwnQueryReadsAcrossPartitions() throws Exception {
+    String userId = CassandraTestSupport.newUserId("reader");
+    ActorRef<User.Command> us = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, "us"), settings));
+    accepted(us, replyTo -> new User.Create("us", replyTo));
+    for (int i = 1; i <= 11; i++) {
+      int delta = i;
+      accepted(us, replyTo -> new User.AdjustPoints(delta, replyTo));
+    }
+    String persistenceId = CassandraTestSupport.replicationId(userId, "us").persistenceId().id();
+    List<EventEnvelope> expected =
+        PersistenceQuery.get(testKit.system())
+            .getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath("us") + ".query")
+            .currentEventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE)
+            .runWith(Sink.seq(), testKit.system())
+            .toCompletableFuture()
+            .get(20, TimeUnit.SECONDS);
+    assertEquals(12, expected.size(), "creation and 11 adjustments, in partitions 0, 1 and 2");
+
+    var reader = new CassandraEventReader(testKit.system(), RegionJournals.pluginPath("us"));
+    var read = new java.util.ArrayList<EventEnvelope>();
+    long next = 1;
+    for (int reads = 0; reads < 10 && next <= 12; reads++) {
+      List<EventEnvelope> batch = reader.read(persistenceId, next, 4).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      read.addAll(batch);
+      if (!batch.isEmpty()) next = batch.get(batch.size() - 1).sequenceNr() + 1;
+    }
+
+    assertEquals(expected.stream().map(e -> List.of(e.sequenceNr(), e.event(), e.eventMetadata())).toList(),
+        read.stream().map(e -> List.of(e.sequenceNr(), e.event(), e.eventMetadata())).toList());
+    assertEquals(List.of(), reader.read(persistenceId, 13, 4).toCompletableFuture().get(20, TimeUnit.SECONDS), "nothing past the end");
   }
 }

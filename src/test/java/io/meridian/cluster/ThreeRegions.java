@@ -220,7 +220,7 @@ public final class ThreeRegions implements AutoCloseable {
     }
   }
 
-  static void sleepMillis(long millis) {
+  public static void sleepMillis(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

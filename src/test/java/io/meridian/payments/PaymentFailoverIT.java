@@ -27,9 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * region of the failover order once the lost one is declared down.
  *
  * <p>The confirm timeout is the default 3 s: the new owner's first events after a seizure reach the
- * confirming region through the journal poll (≤ 1 s), not direct replication, because Pekko drops a
- * directly replicated event whose origin sequence number does not follow the last one it applied
- * from that origin, and the new owner's journal also holds the events it replicated from the old one.
+ * confirming region through its journal, read at once on the new owner's hint.
  *
  * <p>One story in order — the region dies once per class (a cluster start is ~15 s) — so the tests
  * are the phases of that story: before the loss, while the dead region is only unreachable, after

@@ -38,16 +38,14 @@ import org.slf4j.LoggerFactory;
  * both are kept and the negative balance is flagged in every region, logged and counted. Once the
  * cut-off region knows it is cut off, it refuses debits (503) and keeps serving reads.
  *
- * <p>Storage is shared in this harness (one Cassandra), so the journal query stream crosses the
- * Artery blackhole: the new owner would see the old owner's debit at its next poll. The poll
- * interval is raised to 6 s here (Cassandra's query starts each stream at a random phase for
- * intervals of 2 s or more), so that poll falls into the second between the two debits of a user
- * with a probability of about 1/6; with five users, at least one is overdrawn with a probability
- * above 0.9998, and every user's balance is checked against the payments the regions report,
- * whichever way its race went. The same poll carries the new owner's first events to the
- * confirming region (Pekko's direct replication drops an event whose origin sequence number has a
- * gap, and the new owner's journal also holds the events it replicated from the old owner), hence
- * the confirm timeout of 10 s — and the ask timeout with it, which caps every ask of the gateway.
+ * <p>Storage is shared in this harness (one Cassandra), so the journal read crosses the Artery
+ * blackhole: the hints from the old owner are lost in the blackhole, but the new owner reads the old
+ * owner's debit at its next safety poll. The poll is 6 s here (each stream starts at a random phase
+ * between half the interval and the interval), so that poll falls into the second between the two
+ * debits of a user with a probability of about 1/6; with five users, at least one is overdrawn
+ * with a probability above 0.9998, and every user's balance is checked against the payments the
+ * regions report, whichever way its race went. The confirm and ask timeouts are 10 s, so that a
+ * stream restarted by the partition (its back-off is up to 10 s) still confirms in time.
  */
 @ExtendWith({CassandraExtension.class, LogCapturingExtension.class})
 class PaymentPartitionIT {
@@ -66,7 +64,7 @@ class PaymentPartitionIT {
         meridian.payments.confirm-timeout = 10s
         meridian.http.ask-timeout = 10s
         meridian.payments.status-probe-timeout = 300ms
-        pekko.persistence.cassandra.query.refresh-interval = 6s
+        meridian.replication.safety-poll = 6s
         """);
     client = new PaymentClient(regions);
     logs.start();

@@ -31,9 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * downed; ap comes back and stays down until the operator declares it up, which hands its users
  * back.
  *
- * <p>This class runs with direct replication off and auto-hand-back off. Without direct
- * replication the journals are the only replication path and a replica starts only when asked, so
- * ap's returning replicas recover their old claims (owner ap, epoch 1) from ap's journal: the case
+ * <p>This class runs with auto-hand-back off. The journals are the only replication path, so ap's
+ * returning replicas recover their old claims (owner ap, epoch 1) from ap's own journal: the case
  * in which a returning region must not act on them.
  *
  * <p>One scenario in steps that share the cluster, in order.
@@ -51,7 +50,6 @@ class AdminDownIT {
   static void start(CassandraLauncher cassandra) {
     regions = ThreeRegions.start(cassandra, "it_admin_", FailoverClient.FAST_FAILOVER + """
         meridian.failover.auto-hand-back = off
-        meridian.user.direct-replication = off
         """);
     client = new FailoverClient(regions);
     for (String userId : AP_USERS) {
@@ -167,7 +165,7 @@ class AdminDownIT {
         });
       }
     }
-    TIMINGS.info("HAND-BACK operator declared ap up→{} users owned by ap in every region={} ms (direct replication off)",
+    TIMINGS.info("HAND-BACK operator declared ap up→{} users owned by ap in every region={} ms",
         handedBack.size(), System.currentTimeMillis() - upAt);
 
     var inAp = client.patchProfile("ap", "adm-1", "{\"locale\":\"pt\"}");

@@ -62,6 +62,17 @@ final class FailoverClient {
     return json(response);
   }
 
+  /** Sends again while the answer is a (retryable) 503, for at most {@code timeout}; returns the last answer. */
+  HttpResponse<String> untilNot503(java.util.function.Supplier<HttpResponse<String>> request, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpResponse<String> response = request.get();
+    while (response.statusCode() == 503 && System.nanoTime() < deadline) {
+      io.meridian.cluster.ThreeRegions.sleepMillis(100);
+      response = request.get();
+    }
+    return response;
+  }
+
   HttpResponse<String> patchProfile(String region, String userId, String profileJson) {
     return regions.send(region, "PATCH", "/v1/users/" + userId + "/profile", profileJson);
   }

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * the new owner takes over only after it has applied the transfer, and so every earlier event of
  * the old owner, so no acknowledged write is lost.
  *
- * <p>Runs with direct replication off. With it on, this test failed in 3 of 4 runs because Pekko
- * 1.2.1 can drop a replicated event when events of one origin are stashed behind an accepted
- * directly replicated event (docs/failover.md, "Known defect"); switch it back on once that is fixed.
+ * <p>With Pekko's direct replication on, this test failed in 3 of 4 runs: Pekko 1.2.1 can drop a
+ * replicated event when events of one origin are stashed behind an accepted directly replicated
+ * event (docs/decisions.md, "Replication: the journal is the only data path"). Meridian replicates
+ * through the journals only, and this test is one of the proofs that nothing is lost.
  */
 @ExtendWith({CassandraExtension.class, LogCapturingExtension.class})
 class PlannedMoveIT {
@@ -39,7 +40,7 @@ class PlannedMoveIT {
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_move_", FailoverClient.FAST_FAILOVER + "meridian.user.direct-replication = off\n");
+    regions = ThreeRegions.start(cassandra, "it_move_", FailoverClient.FAST_FAILOVER);
     client = new FailoverClient(regions);
   }
 

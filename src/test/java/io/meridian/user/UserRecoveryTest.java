@@ -1,6 +1,7 @@
 package io.meridian.user;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.math.BigDecimal;
@@ -41,6 +42,10 @@ class UserRecoveryTest {
   }
 
   @Test
+  @Disabled("Snapshots stay off on Pekko 1.x (docs/decisions.md, \"snapshots stay off\"): a replica that restarts with"
+      + " snapshot-every = 3 stores a snapshot right after its recovery (ReplayingEvents.scala:309-312), and replicated events"
+      + " that reach it meanwhile are dropped (Running.scala:946); in one of five full builds its first Get then timed out."
+      + " Enable this test to check a Pekko upgrade, with the other two snapshot tests.")
   void aRestartedReplicaRecoversTheSameUserFromASnapshot() {
     // The history is written without snapshots (see the disabled test below for why); the first
     // restart with snapshots on replays it and saves a snapshot, the second recovers from that.
@@ -88,6 +93,9 @@ class UserRecoveryTest {
     user.accepted("eu", replyTo -> new User.RecordPayment("p-3", User.PaymentKind.DEBIT, new BigDecimal("70.00"), replyTo));
     user.accepted("eu", replyTo -> new User.UpdateProfile(Map.of("locale", "de"), replyTo));
     user.heal("us");
+    // The owner flags the overdraft with an event of its own after it applied both debits: wait for
+    // that event everywhere, not only for equal views (they are equal before it, too).
+    for (String region : UserTestSupport.REGIONS.names()) user.awaitView(region, view -> assertTrue(view.overdraftFlagged(), region));
     var converged = user.awaitConverged();
     assertEquals(List.of(new BigDecimal("-50.00"), true), List.of(converged.balance(), converged.overdraftFlagged()));
   }

@@ -44,7 +44,7 @@ final class UserTestSupport {
 
   /** Every replica on the test kit's journal and snapshot store; replication through its read journal. */
   static User.Settings settings() {
-    return new User.Settings(REGIONS, new User.Journals("", "", PersistenceTestKitReadJournal.Identifier()), 0, false);
+    return User.Settings.withoutDirectory(REGIONS, new User.Journals("", "", PersistenceTestKitReadJournal.Identifier()), 0, java.time.Duration.ZERO);
   }
 
   /**
@@ -54,7 +54,7 @@ final class UserTestSupport {
    */
   static User.Settings partitionableSettings(String region, int snapshotEvery) {
     var journals = new User.Journals("", "", PartitionableReadJournal.pluginFor(region));
-    return new User.Settings(REGIONS, journals, snapshotEvery, false);
+    return User.Settings.withoutDirectory(REGIONS, journals, snapshotEvery, java.time.Duration.ZERO);
   }
 
   /** A user id no other test uses. */
