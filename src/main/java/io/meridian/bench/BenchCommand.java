@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    subcommands = RecoveryBench.class,
     description = {
       "Benchmarks a running Meridian (by default ./meridian demo on this machine) against single-region baselines.",
       "Workloads: writes, reads, mixed (half reads), payments, failover-drill (kills a region's process mid-run).",
@@ -44,6 +45,7 @@ import picocli.CommandLine.Option;
       "      --admin-token <token from the demo banner>",
       "  ./meridian bench --cassandra 127.0.0.1:9042 \\",
       "      --endpoints http://127.0.0.1:9081,http://127.0.0.1:9082,http://127.0.0.1:9083",
+      "  ./meridian bench recovery        (recovery time without snapshots: 1k, 10k, 100k events)",
       "Output: a summary in the log, all figures in target/bench/<timestamp>.json",
       "(or --out) and a chart beside it (.png).",
       ""
@@ -286,7 +288,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       figures.put("ratios", ratios);
 
-      Map<String, Object> cassandraFigures = cassandraFigures(target, meridian, lagProbe, countersBefore, countersAfter, idleAfter, meridianRows);
+      Map<String, Object> cassandraFigures = cassandraFigures(client, target, meridian, lagProbe, countersBefore, countersAfter, idleAfter, meridianRows);
       figures.put("cassandra", cassandraFigures);
       if (failover != null) {
         Map<String, Object> drillFigures = failover.figures();
@@ -368,7 +370,7 @@ public final class BenchCommand implements Callable<Integer> {
     return scrapes;
   }
 
-  /** Per region, per origin: events applied during the run, their mean lag, and the summary's percentiles and max at the end. */
+  /** Per region, per origin: events applied during the run, their mean lag and percentiles (histogram buckets of the run), and the recent max. */
   private static Map<String, Object> serverLag(Target target, List<PromText> before, List<PromText> after) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; i < target.regions.size(); i++) {
@@ -386,7 +388,8 @@ public final class BenchCommand implements Callable<Integer> {
         f.put("events", (long) count);
         if (count > 0) f.put("meanMillis", Report.round(sum / count * 1000));
         for (String q : List.of("0.5", "0.95", "0.99")) {
-          Double v = after.get(i).by("meridian_replication_lag_seconds", "origin", Map.of("quantile", q)).get(origin);
+          // From the histogram's buckets gained during the measured time (before -> after).
+          Double v = PromText.quantileBetween(before.get(i), after.get(i), "meridian_replication_lag_seconds", Map.of("origin", origin), Double.parseDouble(q));
           if (v != null) f.put("p" + q.substring(2) + (q.length() == 3 ? "0" : "") + "Millis", Report.round(v * 1000));
         }
         if (max.get(origin) != null) f.put("maxMillisRecent", Report.round(max.get(origin) * 1000));
@@ -414,7 +417,7 @@ public final class BenchCommand implements Callable<Integer> {
     return out;
   }
 
-  private Map<String, Object> cassandraFigures(Target target, LoadGenerator.Result meridian, LagProbe lagProbe, CassandraSide.Counters before,
+  private Map<String, Object> cassandraFigures(MeridianClient client, Target target, LoadGenerator.Result meridian, LagProbe lagProbe, CassandraSide.Counters before,
       CassandraSide.Counters after, CassandraSide.Counters idle, CassandraSide.RowSize rows) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (before == null) return out;
@@ -436,16 +439,21 @@ public final class BenchCommand implements Callable<Integer> {
     if (idle != null) {
       CassandraSide.Rates quiet = CassandraSide.rates(after, idle);
       double pollReads = quiet.reads(journals::contains);
-      int liveReplicas = users * target.names().size();
+      // Live replicas as the nodes count them (two replication streams each with three regions);
+      // a system without that gauge (before hints): every user's replica in every region.
+      double streams = 0;
+      for (PromText scrape : scrapeAll(client, target)) streams += scrape.by("meridian_replication_live_streams", "region", Map.of()).values().stream().mapToDouble(Double::doubleValue).sum();
+      int liveReplicas = streams > 0 ? (int) Math.round(streams / Math.max(1, target.names().size() - 1)) : users * target.names().size();
       Map<String, Object> polling = new LinkedHashMap<>();
       polling.put("seconds", Report.round(quiet.seconds()));
       polling.put("journalReadsPerSecond", Report.round(pollReads));
       polling.put("cqlStatementsPerSecond", Report.round(quiet.statementsPerSecond()));
       polling.put("liveReplicasOfThisRun", liveReplicas);
       polling.put("journalReadsPerSecondPerLiveReplica", Report.round(pollReads / liveReplicas));
-      polling.put("expectedFromRefreshInterval", "each live replica polls the other " + (target.names().size() - 1)
-          + " regions' journals once per refresh-interval (1 s): " + (target.names().size() - 1) + " polls/s per replica; "
-          + "replicas of earlier runs that have not passivated yet (2 min idle) poll too, so per replica this is an upper bound");
+      polling.put("liveReplicasCountedBy", streams > 0 ? "meridian_replication_live_streams / (regions - 1)" : "users x regions (no gauge)");
+      polling.put("expected", "each live replica reads each of the other " + (target.names().size() - 1)
+          + " regions' journals once per meridian.replication.safety-poll (one CQL read per poll); "
+          + "replicas of earlier runs that have not passivated yet (2 min idle) poll too");
       polling.put("shareOfJournalReadsDuringLoad", journalReads + journalWrites > 0 ? Report.round(journalReads / (journalReads + journalWrites)) : null);
       polling.put("how", "Cassandra's own counters (system_views.local_read_latency / local_write_latency / cql_metrics), read by the bench's driver session");
       out.put("idlePolling", polling);
@@ -498,7 +506,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.append(String.format(Locale.ROOT, "  p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           Report.ms(lags.getValueAtPercentile(50)), Report.ms(lags.getValueAtPercentile(95)), Report.ms(lags.getValueAtPercentile(99)), Report.ms(lags.getMaxValue())));
     }
-    out.append("Replication lag, server side (meridian_replication_lag: origin's decision -> applied here; quantiles of the last ~2 min):\n");
+    out.append("Replication lag, server side (meridian_replication_lag: origin's decision -> applied here; quantiles of the measured time):\n");
     ((Map<String, Object>) ((Map<String, Object>) figures.get("replicationLag")).get("server")).forEach((region, byOrigin) ->
         ((Map<String, Object>) byOrigin).forEach((origin, f) -> out.append("  ").append(origin).append(" -> ").append(region).append(": ").append(f).append('\n')));
     if (entity != null) {

@@ -53,6 +53,38 @@ final class PromText {
     return out;
   }
 
+  /**
+   * The {@code q} quantile of the observations a histogram ({@code <name>_bucket} series with label
+   * {@code le}) gained between {@code before} and {@code after}, for the series matching
+   * {@code where}; linear within a bucket, as Prometheus' {@code histogram_quantile}. Null when
+   * nothing was observed.
+   */
+  static Double quantileBetween(PromText before, PromText after, String name, Map<String, String> where, double q) {
+    java.util.TreeMap<Double, Double> cumulative = new java.util.TreeMap<>();
+    for (Series s : after.series) {
+      if (!s.name().equals(name + "_bucket") || !s.labels().entrySet().containsAll(where.entrySet())) continue;
+      double le = s.labels().get("le").equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(s.labels().get("le"));
+      double was = before.series.stream().filter(b -> b.name().equals(s.name()) && b.labels().equals(s.labels())).mapToDouble(Series::value).sum();
+      cumulative.merge(le, s.value() - was, Double::sum);
+    }
+    if (cumulative.isEmpty()) return null;
+    double total = cumulative.lastEntry().getValue();
+    if (total <= 0) return null;
+    double rank = q * total;
+    double lowerBound = 0;
+    double lowerCount = 0;
+    for (var bucket : cumulative.entrySet()) {
+      if (bucket.getValue() >= rank) {
+        if (bucket.getKey().isInfinite()) return lowerBound;
+        double inBucket = bucket.getValue() - lowerCount;
+        return inBucket <= 0 ? bucket.getKey() : lowerBound + (bucket.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
+      }
+      lowerBound = bucket.getKey();
+      lowerCount = bucket.getValue();
+    }
+    return lowerBound;
+  }
+
   double sum(String name, Map<String, String> where) {
     return by(name, "__none__", where).values().stream().mapToDouble(Double::doubleValue).sum();
   }

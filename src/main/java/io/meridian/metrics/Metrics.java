@@ -58,9 +58,11 @@ public final class Metrics implements Extension {
   public void replicationLag(String origin, long lagMillis) {
     long lag = Math.max(0, lagMillis);
     Timer.builder("meridian_replication_lag")
-        .description("Origin decision time to applied in this region")
+        .description("Origin's decision (just before its persist) to applied in this region, by origin region")
         .tag("origin", origin)
-        .publishPercentiles(0.5, 0.95, 0.99)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
         .register(registry)
         .record(Duration.ofMillis(lag));
     lastLagMillis.computeIfAbsent(origin, o -> new AtomicLong()).set(lag);

@@ -46,6 +46,25 @@ class BenchPartsTest {
   }
 
   @Test
+  void histogramQuantilesCoverOnlyTheObservationsOfTheMeasuredTime() {
+    PromText before = PromText.parse(String.join("\n",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"0.01\"} 100",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"0.05\"} 100",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"+Inf\"} 100"));
+    // 100 new observations: 50 at most 10 ms, 40 more at most 50 ms, 10 more above.
+    PromText after = PromText.parse(String.join("\n",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"0.01\"} 150",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"0.05\"} 190",
+        "meridian_replication_lag_seconds_bucket{origin=\"us\",le=\"+Inf\"} 200",
+        "meridian_replication_lag_seconds_bucket{origin=\"eu\",le=\"+Inf\"} 7"));
+    var us = Map.of("origin", "us");
+    assertEquals(0.01, PromText.quantileBetween(before, after, "meridian_replication_lag_seconds", us, 0.5), 1e-9);
+    assertEquals(0.03, PromText.quantileBetween(before, after, "meridian_replication_lag_seconds", us, 0.7), 1e-9);
+    assertEquals(0.05, PromText.quantileBetween(before, after, "meridian_replication_lag_seconds", us, 0.99), 1e-9, "the +Inf bucket: its lower bound");
+    assertEquals(null, PromText.quantileBetween(after, after, "meridian_replication_lag_seconds", us, 0.5), "nothing observed");
+  }
+
+  @Test
   void prometheusTextIsReadByNameAndLabels() {
     String text = String.join("\n",
         "# HELP meridian_replication_lag_seconds Origin decision time to applied in this region",
