@@ -95,9 +95,13 @@ public final class RecoveryBench implements Callable<Integer> {
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
       String run = Long.toString(System.currentTimeMillis(), 36);
+      // Every region's journal must exist, as in a running system: a replica that starts reads the
+      // other regions' journals before it answers, and a missing keyspace would make it wait for
+      // its catch-up timeout instead.
+      for (String region : regions.names()) write(system, "rec-schema-" + run, region, 1);
       for (int size : sizes) {
         String userId = "rec-" + size + "-" + run;
-        long written = write(system, userId, size);
+        long written = write(system, userId, "us", size);
         List<Double> millis = new ArrayList<>();
         for (int i = 0; i < repeat; i++) millis.add(recover(system, settings, userId, size));
         millis.sort(Double::compare);
@@ -122,22 +126,23 @@ public final class RecoveryBench implements Callable<Integer> {
     return 0;
   }
 
-  /** Writes {@code size} points events of origin us into us's journal, as the replica would have; returns the millis taken. */
-  private static long write(ActorSystem<?> system, String userId, int size) throws Exception {
+  /** Writes {@code size} events of origin {@code region} into its journal, as the replica would have; returns the millis taken. */
+  private static long write(ActorSystem<?> system, String userId, String region, int size) throws Exception {
     long start = System.nanoTime();
-    String persistenceId = ReplicationId.apply(User.ENTITY_TYPE, userId, new ReplicaId("us")).persistenceId().id();
-    ActorRef journal = Persistence.get(system.classicSystem()).journalFor(String.format(RegionJournals.journals().journalPluginId(), "us"), ConfigFactory.empty());
+    String persistenceId = ReplicationId.apply(User.ENTITY_TYPE, userId, new ReplicaId(region)).persistenceId().id();
+    ActorRef journal = Persistence.get(system.classicSystem()).journalFor(String.format(RegionJournals.journals().journalPluginId(), region), ConfigFactory.empty());
     int batch = 500;
     for (long from = 1; from <= size; from += batch) {
       List<org.apache.pekko.persistence.PersistentEnvelope> writes = new ArrayList<>();
       for (long seq = from; seq < from + batch && seq <= size; seq++) {
-        Object event = seq == 1 ? new User.UserCreated(userId, "us", System.currentTimeMillis()) : new User.PointsAdjusted(1, System.currentTimeMillis());
-        var meta = new ReplicatedEventMetadata(new ReplicaId("us"), seq, VersionVector.empty().updated("us", seq), false);
+        Object event = seq == 1 ? new User.UserCreated(userId, region, System.currentTimeMillis()) : new User.PointsAdjusted(1, System.currentTimeMillis());
+        var meta = new ReplicatedEventMetadata(new ReplicaId(region), seq, VersionVector.empty().updated(region, seq), false);
         PersistentRepr repr = PersistentRepr.apply(event, seq, persistenceId, "", false, ActorRef.noSender(), "recovery-bench").withMetadata(meta);
         writes.add(AtomicWrite.apply(repr));
       }
       var done = new CompletableFuture<Void>();
-      ActorRef replyTo = system.classicSystem().actorOf(org.apache.pekko.actor.Props.create(WriteWaiter.class, () -> new WriteWaiter(done)));
+      ActorRef replyTo = ((org.apache.pekko.actor.ExtendedActorSystem) system.classicSystem())
+          .systemActorOf(org.apache.pekko.actor.Props.create(WriteWaiter.class, () -> new WriteWaiter(done)), "recovery-bench-writer-" + region + "-" + userId + "-" + from);
       journal.tell(new JournalProtocol.WriteMessages(CollectionConverters.asScala(writes).toSeq(), replyTo, 1), replyTo);
       done.get(120, TimeUnit.SECONDS);
       system.classicSystem().stop(replyTo);

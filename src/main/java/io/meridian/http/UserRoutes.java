@@ -179,8 +179,10 @@ final class UserRoutes {
           case UNKNOWN_USER, UNKNOWN_PAYMENT -> StatusCodes.NOT_FOUND;
           case USER_EXISTS, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT -> StatusCodes.CONFLICT;
           case INVALID -> StatusCodes.BAD_REQUEST;
+          case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
         };
-    return json.error(status, rejected.reason().name().toLowerCase(java.util.Locale.ROOT), rejected.message(), List.of());
+    String code = rejected.reason() == User.Reason.NOT_DECLARED_DOWN ? "region_unavailable" : rejected.reason().name().toLowerCase(java.util.Locale.ROOT);
+    return json.error(status, code, rejected.message(), List.of());
   }
 
   /** Failures of the cluster path: the owner region did not answer, or is known to be unavailable. */

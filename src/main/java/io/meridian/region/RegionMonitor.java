@@ -130,6 +130,7 @@ public final class RegionMonitor {
           .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
           .onMessage(ObservationsChanged.class, msg -> {
             service.observations.set(msg.observations());
+            service.received(msg.observations(), System.currentTimeMillis());
             return Behaviors.same();
           })
           .onMessage(ReachabilityChanged.class, this::onReachability)
@@ -253,7 +254,7 @@ public final class RegionMonitor {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
         if (region.equals(self)) continue;
-        if (service.hasLiveMembers(region)) {
+        if (service.hasPresentMembers(region)) {
           seenUp.add(region);
           absentSince.remove(region);
         } else if (seenUp.contains(region)) {
@@ -274,22 +275,19 @@ public final class RegionMonitor {
           askReplyTo -> new Replicator.Update<>(Observations.KEY, Observations.EMPTY, Replicator.writeLocal(), askReplyTo, obs -> obs.with(node, current)),
           response -> Ignored.INSTANCE);
       service.observations.set(service.observations.get().with(node, current));
+      service.received(service.observations.get(), System.currentTimeMillis());
     }
 
     private void autoDown(Duration after) {
-      if (!service.hasQuorum()) return;
-      long now = System.currentTimeMillis();
-      int others = service.regions().names().size() - 1;
+      var declaredDown = new java.util.HashSet<String>();
       for (String region : service.regions().names()) {
-        if (region.equals(self) || service.directory.get().recordOf(region).status() == RegionBoard.Status.down) continue;
-        long agreeing = service.regions().names().stream()
-            .filter(observer -> !observer.equals(region))
-            .filter(observer -> service.seesUnreachableSince(observer, region).map(since -> now - since >= after.toMillis()).orElse(false))
-            .count();
-        if (agreeing * 2 > others) {
-          context.getLog().warn("auto-down region={}: unreachable from {} of {} other regions for {}", region, agreeing, others, after);
-          declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toSeconds() + "s", null);
-        }
+        if (service.directory.get().recordOf(region).status() == RegionBoard.Status.down) declaredDown.add(region);
+      }
+      var toDown = AutoDown.regionsToDown(service.regions().names(), self, service.liveNodesByRegion(), service.reports(), declaredDown,
+          service.hasQuorum(), System.currentTimeMillis(), after.toMillis());
+      for (String region : toDown) {
+        context.getLog().warn("auto-down region={}: unreachable from a majority of the other regions for {}", region, after);
+        declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toSeconds() + "s", null);
       }
     }
 

@@ -124,24 +124,69 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     return false;
   }
 
+  /**
+   * The region has a member that is joining or up: a region whose process restarted is present as
+   * soon as its new incarnation joins, so its absence clock (auto-down) stops then, not only once
+   * the new member is Up.
+   */
+  boolean hasPresentMembers(String region) {
+    for (Member member : cluster.state().getMembers()) {
+      if (member.dataCenter().equals(region) && isPresent(member.status())) return true;
+    }
+    return false;
+  }
+
+  static boolean isPresent(MemberStatus status) {
+    return status == MemberStatus.joining() || status == MemberStatus.weaklyUp() || status == MemberStatus.up();
+  }
+
   /** This node reaches a majority of all configured regions (itself included). */
   public boolean hasQuorum() {
     long reachable = regions.names().stream().filter(r -> r.equals(self) || (hasLiveMembers(r) && !unreachable.get().containsKey(r))).count();
     return reachable * 2 > regions.names().size();
   }
 
+  /** Each node's newest report, with when this node received it (AutoDown counts no other node's clock). */
+  private final java.util.concurrent.ConcurrentHashMap<String, AutoDown.Report> reports = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** When each node published the report this node holds (a new publication time: a new report). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> publishedAt = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Takes in the observations as replicated; a node's report is new when its publication time changed. */
+  void received(Observations observations, long nowMillis) {
+    observations.byNode().forEach((node, observation) -> {
+      Long known = publishedAt.put(node, observation.at());
+      if (known == null || known != observation.at()) {
+        reports.put(node, new AutoDown.Report(node, observation.observerRegion(), durations(observation), nowMillis));
+      }
+    });
+  }
+
+  private static Map<String, Long> durations(Observation observation) {
+    var durations = new java.util.HashMap<String, Long>();
+    observation.unreachableSince().forEach((region, since) -> durations.put(region, Math.max(0, observation.at() - since)));
+    return Map.copyOf(durations);
+  }
+
+  java.util.Collection<AutoDown.Report> reports() {
+    return List.copyOf(reports.values());
+  }
+
   /**
-   * Since when (ms) nodes of {@code observer} have seen {@code region} unreachable, counting only
-   * observers this node can hear from now (itself, or reachable regions).
+   * Per region, the nodes that are Up (or WeaklyUp) members reachable from this node now, keyed as
+   * observations are; regions this node cannot hear from count no nodes, except this node's own.
    */
-  Optional<Long> seesUnreachableSince(String observer, String region) {
-    if (!observer.equals(self) && !isServing(observer)) return Optional.empty();
-    return observations.get().byNode().values().stream()
-        .filter(o -> o.observerRegion().equals(observer))
-        .map(Observation::unreachableSince)
-        .filter(m -> m.containsKey(region))
-        .map(m -> m.get(region))
-        .min(Long::compare);
+  Map<String, java.util.Set<String>> liveNodesByRegion() {
+    var unreachableMembers = cluster.state().getUnreachable();
+    var live = new java.util.HashMap<String, java.util.Set<String>>();
+    for (Member member : cluster.state().getMembers()) {
+      boolean up = member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
+      if (!up || unreachableMembers.contains(member)) continue;
+      if (!member.dataCenter().equals(self) && !isServing(member.dataCenter())) continue;
+      live.computeIfAbsent(member.dataCenter(), r -> new java.util.HashSet<>()).add(member.address().toString());
+    }
+    live.computeIfAbsent(self, r -> new java.util.HashSet<>()).add(cluster.selfMember().address().toString());
+    return live;
   }
 
   public Status statusOf(String region) {
@@ -159,7 +204,6 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
 
   @Override
   public Optional<String> takeoverFor(String owner) {
-    if (!isDeclaredDown(owner)) return Optional.empty();
     return successorOf(owner);
   }
 

@@ -53,10 +53,24 @@ public final class Rehoming implements RegionService.Listener {
   public void regionChanged(String region, RegionDirectory.RegionRecord before, RegionDirectory.RegionRecord after) {
     if (!isRegionLeader() || region.equals(regions.self())) return;
     if (after.status() == RegionBoard.Status.down && regions.successorOf(region).filter(regions.self()::equals).isPresent()) {
-      sweep("seize", region, regions.regions().names(), userId -> seize(userId, region));
+      // Stops as soon as the region is declared up again: what it has not seized by then stays home.
+      sweep("seize", region, regions.regions().names(), userId -> seize(userId, region), () -> regions.isDeclaredDown(region));
     } else if (before.status() == RegionBoard.Status.down && after.status() == RegionBoard.Status.up) {
-      sweep("hand-back", region, List.of(region), userId -> handBack(userId, region));
+      // A seizure that a node with a stale directory executed just after this pass read the user
+      // would stay here for good: a second pass, a few seconds later, hands those back too.
+      sweep("hand-back", region, List.of(region), userId -> handBack(userId, region), () -> !regions.isDeclaredDown(region))
+          .thenCompose(first -> afterDelay(SECOND_HAND_BACK_PASS))
+          .thenCompose(ignored -> regions.isDeclaredDown(region)
+              ? CompletableFuture.completedFuture(0)
+              : sweep("hand-back (second pass)", region, List.of(region), userId -> handBack(userId, region), () -> !regions.isDeclaredDown(region)));
     }
+  }
+
+  static final Duration SECOND_HAND_BACK_PASS = Duration.ofSeconds(5);
+
+  private CompletionStage<Void> afterDelay(Duration delay) {
+    return org.apache.pekko.pattern.Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(),
+        () -> CompletableFuture.<Void>completedFuture(null));
   }
 
   private boolean isRegionLeader() {
@@ -79,13 +93,16 @@ public final class Rehoming implements RegionService.Listener {
     });
   }
 
-  private void sweep(String kind, String region, List<String> journals, java.util.function.Function<String, CompletionStage<Boolean>> action) {
+  /** Applies {@code action} to every user id in {@code journals}, throttled, while {@code stillWanted} holds; completes with the number changed. */
+  private CompletionStage<Integer> sweep(String kind, String region, List<String> journals,
+      java.util.function.Function<String, CompletionStage<Boolean>> action, java.util.function.BooleanSupplier stillWanted) {
     long start = System.nanoTime();
     Source<String, NotUsed> userIds = Source.from(journals).flatMapConcat(this::userIdsIn);
     Set<String> seen = new HashSet<>();
-    userIds
+    return userIds
         .filter(seen::add)
         .throttle(ratePerSecond, Duration.ofSeconds(1))
+        .takeWhile(userId -> stillWanted.getAsBoolean())
         .mapAsyncUnordered(4, userId -> action.apply(userId).exceptionally(failure -> {
           log.warn("{} of user={} for region={} failed: {}", kind, userId, region, failure.toString());
           return false;
@@ -95,7 +112,8 @@ public final class Rehoming implements RegionService.Listener {
           long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
           if (failure != null) log.warn("{} sweep for region={} by region={} failed after {} ms", kind, region, regions.self(), ms, failure);
           else log.info("{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)", kind, region, regions.self(), count, ms, seen.size());
-        });
+        })
+        .exceptionally(failure -> 0);
   }
 
   private Source<String, NotUsed> userIdsIn(String journalRegion) {

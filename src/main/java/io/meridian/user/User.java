@@ -131,7 +131,8 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   public record PaymentFound(String paymentId, Payment payment) implements Reply {}
 
-  public enum Reason { UNKNOWN_USER, USER_EXISTS, INVALID, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT, UNKNOWN_PAYMENT }
+  /** {@code NOT_DECLARED_DOWN}: a seizure refused because this replica's node does not see the old owner's region declared down. */
+  public enum Reason { UNKNOWN_USER, USER_EXISTS, INVALID, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT, UNKNOWN_PAYMENT, NOT_DECLARED_DOWN }
 
   public enum PaymentKind { CREDIT, DEBIT }
 
@@ -693,7 +694,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
     if (!settings.declaredDownHere().test(cmd.fromRegion())) {
       context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here", state.userId, self, state.epoch(), cmd.fromRegion());
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "region " + cmd.fromRegion() + " is not declared down in region " + self));
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_DECLARED_DOWN, "region " + cmd.fromRegion() + " is not declared down in region " + self));
     }
     var event = new OwnershipSeized(state.owner(), self, state.ownership.home(), state.epoch() + 1, cmd.reason(), now());
     return persistAndReply(event, cmd.replyTo());

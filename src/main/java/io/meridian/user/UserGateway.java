@@ -32,8 +32,9 @@ public final class UserGateway {
     boolean isAvailable(String region);
 
     /**
-     * When {@code owner} is down: the region that takes over its users, if this node may route there.
-     * Empty when the owner is not down (or nobody can take over).
+     * The region that would take over {@code owner}'s users (its first available successor), to
+     * route to when the owner's region is unavailable from here; empty when nobody can. The
+     * successor itself decides whether it takes over (only where the owner is declared down).
      */
     default Optional<String> takeoverFor(String owner) {
       return Optional.empty();
@@ -210,13 +211,18 @@ public final class UserGateway {
     if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) {
       sent = ask(userId, owner, command);
     } else {
-      // The owner's region was declared down: its successor seizes the user first (lazy re-homing),
-      // then executes the command as the new owner.
+      // The owner's region is unavailable from here: its successor seizes the user first (lazy
+      // re-homing) and then executes the command as the new owner — if the successor's own
+      // directory has the owner declared down. So a node that has not yet learned of a down (an
+      // operator's, sent to another region) still routes to the successor at once, and a node
+      // whose directory is stale the other way round cannot make the successor take a user away.
       Optional<String> takeover = availability.takeoverFor(owner);
       if (takeover.isEmpty()) return CompletableFuture.failedFuture(new RegionUnavailable(owner));
       String successor = takeover.get();
       sent = ask(userId, successor, replyTo -> new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
-          .thenCompose(seized -> ask(userId, successor, command));
+          .thenCompose(seized -> isRefusedSeizure(seized.reply())
+              ? CompletableFuture.<Outcome>failedFuture(new RegionUnavailable(owner)) // nobody sees the owner down yet
+              : ask(userId, successor, command));
     }
     return sent
         .thenCompose(
@@ -224,6 +230,10 @@ public final class UserGateway {
               if (outcome.reply() instanceof User.NotOwner next && hop < MAX_HOPS) return viaOwner(userId, next.owner(), command, hop + 1);
               return done(outcome);
             });
+  }
+
+  private static boolean isRefusedSeizure(User.Reply reply) {
+    return reply instanceof User.Rejected rejected && rejected.reason() == User.Reason.NOT_DECLARED_DOWN;
   }
 
   /** The user's view from the first other region that knows it (a create not yet replicated here). */

@@ -201,7 +201,7 @@ class HintedReplicationTest {
     // A node with a stale directory (us down there, up here) asks eu to take the user over.
     var refused = ask("eu", replyTo -> new User.SeizeOwnership("us", "region us declared down", replyTo));
 
-    assertEquals(User.Reason.INVALID, assertInstanceOf(User.Rejected.class, refused).reason());
+    assertEquals(User.Reason.NOT_DECLARED_DOWN, assertInstanceOf(User.Rejected.class, refused).reason());
     assertEquals(List.of("us", 1L), List.of(accepted("eu", User.Get::new).owner(), accepted("eu", User.Get::new).epoch()));
     assertEquals(1, journal.persistedInStorage(UserTestSupport.persistenceId(userId, "eu")).size(), "only the replicated creation");
   }
