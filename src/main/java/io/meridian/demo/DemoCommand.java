@@ -55,6 +55,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--no-restart", description = "Do not restart a region process that exits.") boolean noRestart;
 
+  @Option(names = "--region-java-option", description = "An extra JVM option for every region process, e.g. -Dkey=value (repeatable; ./meridian chaos uses it).")
+  List<String> regionJavaOptions = new ArrayList<>();
+
   private final List<RegionProcess> processes = new ArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean stopping;
@@ -77,6 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
     for (int i = 0; i < regions.size(); i++) seeds.add("pekko://meridian@127.0.0.1:" + (baseRemotePort + i));
     for (int i = 0; i < regions.size(); i++) {
       var process = new RegionProcess(regions.get(i), baseHttpPort + i, baseRemotePort + i, baseManagementPort + i, seeds, cassandra.contactPoint(), token, dataDir.resolve("logs"));
+      process.javaOptions.addAll(regionJavaOptions);
       processes.add(process);
       process.start();
     }
@@ -192,6 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
     final String cassandraContactPoint;
     final String adminToken;
     final Path logFile;
+    final List<String> javaOptions = new ArrayList<>();
     private volatile Process process;
     private int starts;
 
@@ -219,6 +224,7 @@ public final class DemoCommand implements Callable<Integer> {
       List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
       String cassandraClasspath = System.getProperty("cassandra.classpath.file");
       if (cassandraClasspath != null) command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
+      command.addAll(javaOptions);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meridian.Main", "node",
           "--region", region,
           "--http-port", Integer.toString(httpPort),

@@ -86,7 +86,7 @@ public final class HttpApi {
 
   public Route route() {
     Route api = concat(
-        pathPrefix("v1", () -> concat(users.route(), regionRoutes(), adminRoutes())),
+        pathPrefix("v1", () -> concat(users.route(), regionRoutes(), adminRoutes(), chaosRoutes())),
         path("metrics", () -> get(() -> complete(HttpResponse.create()
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
     return mapResponse(
@@ -113,6 +113,34 @@ public final class HttpApi {
             default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../down or .../up");
           };
           return completeWithFuture(users.recover(change.thenApply(info -> json.response(StatusCodes.OK, info, List.of()))));
+        }))));
+  }
+
+  /**
+   * Chaos-only ({@code ./meridian chaos}, docs/testing.md): {@code POST /v1/admin/chaos/blackhole|heal
+   * {"from","to","direction"}} drops or restores this node's cluster traffic with region {@code to}.
+   * Absent (404) unless {@code meridian.chaos.enabled = on}, which only the chaos tool sets.
+   */
+  private Route chaosRoutes() {
+    if (!io.meridian.faults.Blackhole.enabled(system)) return reject();
+    var blackhole = new io.meridian.faults.Blackhole(system);
+    return pathPrefix("admin", () -> path(PathMatchers.segment("chaos").slash(PathMatchers.segment()), action ->
+        post(() -> optionalHeaderValueByName("Authorization", auth -> {
+          authorize(auth);
+          return users.jsonBody(body -> {
+            Validation.onlyFields(body, java.util.Set.of("from", "to", "direction"));
+            String from = Validation.region(gateway.regions(), "from", Validation.requiredText(body, "from"));
+            String to = Validation.region(gateway.regions(), "to", Validation.requiredText(body, "to"));
+            if (!from.equals(region)) throw ApiError.badRequest("invalid_field", "send this to a node of region " + from + "; this is " + region);
+            String direction = Optional.ofNullable(Validation.optionalText(body, "direction")).orElse("both");
+            if (!List.of("both", "send", "receive").contains(direction)) throw ApiError.badRequest("invalid_field", "direction must be both, send or receive");
+            List<String> addresses = switch (action) {
+              case "blackhole" -> blackhole.cut(to, io.meridian.faults.Blackhole.Direction.valueOf(direction.toUpperCase(java.util.Locale.ROOT)));
+              case "heal" -> blackhole.heal(to);
+              default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../blackhole or .../heal");
+            };
+            return complete(json.response(StatusCodes.OK, Map.of("action", action, "from", from, "to", to, "direction", direction, "addresses", addresses), List.of()));
+          });
         }))));
   }
 

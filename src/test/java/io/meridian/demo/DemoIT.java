@@ -1,5 +1,6 @@
 package io.meridian.demo;
 
+import io.meridian.cluster.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,9 +33,10 @@ class DemoIT {
 
   @Test
   void demoServesEveryRegionAndStopsEverythingOnSigterm() throws Exception {
-    int httpBase = freeBase(3);
-    int remoteBase = freeBase(3);
-    int managementBase = freeBase(3);
+    // One block of nine free ports: three separate searches could overlap (seen in ChaosIT).
+    int httpBase = FreePorts.freeBase(9);
+    int remoteBase = httpBase + 3;
+    int managementBase = httpBase + 6;
     var builder = new ProcessBuilder(
             PROJECT.resolve("meridian").toString(), "demo",
             "--base-http-port", Integer.toString(httpBase),
@@ -112,26 +114,5 @@ class DemoIT {
     synchronized (output) {
       return new ArrayList<>(output.subList(Math.max(0, output.size() - 60), output.size()));
     }
-  }
-
-  /** A base port with {@code count} free consecutive ports after it. */
-  private static int freeBase(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base;
-      try (ServerSocket probe = new ServerSocket(0)) {
-        base = probe.getLocalPort();
-      }
-      if (base + count > 65535) continue;
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket s = new ServerSocket(port, 0, java.net.InetAddress.getLoopbackAddress())) {
-          // free
-        } catch (IOException e) {
-          free = false;
-        }
-      }
-      if (free) return base;
-    }
-    throw new IOException("no " + count + " consecutive free ports");
   }
 }

@@ -1,0 +1,84 @@
+package io.meridian.faults;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.remote.RARP;
+import org.apache.pekko.remote.transport.ThrottlerTransportAdapter;
+import scala.concurrent.Await;
+
+/**
+ * The node side of the chaos tool's network partitions: drops this node's Artery traffic to and/or
+ * from every member of another region, with Artery's test-mode blackhole (the mechanism the
+ * integration tests use in {@code ThreeRegions.isolate}). Only for chaos runs: it needs
+ * {@code pekko.remote.artery.advanced.test-mode = on}, and the HTTP API exposes it only when
+ * {@code meridian.chaos.enabled = on}; neither is on by default. HTTP is not affected, so the
+ * chaos tool can always heal what it cut.
+ */
+public final class Blackhole {
+  public static final String ENABLED_KEY = "meridian.chaos.enabled";
+
+  /** Which of this node's traffic with the other region is dropped. */
+  public enum Direction {
+    /** this node's messages to the other region (the other region still reaches this node) */
+    SEND,
+    /** the other region's messages to this node */
+    RECEIVE,
+    BOTH;
+
+    ThrottlerTransportAdapter.Direction artery() {
+      return switch (this) {
+        case SEND -> ThrottlerTransportAdapter.sendDirection();
+        case RECEIVE -> ThrottlerTransportAdapter.receiveDirection();
+        case BOTH -> ThrottlerTransportAdapter.bothDirection();
+      };
+    }
+  }
+
+  private final ActorSystem<?> system;
+
+  public Blackhole(ActorSystem<?> system) {
+    this.system = system;
+  }
+
+  public static boolean enabled(ActorSystem<?> system) {
+    var config = system.settings().config();
+    return config.hasPath(ENABLED_KEY) && config.getBoolean(ENABLED_KEY);
+  }
+
+  /** Drops traffic with every current member of {@code region}; returns the addresses cut. */
+  public List<String> cut(String region, Direction direction) {
+    return apply(region, direction.artery(), ThrottlerTransportAdapter.blackholeThrottleMode());
+  }
+
+  /** Lets all traffic with {@code region} through again, both ways. */
+  public List<String> heal(String region) {
+    return apply(region, ThrottlerTransportAdapter.bothDirection(), ThrottlerTransportAdapter.unthrottledThrottleMode());
+  }
+
+  private List<String> apply(String region, ThrottlerTransportAdapter.Direction direction, ThrottlerTransportAdapter.ThrottleMode mode) {
+    List<Address> targets = StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(member -> member.dataCenter().equals(region))
+        .map(Member::address)
+        .toList();
+    var classic = Adapter.toClassic(system);
+    for (Address target : targets) {
+      var command = new ThrottlerTransportAdapter.SetThrottle(target, direction, mode);
+      try {
+        Object done = Await.result(((RARP) RARP.get(classic)).provider().transport().managementCommand(command),
+            scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));
+        if (!Boolean.TRUE.equals(done)) throw new IllegalStateException("the transport refused " + command + " (is pekko.remote.artery.advanced.test-mode on?)");
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot change traffic to " + target, e);
+      }
+    }
+    return targets.stream().map(Address::toString).toList();
+  }
+}
