@@ -545,7 +545,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)
-        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), known(state)))
+        .onCommand(Get.class, this::onGet)
         .onCommand(UpdateProfile.class, this::onUpdateProfile)
         .onCommand(AdjustPoints.class, this::onAdjustPoints)
         .onCommand(AddDevice.class, this::onAddDevice)
@@ -559,6 +559,20 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
         .onCommand(AwaitPayment.class, this::onAwaitPayment)
         .onCommand(FlagOverdraft.class, this::onFlagOverdraft)
         .build();
+  }
+
+  private Effect<Event, State> onGet(State state, Get cmd) {
+    // Asked for a user it does not know: it may have been created elsewhere a moment ago and its
+    // hint lost; read the other regions' journals now, so that the next read sees it.
+    if (!state.created) pokeOtherRegions(state);
+    return Effect().reply(cmd.replyTo(), known(state));
+  }
+
+  private void pokeOtherRegions(State state) {
+    var hints = ReplicationHints.get(context.getSystem());
+    for (String region : settings.regions().names()) {
+      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId, new ReplicaId(region)).persistenceId().id());
+    }
   }
 
   private Reply known(State state) {
@@ -737,10 +751,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
     // Someone waits for an event this replica has not seen: read the other regions' journals now
     // rather than trust that its hint arrived (it is lost if it was sent during a partition).
-    var hints = ReplicationHints.get(context.getSystem());
-    for (String region : settings.regions().names()) {
-      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId, new ReplicaId(region)).persistenceId().id());
-    }
+    pokeOtherRegions(state);
     return Effect().none();
   }
 
