@@ -58,10 +58,16 @@ class DownUpRaceIT {
     assertTrue(client.terminatesWithin("eu", Duration.ofSeconds(30)), "eu kept running after it was declared down");
     // As a restarted pod would: the new incarnation joins once the downed one has left the cluster
     // (joining on the same address while it is still a member was seen to hold the new one back).
-    var usCluster = org.apache.pekko.cluster.typed.Cluster.get(regions.node("us").system());
-    eventually(Duration.ofSeconds(30), () -> assertTrue(
-        java.util.stream.StreamSupport.stream(usCluster.state().getMembers().spliterator(), false).noneMatch(m -> m.dataCenter().equals("eu")),
-        "eu's downed member is still a member"));
+    // And once every other region knows of the down: a node that learns of it later downs every
+    // member of eu, the new incarnation included (a known limit, docs/failover.md).
+    for (String region : List.of("us", "ap")) {
+      var cluster = org.apache.pekko.cluster.typed.Cluster.get(regions.node(region).system());
+      eventually(Duration.ofSeconds(30), () -> {
+        assertEquals(RegionBoard.Status.down, client.declared(region, "eu").status(), region + " knows eu is down");
+        assertTrue(java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false).noneMatch(m -> m.dataCenter().equals("eu")),
+            "eu's downed member is still a member in " + region);
+      });
+    }
     regions.restart("eu");
     regions.awaitReady("eu", Duration.ofSeconds(120));
     eventually(Duration.ofSeconds(60), () -> assertEquals(200, client.admin("us", "eu", "up").statusCode()));
