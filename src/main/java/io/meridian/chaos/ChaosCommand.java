@@ -3,7 +3,6 @@ package io.meridian.chaos;
 import io.meridian.faults.Blackhole;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.demo.DemoCommand;
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
         "Example: ./meridian chaos --duration 40s --seed 51 --faults kill,admin-down-up,move,pause-region",
         "         ./meridian chaos --attach --endpoints us=http://127.0.0.1:8081,eu=http://127.0.0.1:8082,ap=http://127.0.0.1:8083 --admin-token $TOKEN"})
 public final class ChaosCommand implements Callable<Integer> {
-  private static final PrintStream OUT = System.out;
+  /** Progress and verdict: one line each, through SLF4J (the launcher's logback prints them on the terminal). */
+  private static final Logger log = LoggerFactory.getLogger("meridian.chaos");
 
   @Option(names = "--duration", defaultValue = "60s", converter = DemoCommand.DurationConverter.class, description = "How long the clients write and faults are injected (default: ${DEFAULT-VALUE}).")
   Duration duration;
@@ -93,20 +95,29 @@ public final class ChaosCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return run();
+    } finally {
+      // The logger is asynchronous: flush the verdict before the JVM exits.
+      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) context.stop();
+    }
+  }
+
+  private Integer run() throws Exception {
     if (recheck != null) return recheck(recheck);
     long runSeed = seed != null ? seed : System.currentTimeMillis();
     Path outDir = out != null ? out : Path.of("target", "chaos", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Files.createDirectories(outDir);
-    OUT.printf("chaos: seed %d (replay with --seed %d); output in %s%n", runSeed, runSeed, outDir.toAbsolutePath());
+    log.info(String.format("chaos: seed %d (replay with --seed %d); output in %s", runSeed, runSeed, outDir.toAbsolutePath()));
     Thread hook = new Thread(this::cleanUp, "chaos-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try (History history = new History(outDir.resolve("history.jsonl"), json)) {
       Endpoints endpoints = attach ? attachedEndpoints() : startSystem(outDir, history);
       List<String> planRegions = endpoints.regionNames();
       FaultPlan plan = FaultPlan.of(runSeed, duration, kinds(endpoints), planRegions, users);
-      OUT.printf("chaos: plan of %d faults over %d s:%n", plan.faults().size(), duration.toSeconds());
-      for (PlannedFault fault : plan.faults()) OUT.printf("  t=%5.1fs..%5.1fs  %-15s %s%s%n", fault.atMillis() / 1000.0, fault.healAtMillis() / 1000.0, fault.kind().label(), fault.region(),
-          fault.userIndex() >= 0 ? " (user #" + fault.userIndex() + ")" : "");
+      log.info(String.format("chaos: plan of %d faults over %d s:", plan.faults().size(), duration.toSeconds()));
+      for (PlannedFault fault : plan.faults()) log.info(String.format("  t=%5.1fs..%5.1fs  %-15s %s%s", fault.atMillis() / 1000.0, fault.healAtMillis() / 1000.0, fault.kind().label(), fault.region(),
+          fault.userIndex() >= 0 ? " (user #" + fault.userIndex() + ")" : ""));
       return run(plan, endpoints, history, outDir, runSeed);
     } finally {
       cleanUp();
@@ -123,15 +134,15 @@ public final class ChaosCommand implements Callable<Integer> {
     RecordingClient requests = new RecordingClient(http, history);
     if (!new RegionHealth(http).awaitAllUp(readyTimeout)) throw new IllegalStateException("not every region is up after " + readyTimeout);
     String tag = Long.toString(Math.abs(runSeed) % 1_000_000L, 36) + Long.toString(System.currentTimeMillis() % 100_000L, 36);
-    Workload workload = new Workload(requests, plan.regions(), users, runSeed, tag, OUT);
+    Workload workload = new Workload(requests, plan.regions(), users, runSeed, tag, log::info);
     workload.createUsers(Duration.ofSeconds(120));
-    injector = new FaultInjector(plan, requests, history, workload.users(), OUT);
+    injector = new FaultInjector(plan, requests, history, workload.users(), log::info);
 
     RegionStatusWatcher watcher = new RegionStatusWatcher(http, history);
     watcher.start();
     long t0Millis = System.currentTimeMillis();
     long t0Nanos = System.nanoTime();
-    OUT.printf("chaos: %d clients, %.0f ops/s, %d users, for %d s%n", clients, rate, users, duration.toSeconds());
+    log.info(String.format("chaos: %d clients, %.0f ops/s, %d users, for %d s", clients, rate, users, duration.toSeconds()));
     workload.start(clients, rate);
     Thread faults = new Thread(() -> {
       try {
@@ -150,12 +161,12 @@ public final class ChaosCommand implements Callable<Integer> {
     workload.stop();
     injector.healAll();
     long stoppedAt = System.currentTimeMillis();
-    OUT.printf("chaos: workload stopped; waiting up to %d s for every region to be up and identical%n", settle.toSeconds());
+    log.info(String.format("chaos: workload stopped; waiting up to %d s for every region to be up and identical", settle.toSeconds()));
 
     Convergence convergence = new Convergence(http);
     Convergence.Result settled = convergence.await(workload.users(), Math.max(stoppedAt, injector.lastHealMillis()), settle);
     watcher.close();
-    OUT.printf("chaos: %s after %d ms%n", settled.converged() ? "converged" : "NOT converged", settled.millis());
+    log.info(String.format("chaos: %s after %d ms", settled.converged() ? "converged" : "NOT converged", settled.millis()));
     History.Snapshot snapshot = history.snapshot();
     FinalState state = new FinalState(settled.documents(), convergence.lookUpPayments(snapshot), settled.converged(), settled.millis(), settle.toMillis());
     Verdict verdict = new HistoryChecker(plan.regions()).check(snapshot, state);
@@ -175,8 +186,8 @@ public final class ChaosCommand implements Callable<Integer> {
     var previous = json.readTree(dir.resolve("report.json").toFile());
     List<String> regionOrder = json.convertValue(previous.path("regions"), json.getTypeFactory().constructCollectionType(List.class, String.class));
     Verdict verdict = new HistoryChecker(regionOrder).check(snapshot, state);
-    OUT.printf("chaos: %s on recheck of %s (seed %d)%n", verdict.pass() ? "PASS" : "FAIL", dir, previous.path("seed").asLong());
-    for (Anomaly anomaly : verdict.anomalies()) OUT.printf("  %-28s %-18s %s%n", anomaly.check(), anomaly.subject(), anomaly.detail());
+    log.info(String.format("chaos: %s on recheck of %s (seed %d)", verdict.pass() ? "PASS" : "FAIL", dir, previous.path("seed").asLong()));
+    for (Anomaly anomaly : verdict.anomalies()) log.info(String.format("  %-28s %-18s %s", anomaly.check(), anomaly.subject(), anomaly.detail()));
     return verdict.pass() ? 0 : 1;
   }
 
@@ -185,9 +196,9 @@ public final class ChaosCommand implements Callable<Integer> {
     // for the processes chaos starts only; both are off in ./meridian demo and in production.
     List<String> switches = List.of("-D" + Blackhole.ENABLED_KEY + "=on", "-Dpekko.remote.artery.advanced.test-mode=on");
     var layout = new ManagedDemo.Layout(regions, baseHttpPort, baseRemotePort, baseManagementPort, dataDir, outDir.resolve("demo.log"), switches);
-    demo = ManagedDemo.launch(layout, history::record, OUT);
+    demo = ManagedDemo.launch(layout, history::record, log::info);
     Endpoints endpoints = demo.awaitReady(readyTimeout);
-    OUT.printf("chaos: system up (demo pid %d, Cassandra on port %d)%n", demo.pid(), endpoints.cassandraPort());
+    log.info(String.format("chaos: system up (demo pid %d, Cassandra on port %d)", demo.pid(), endpoints.cassandraPort()));
     return endpoints;
   }
 
@@ -232,20 +243,19 @@ public final class ChaosCommand implements Callable<Integer> {
   private static void printProgress(History.Snapshot history, long t0Nanos) {
     Map<Outcome, Integer> counts = new java.util.EnumMap<>(Outcome.class);
     for (Operation op : history.operations()) counts.merge(op.outcome(), 1, Integer::sum);
-    OUT.printf("chaos: t=%ds  %d ok, %d failed, %d indeterminate, %d faults done%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0Nanos),
-        counts.getOrDefault(Outcome.OK, 0), counts.getOrDefault(Outcome.FAILED, 0), counts.getOrDefault(Outcome.INDETERMINATE, 0), history.faults().size());
+    log.info(String.format("chaos: t=%ds  %d ok, %d failed, %d indeterminate, %d faults done", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0Nanos),
+        counts.getOrDefault(Outcome.OK, 0), counts.getOrDefault(Outcome.FAILED, 0), counts.getOrDefault(Outcome.INDETERMINATE, 0), history.faults().size()));
   }
 
   private static void printVerdict(ChaosReport report, Path outDir) {
-    OUT.println();
-    OUT.printf("chaos: %s  (seed %d; %d users checked; operations %s; converged in %d ms; %d false downs)%n", report.verdict(), report.seed(), report.usersChecked(),
-        report.operations(), report.convergenceMillis(), report.falseDowns());
+    log.info(String.format("chaos: %s  (seed %d; %d users checked; operations %s; converged in %d ms; %d false downs)", report.verdict(), report.seed(), report.usersChecked(),
+        report.operations(), report.convergenceMillis(), report.falseDowns()));
     for (ChaosReport.FaultImpact impact : report.faultImpact()) {
-      OUT.printf("  fault %-20s %-9s %6d ms: %d ok, %d failed, %d indeterminate; longest without an acknowledged write %d ms%n", impact.kind(), impact.region(),
-          impact.durationMillis(), impact.ok(), impact.failed(), impact.indeterminate(), impact.longestWithoutOkWriteMillis());
+      log.info(String.format("  fault %-20s %-9s %6d ms: %d ok, %d failed, %d indeterminate; longest without an acknowledged write %d ms", impact.kind(), impact.region(),
+          impact.durationMillis(), impact.ok(), impact.failed(), impact.indeterminate(), impact.longestWithoutOkWriteMillis()));
     }
-    for (Anomaly anomaly : report.anomalies()) OUT.printf("  %-28s %-18s %s%n", anomaly.check(), anomaly.subject(), anomaly.detail());
-    OUT.printf("chaos: history %s, report %s, chart %s%n", outDir.resolve("history.jsonl"), outDir.resolve("report.json"), outDir.resolve("timeline.png"));
+    for (Anomaly anomaly : report.anomalies()) log.info(String.format("  %-28s %-18s %s", anomaly.check(), anomaly.subject(), anomaly.detail()));
+    log.info(String.format("chaos: history %s, report %s, chart %s", outDir.resolve("history.jsonl"), outDir.resolve("report.json"), outDir.resolve("timeline.png")));
   }
 
   /** Heals what is still faulty and stops what chaos started; after the run and on Ctrl-C, once. */
@@ -255,7 +265,7 @@ public final class ChaosCommand implements Callable<Integer> {
     if (faults != null) faults.healAll();
     ManagedDemo system = demo;
     if (system != null) {
-      OUT.println("chaos: stopping the system it started");
+      log.info("chaos: stopping the system it started");
       system.close();
     }
   }

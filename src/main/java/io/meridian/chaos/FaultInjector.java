@@ -1,6 +1,5 @@
 package io.meridian.chaos;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +25,12 @@ public final class FaultInjector {
   private final History history;
   private final RegionHealth health;
   private final List<WorkloadUser> users;
-  private final PrintStream progress;
+  private final java.util.function.Consumer<String> progress;
   private final Set<Long> paused = ConcurrentHashMap.newKeySet();
   private volatile long lastHealMillis;
   private volatile String partitioned;
 
-  public FaultInjector(FaultPlan plan, RecordingClient requests, History history, List<WorkloadUser> users, PrintStream progress) {
+  public FaultInjector(FaultPlan plan, RecordingClient requests, History history, List<WorkloadUser> users, java.util.function.Consumer<String> progress) {
     this.plan = plan;
     this.requests = requests;
     this.history = history;
@@ -50,13 +49,13 @@ public final class FaultInjector {
     for (PlannedFault planned : plan.faults()) {
       sleepUntil(t0Nanos, planned.atMillis());
       if (planned.kind().regionFault() || planned.kind() == FaultKind.PAUSE_CASSANDRA) {
-        if (!health.awaitAllUp(RECOVERY_TIMEOUT)) progress.println("chaos: not every region is up before " + describe(planned) + "; injecting it anyway");
+        if (!health.awaitAllUp(RECOVERY_TIMEOUT)) progress.accept("chaos: not every region is up before " + describe(planned) + "; injecting it anyway");
       }
       // Started late (the previous region was slow to come back): it still lasts as long as planned.
       long late = Math.max(0, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0Nanos) - planned.atMillis());
       PlannedFault fault = new PlannedFault(planned.kind(), planned.region(), planned.userIndex(), planned.atMillis() + late, planned.healAtMillis() + late);
       long started = System.currentTimeMillis();
-      progress.printf("chaos: t=%ds %s%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0Nanos), describe(fault));
+      progress.accept(String.format("chaos: t=%ds %s", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0Nanos), describe(fault)));
       String detail = switch (fault.kind()) {
         case KILL -> kill(fault);
         case PAUSE_REGION -> pause(fault, regionPid(fault.region()), t0Nanos);
@@ -74,7 +73,7 @@ public final class FaultInjector {
       long ended = System.currentTimeMillis();
       history.record(new FaultRecord(fault.kind().label(), fault.region(), started, ended, detail));
       lastHealMillis = ended;
-      progress.printf("chaos: healed %s after %d ms (%s)%n", describe(fault), ended - started, detail);
+      progress.accept(String.format("chaos: healed %s after %d ms (%s)", describe(fault), ended - started, detail));
     }
   }
 

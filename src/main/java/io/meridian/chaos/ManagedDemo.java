@@ -3,7 +3,6 @@ package io.meridian.chaos;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,7 @@ public final class ManagedDemo implements AutoCloseable {
   }
 
   /** Starts the demo; {@link #awaitReady} then waits for its banner. */
-  public static ManagedDemo launch(Layout layout, Consumer<ProcessExit> exits, PrintStream progress) throws IOException {
+  public static ManagedDemo launch(Layout layout, Consumer<ProcessExit> exits, java.util.function.Consumer<String> progress) throws IOException {
     String token = System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
     if (token.isBlank()) token = generatedToken();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -70,7 +69,7 @@ public final class ManagedDemo implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("MERIDIAN_ADMIN_TOKEN", token);
     Files.createDirectories(layout.logFile().toAbsolutePath().getParent());
-    progress.printf("chaos: starting the system (meridian demo, HTTP from %d, data in %s, log %s)%n", layout.baseHttpPort(), layout.dataDir(), layout.logFile());
+    progress.accept(String.format("chaos: starting the system (meridian demo, HTTP from %d, data in %s, log %s)", layout.baseHttpPort(), layout.dataDir(), layout.logFile()));
     Process process = builder.start();
     process.getOutputStream().close();
     ManagedDemo demo = new ManagedDemo(process, layout, token);

@@ -1,6 +1,5 @@
 package io.meridian.chaos;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +18,12 @@ public final class Workload {
   private final List<String> regions;
   private final List<WorkloadUser> users;
   private final long seed;
-  private final PrintStream progress;
+  private final java.util.function.Consumer<String> progress;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
   /** {@code tag} keeps user ids of different runs apart when attached to a long-running system. */
-  public Workload(RecordingClient requests, List<String> regions, int userCount, long seed, String tag, PrintStream progress) {
+  public Workload(RecordingClient requests, List<String> regions, int userCount, long seed, String tag, java.util.function.Consumer<String> progress) {
     this.requests = requests;
     this.regions = List.copyOf(regions);
     this.seed = seed;
@@ -60,7 +59,7 @@ public final class Workload {
         }
       }
     }
-    progress.printf("chaos: %d users created and visible in every region%n", users.size());
+    progress.accept(String.format("chaos: %d users created and visible in every region", users.size()));
   }
 
   public void start(int clients, double ratePerSecond) {
