@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
@@ -53,7 +52,7 @@ public final class HttpApi {
 
   private final ActorSystem<?> system;
   private final Settings settings;
-  private final Json json;
+  private final ResponseMapper responses;
   private final UserRoutes users;
   private final RegionBoard regions;
   private final Metrics metrics;
@@ -63,11 +62,12 @@ public final class HttpApi {
   public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regions) {
     this.system = system;
     this.settings = settings;
-    this.json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
+    var json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
+    this.responses = new ResponseMapper(json);
     this.metrics = Metrics.get(system);
     PaymentRoutes[] payments = new PaymentRoutes[1];
-    this.users = new UserRoutes(gateway, json, settings.maxBodyBytes(), () -> payments[0]);
-    payments[0] = new PaymentRoutes(gateway, regions, json, users, settings.payments(), metrics);
+    this.users = new UserRoutes(gateway, json, responses, settings.maxBodyBytes(), () -> payments[0]);
+    payments[0] = new PaymentRoutes(gateway, regions, responses, settings.payments(), metrics);
     this.regions = regions;
     this.region = gateway.region();
     this.gateway = gateway;
@@ -98,7 +98,7 @@ public final class HttpApi {
   }
 
   private Route regionRoutes() {
-    return path("regions", () -> get(() -> complete(json.response(StatusCodes.OK, Map.of("regions", regions.regionInfos(), "servedBy", region), List.of()))));
+    return path("regions", () -> get(() -> complete(responses.ok(Map.of("regions", regions.regionInfos(), "servedBy", region)))));
   }
 
   private Route adminRoutes() {
@@ -112,7 +112,7 @@ public final class HttpApi {
             case "up" -> regions.declareUp(r, "operator");
             default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../down or .../up");
           };
-          return completeWithFuture(users.recover(change.thenApply(info -> json.response(StatusCodes.OK, info, List.of()))));
+          return completeWithFuture(responses.recover(change.thenApply(responses::ok)));
         }))));
   }
 
@@ -139,7 +139,7 @@ public final class HttpApi {
               case "heal" -> blackhole.heal(to);
               default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../blackhole or .../heal");
             };
-            return complete(json.response(StatusCodes.OK, Map.of("action", action, "from", from, "to", to, "direction", direction, "addresses", addresses), List.of()));
+            return complete(responses.ok(Map.of("action", action, "from", from, "to", to, "direction", direction, "addresses", addresses)));
           });
         }))));
   }
@@ -157,27 +157,23 @@ public final class HttpApi {
 
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
-        .match(ApiError.class, e -> complete(json.error(e.status(), e.code(), e.getMessage(), List.of())))
-        .match(EntityStreamSizeException.class, e -> complete(errorOf(UserRoutes.tooLarge(settings.maxBodyBytes()))))
+        .match(ApiError.class, e -> complete(responses.error(e)))
+        .match(EntityStreamSizeException.class, e -> complete(responses.error(UserRoutes.tooLarge(settings.maxBodyBytes()))))
         .matchAny(e -> {
           Throwable cause = e.getCause();
-          if (cause instanceof EntityStreamSizeException) return complete(errorOf(UserRoutes.tooLarge(settings.maxBodyBytes())));
+          if (cause instanceof EntityStreamSizeException) return complete(responses.error(UserRoutes.tooLarge(settings.maxBodyBytes())));
           log.warn("request failed in region={}", region, e);
-          return complete(users.failureResponse(e));
+          return complete(responses.failure(e));
         })
         .build();
   }
 
-  private HttpResponse errorOf(ApiError e) {
-    return json.error(e.status(), e.code(), e.getMessage(), List.of());
-  }
-
   private RejectionHandler rejectionHandler() {
     return RejectionHandler.newBuilder()
-        .handleAll(MethodRejection.class, rejections -> complete(json.error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
+        .handleAll(MethodRejection.class, rejections -> complete(responses.error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
             "use " + rejections.stream().map(r -> r.supported().name()).distinct().toList(), List.of())))
-        .handleNotFound(complete(json.error(StatusCodes.NOT_FOUND, "not_found", "no such endpoint; see docs/api.md", List.of())))
-        .handleAll(org.apache.pekko.http.javadsl.server.Rejection.class, rejections -> complete(json.error(StatusCodes.BAD_REQUEST, "bad_request",
+        .handleNotFound(complete(responses.error(StatusCodes.NOT_FOUND, "not_found", "no such endpoint; see docs/api.md", List.of())))
+        .handleAll(org.apache.pekko.http.javadsl.server.Rejection.class, rejections -> complete(responses.error(StatusCodes.BAD_REQUEST, "bad_request",
             "the request could not be handled: " + rejections.get(0), List.of())))
         .build();
   }

@@ -33,16 +33,14 @@ final class PaymentRoutes implements UserRoutes.Payments {
 
   private final UserGateway gateway;
   private final RegionService regions;
-  private final Json json;
-  private final UserRoutes users;
+  private final ResponseMapper responses;
   private final Settings settings;
   private final Metrics metrics;
 
-  PaymentRoutes(UserGateway gateway, RegionService regions, Json json, UserRoutes users, Settings settings, Metrics metrics) {
+  PaymentRoutes(UserGateway gateway, RegionService regions, ResponseMapper responses, Settings settings, Metrics metrics) {
     this.gateway = gateway;
     this.regions = regions;
-    this.json = json;
-    this.users = users;
+    this.responses = responses;
     this.settings = settings;
     this.metrics = metrics;
   }
@@ -51,7 +49,7 @@ final class PaymentRoutes implements UserRoutes.Payments {
   public CompletionStage<HttpResponse> pay(String userId, String paymentId, User.PaymentKind kind, BigDecimal amount) {
     if (regions.successorOf(gateway.region()).isEmpty()) {
       metrics.payment("refused_isolated");
-      return done(json.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
+      return done(responses.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
           "region " + gateway.region() + " reaches no other region, so a payment could not be made durable in two regions; retry with the same paymentId", List.of()));
     }
     CompletionStage<HttpResponse> answer = gateway.owner(userId, "payment", replyTo -> new User.RecordPayment(paymentId, kind, amount, replyTo))
@@ -59,16 +57,16 @@ final class PaymentRoutes implements UserRoutes.Payments {
           if (!(outcome.reply() instanceof User.Accepted accepted)) {
             // insufficient_funds, payment_conflict, unknown_user, invalid; owner_unavailable while ownership moves.
             metrics.payment(outcome.reply() instanceof User.Rejected r ? r.reason().name().toLowerCase(Locale.ROOT) : "owner_unavailable");
-            return done(users.toResponse(outcome, StatusCodes.CREATED));
+            return done(responses.reply(outcome.reply(), StatusCodes.CREATED));
           }
           String owner = accepted.user().owner();
           return confirm(userId, paymentId, owner, settings.confirmTimeout()).thenCompose(confirmation -> {
             metrics.payment(confirmation.durable() ? "confirmed" : "not_durable_yet");
             if (!confirmation.durable()) {
-              return done(json.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
+              return done(responses.error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet",
                   "payment " + paymentId + " is recorded by " + owner + " but " + confirmation.missing() + " did not confirm it within "
                       + settings.confirmTimeout().toMillis() + " ms; retrying with the same paymentId is safe",
-                  List.of(RawHeader.create(UserRoutes.OWNER_HEADER, owner))));
+                  List.of(RawHeader.create(ResponseMapper.OWNER_HEADER, owner))));
             }
             return gateway.askAt(userId, owner, replyTo -> new User.GetPayment(paymentId, replyTo))
                 .thenApply(found -> paymentResponse(userId, found, StatusCodes.CREATED, confirmation, owner));
@@ -84,10 +82,10 @@ final class PaymentRoutes implements UserRoutes.Payments {
   @Override
   public CompletionStage<HttpResponse> status(String userId, String paymentId) {
     return gateway.readFromOwner(userId).thenCompose(read -> {
-      if (!(read.reply() instanceof User.Accepted accepted)) return done(users.toResponse(read, StatusCodes.OK));
+      if (!(read.reply() instanceof User.Accepted accepted)) return done(responses.reply(read.reply(), StatusCodes.OK));
       String owner = accepted.user().owner();
       return gateway.askAt(userId, owner, replyTo -> new User.GetPayment(paymentId, replyTo)).thenCompose(found -> {
-        if (!(found.reply() instanceof User.PaymentFound)) return done(users.toResponse(found, StatusCodes.OK));
+        if (!(found.reply() instanceof User.PaymentFound)) return done(responses.reply(found.reply(), StatusCodes.OK));
         return confirm(userId, paymentId, owner, settings.statusProbeTimeout())
             .thenApply(confirmation -> paymentResponse(userId, found, StatusCodes.OK, confirmation, owner));
       });
@@ -149,12 +147,12 @@ final class PaymentRoutes implements UserRoutes.Payments {
   }
 
   private HttpResponse paymentResponse(String userId, UserGateway.Outcome found, org.apache.pekko.http.javadsl.model.StatusCode success, Confirmation confirmation, String owner) {
-    if (!(found.reply() instanceof User.PaymentFound payment)) return users.toResponse(found, success);
+    if (!(found.reply() instanceof User.PaymentFound payment)) return responses.reply(found.reply(), success);
     User.Payment p = payment.payment();
     String status = confirmation.durable() ? "confirmed" : "pending_replication";
     var document = new PaymentDocument(userId, payment.paymentId(), p.kind().name().toLowerCase(Locale.ROOT), p.amount().toPlainString(), status, p.acceptedBy(), p.epoch(), confirmation.confirmedBy());
-    List<HttpHeader> headers = List.of(RawHeader.create(UserRoutes.OWNER_HEADER, owner));
-    return json.response(success, document, headers);
+    List<HttpHeader> headers = List.of(RawHeader.create(ResponseMapper.OWNER_HEADER, owner));
+    return responses.document(success, document, headers);
   }
 
   private static CompletionStage<HttpResponse> done(HttpResponse response) {

@@ -7,27 +7,20 @@ import io.meridian.user.User;
 import io.meridian.user.UserGateway;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /** {@code /v1/users/...}: DESIGN §5. Validation first, then one call into the {@link UserGateway}. */
 final class UserRoutes {
-  static final String OWNER_HEADER = "X-Meridian-Owner";
-
   /** What answers a payment request; the payments feature plugs in here. */
   interface Payments {
     CompletionStage<HttpResponse> pay(String userId, String paymentId, User.PaymentKind kind, java.math.BigDecimal amount);
@@ -37,12 +30,14 @@ final class UserRoutes {
 
   private final UserGateway gateway;
   private final Json json;
+  private final ResponseMapper responses;
   private final long maxBodyBytes;
   private final java.util.function.Supplier<Payments> payments;
 
-  UserRoutes(UserGateway gateway, Json json, long maxBodyBytes, java.util.function.Supplier<Payments> payments) {
+  UserRoutes(UserGateway gateway, Json json, ResponseMapper responses, long maxBodyBytes, java.util.function.Supplier<Payments> payments) {
     this.gateway = gateway;
     this.json = json;
+    this.responses = responses;
     this.maxBodyBytes = maxBodyBytes;
     this.payments = payments;
   }
@@ -155,56 +150,10 @@ final class UserRoutes {
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {
-    return completeWithFuture(recover(outcome.thenApply(o -> toResponse(o, success))));
+    return completeWithFuture(recover(outcome.thenApply(o -> responses.reply(o.reply(), success))));
   }
 
-  HttpResponse toResponse(UserGateway.Outcome outcome, StatusCode success) {
-    User.Reply reply = outcome.reply();
-    if (reply instanceof User.Accepted accepted) {
-      List<HttpHeader> headers = accepted.user().owner() == null ? List.of() : List.of(RawHeader.create(OWNER_HEADER, accepted.user().owner()));
-      return json.response(success, UserDocument.of(accepted.user()), headers);
-    }
-    if (reply instanceof User.NotOwner notOwner) {
-      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable",
-          "ownership of this user is moving (owner " + notOwner.owner() + ", epoch " + notOwner.epoch() + "); retry shortly",
-          List.of(RawHeader.create(OWNER_HEADER, notOwner.owner())));
-    }
-    if (reply instanceof User.Rejected rejected) return rejection(rejected);
-    throw new IllegalStateException("unexpected reply " + reply);
-  }
-
-  HttpResponse rejection(User.Rejected rejected) {
-    StatusCode status =
-        switch (rejected.reason()) {
-          case UNKNOWN_USER, UNKNOWN_PAYMENT -> StatusCodes.NOT_FOUND;
-          case USER_EXISTS, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT -> StatusCodes.CONFLICT;
-          case INVALID -> StatusCodes.BAD_REQUEST;
-          case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
-        };
-    String code = rejected.reason() == User.Reason.NOT_DECLARED_DOWN ? "region_unavailable" : rejected.reason().name().toLowerCase(java.util.Locale.ROOT);
-    return json.error(status, code, rejected.message(), List.of());
-  }
-
-  /** Failures of the cluster path: the owner region did not answer, or is known to be unavailable. */
   CompletionStage<HttpResponse> recover(CompletionStage<HttpResponse> response) {
-    return response.exceptionally(failure -> failureResponse(failure));
-  }
-
-  HttpResponse failureResponse(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    if (cause instanceof ApiError error) return json.error(error.status(), error.code(), error.getMessage(), List.of());
-    if (cause instanceof UserGateway.RegionUnavailable unavailable) {
-      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "region_unavailable", unavailable.getMessage() + "; retry later", List.of());
-    }
-    if (cause instanceof UserGateway.OwnershipUnconfirmed unconfirmed) {
-      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "ownership_unconfirmed", unconfirmed.getMessage(), List.of());
-    }
-    if (cause instanceof io.meridian.region.RegionService.NoQuorum noQuorum) {
-      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "no_quorum", noQuorum.getMessage() + "; ask a node of the majority side", List.of());
-    }
-    if (cause instanceof TimeoutException) {
-      return json.error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable", "the owner region did not answer in time; retry later", List.of());
-    }
-    return json.error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected failure: " + cause.getClass().getSimpleName(), List.of());
+    return responses.recover(response);
   }
 }

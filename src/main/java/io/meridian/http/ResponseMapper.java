@@ -1,0 +1,97 @@
+package io.meridian.http;
+
+import io.meridian.user.User;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+
+/**
+ * The one place where an answer becomes an HTTP response: documents, the user entity's replies,
+ * refused requests ({@link ApiError}) and failures of the cluster path ({@link Unavailable}). Every
+ * routes class and the exception handler go through it, so a status code and an error code mean
+ * the same on every endpoint, and every error has the shape {@code {"error","message"}}.
+ */
+final class ResponseMapper {
+  static final String OWNER_HEADER = "X-Meridian-Owner";
+
+  private final Json json;
+
+  ResponseMapper(Json json) {
+    this.json = json;
+  }
+
+  /** A document (not an error) with the given status. */
+  HttpResponse document(StatusCode status, Object body, List<HttpHeader> headers) {
+    return json.response(status, body, headers);
+  }
+
+  HttpResponse ok(Object body) {
+    return document(StatusCodes.OK, body, List.of());
+  }
+
+  HttpResponse error(StatusCode status, String code, String message, List<HttpHeader> headers) {
+    return json.error(status, code, message, headers);
+  }
+
+  HttpResponse error(ApiError error) {
+    return error(error.status(), error.code(), error.getMessage(), List.of());
+  }
+
+  /**
+   * A reply of the user entity: the user ({@code success}, with the owner header), or why it was not
+   * done. A {@link User.PaymentFound} is the payments feature's to show, never a user answer.
+   */
+  HttpResponse reply(User.Reply reply, StatusCode success) {
+    if (reply instanceof User.Accepted accepted) {
+      List<HttpHeader> headers = accepted.user().owner() == null ? List.of() : List.of(RawHeader.create(OWNER_HEADER, accepted.user().owner()));
+      return document(success, UserDocument.of(accepted.user()), headers);
+    }
+    if (reply instanceof User.NotOwner notOwner) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable",
+          "ownership of this user is moving (owner " + notOwner.owner() + ", epoch " + notOwner.epoch() + "); retry shortly",
+          List.of(RawHeader.create(OWNER_HEADER, notOwner.owner())));
+    }
+    if (reply instanceof User.Rejected rejected) return rejection(rejected);
+    throw new IllegalStateException("unexpected reply " + reply);
+  }
+
+  private HttpResponse rejection(User.Rejected rejected) {
+    StatusCode status =
+        switch (rejected.reason()) {
+          case UNKNOWN_USER, UNKNOWN_PAYMENT -> StatusCodes.NOT_FOUND;
+          case USER_EXISTS, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT -> StatusCodes.CONFLICT;
+          case INVALID -> StatusCodes.BAD_REQUEST;
+          case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
+        };
+    String code = rejected.reason() == User.Reason.NOT_DECLARED_DOWN ? "region_unavailable" : rejected.reason().name().toLowerCase(Locale.ROOT);
+    return error(status, code, rejected.message(), List.of());
+  }
+
+  /** A failed answer becomes its error response instead of failing the request. */
+  CompletionStage<HttpResponse> recover(CompletionStage<HttpResponse> response) {
+    return response.exceptionally(this::failure);
+  }
+
+  /**
+   * A failure of a request: a refusal ({@link ApiError}) thrown while answering, the cluster path
+   * unavailable (503), or anything else, a defect (500, without internals).
+   */
+  HttpResponse failure(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof ApiError error) return error(error);
+    Optional<Unavailable> unavailable = Unavailable.of(cause);
+    if (unavailable.isPresent()) return unavailable(unavailable.get());
+    return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected failure: " + cause.getClass().getSimpleName(), List.of());
+  }
+
+  HttpResponse unavailable(Unavailable unavailable) {
+    return error(StatusCodes.SERVICE_UNAVAILABLE, unavailable.code(), unavailable.message(), List.of());
+  }
+}
