@@ -53,6 +53,7 @@ public final class HttpApi {
   private final ActorSystem<?> system;
   private final Settings settings;
   private final ResponseMapper responses;
+  private final RequestBody body;
   private final UserRoutes users;
   private final RegionBoard regions;
   private final Metrics metrics;
@@ -64,9 +65,10 @@ public final class HttpApi {
     this.settings = settings;
     var json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
     this.responses = new ResponseMapper(json);
+    this.body = new RequestBody(json, settings.maxBodyBytes());
     this.metrics = Metrics.get(system);
     PaymentRoutes[] payments = new PaymentRoutes[1];
-    this.users = new UserRoutes(gateway, json, responses, settings.maxBodyBytes(), () -> payments[0]);
+    this.users = new UserRoutes(gateway, body, responses, () -> payments[0]);
     payments[0] = new PaymentRoutes(gateway, regions, responses, settings.payments(), metrics);
     this.regions = regions;
     this.region = gateway.region();
@@ -127,7 +129,7 @@ public final class HttpApi {
     return pathPrefix("admin", () -> path(PathMatchers.segment("chaos").slash(PathMatchers.segment()), action ->
         post(() -> optionalHeaderValueByName("Authorization", auth -> {
           authorize(auth);
-          return users.jsonBody(body -> {
+          return this.body.json(body -> {
             Validation.onlyFields(body, java.util.Set.of("from", "to", "direction"));
             String from = Validation.region(gateway.regions(), "from", Validation.requiredText(body, "from"));
             String to = Validation.region(gateway.regions(), "to", Validation.requiredText(body, "to"));
@@ -158,10 +160,10 @@ public final class HttpApi {
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
         .match(ApiError.class, e -> complete(responses.error(e)))
-        .match(EntityStreamSizeException.class, e -> complete(responses.error(UserRoutes.tooLarge(settings.maxBodyBytes()))))
+        .match(EntityStreamSizeException.class, e -> complete(responses.error(body.tooLarge())))
         .matchAny(e -> {
           Throwable cause = e.getCause();
-          if (cause instanceof EntityStreamSizeException) return complete(responses.error(UserRoutes.tooLarge(settings.maxBodyBytes())));
+          if (cause instanceof EntityStreamSizeException) return complete(responses.error(body.tooLarge()));
           log.warn("request failed in region={}", region, e);
           return complete(responses.failure(e));
         })

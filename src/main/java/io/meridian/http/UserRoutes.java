@@ -5,15 +5,12 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meridian.user.User;
 import io.meridian.user.UserGateway;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -29,39 +26,37 @@ final class UserRoutes {
   }
 
   private final UserGateway gateway;
-  private final Json json;
+  private final RequestBody body;
   private final ResponseMapper responses;
-  private final long maxBodyBytes;
   private final java.util.function.Supplier<Payments> payments;
 
-  UserRoutes(UserGateway gateway, Json json, ResponseMapper responses, long maxBodyBytes, java.util.function.Supplier<Payments> payments) {
+  UserRoutes(UserGateway gateway, RequestBody body, ResponseMapper responses, java.util.function.Supplier<Payments> payments) {
     this.gateway = gateway;
-    this.json = json;
+    this.body = body;
     this.responses = responses;
-    this.maxBodyBytes = maxBodyBytes;
     this.payments = payments;
   }
 
   Route route() {
     return pathPrefix("users", () ->
         concat(
-            pathEnd(() -> post(() -> jsonBody(this::create))),
+            pathEnd(() -> post(() -> body.json(this::create))),
             pathPrefix(PathMatchers.segment(), rawUserId -> {
               String userId = Validation.id("userId", rawUserId);
               return concat(
                   pathEnd(() -> get(() -> parameterOptional("consistency", consistency -> read(userId, consistency)))),
-                  path("profile", () -> patch(() -> jsonBody(body -> updateProfile(userId, body)))),
-                  path("points", () -> post(() -> jsonBody(body -> adjustPoints(userId, body)))),
+                  path("profile", () -> patch(() -> body.json(body -> updateProfile(userId, body)))),
+                  path("points", () -> post(() -> body.json(body -> adjustPoints(userId, body)))),
                   path(PathMatchers.segment("devices").slash(PathMatchers.segment()), rawDeviceId -> {
                     String deviceId = Validation.id("deviceId", rawDeviceId);
                     return concat(
                         put(() -> answer(gateway.anyReplica(userId, "add-device", replyTo -> new User.AddDevice(deviceId, replyTo)), StatusCodes.OK)),
                         delete(() -> answer(gateway.anyReplica(userId, "remove-device", replyTo -> new User.RemoveDevice(deviceId, replyTo)), StatusCodes.OK)));
                   }),
-                  path("payments", () -> post(() -> jsonBody(body -> pay(userId, body)))),
+                  path("payments", () -> post(() -> body.json(body -> pay(userId, body)))),
                   path(PathMatchers.segment("payments").slash(PathMatchers.segment()), rawPaymentId ->
                       get(() -> completeWithFuture(recover(payments.get().status(userId, Validation.id("paymentId", rawPaymentId)))))),
-                  path("move", () -> post(() -> jsonBody(body -> move(userId, body)))));
+                  path("move", () -> post(() -> body.json(body -> move(userId, body)))));
             })));
   }
 
@@ -132,21 +127,6 @@ final class UserRoutes {
               return java.util.concurrent.CompletableFuture.completedFuture(outcome);
             });
     return answer(moved, StatusCodes.OK);
-  }
-
-  /** A JSON object body within the size limit; 415 for another content type, 413 when too large. */
-  Route jsonBody(Function<ObjectNode, Route> inner) {
-    return extractRequestEntity(entity -> {
-      if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        throw new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
-      }
-      if (entity.getContentLengthOption().orElse(0L) > maxBodyBytes) throw tooLarge(maxBodyBytes);
-      return extractStrictEntity(Duration.ofSeconds(5), maxBodyBytes, strict -> inner.apply(json.object(strict.getData().utf8String())));
-    });
-  }
-
-  static ApiError tooLarge(long maxBodyBytes) {
-    return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "the body must be at most " + maxBodyBytes + " bytes");
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {
