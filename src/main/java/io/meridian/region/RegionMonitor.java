@@ -155,10 +155,41 @@ public final class RegionMonitor {
       }
       RegionRecord next = new RegionRecord(status, current.epoch() + 1, reason, System.currentTimeMillis());
       directoryReplicator.askUpdate(
-          askReplyTo -> new Replicator.Update<>(Directory.KEY, Directory.EMPTY, new Replicator.WriteMajority(settings.writeTimeout()), askReplyTo,
+          askReplyTo -> new Replicator.Update<>(Directory.KEY, Directory.EMPTY, directoryWrite(), askReplyTo,
               directory -> directory.with(region, next)),
           response -> new WriteDone(region, next, response instanceof Replicator.UpdateSuccess, replyTo));
       return Behaviors.same();
+    }
+
+    /**
+     * A directory write counts once every node this node reaches (Up, in its own region or in a
+     * serving one) has stored it; {@link #declare} asked first that those nodes span a majority of
+     * regions. Pekko's WriteMajority counts nodes, not regions: with uneven regions (7/3/3 nodes)
+     * the two small ones could never declare the big one down, though they are two regions of three.
+     */
+    private Replicator.WriteConsistency directoryWrite() {
+      int replicas = reachableOtherNodes() + 1;
+      return replicas < 2 ? Replicator.writeLocal() : new Replicator.WriteTo(replicas, settings.writeTimeout());
+    }
+
+    /** The read side of {@link #directoryWrite}: every reachable node answers, so the two meet in a region. */
+    private Replicator.ReadConsistency directoryRead() {
+      int replicas = reachableOtherNodes() + 1;
+      return replicas < 2 ? Replicator.readLocal() : new Replicator.ReadFrom(replicas, settings.writeTimeout());
+    }
+
+    /**
+     * Other Up members this node reaches now, in its own region or in one it sees serving. Only Up
+     * members: the replicator writes to those (WeaklyUp and Joining ones are not its replicas yet).
+     */
+    private int reachableOtherNodes() {
+      var unreachableMembers = cluster.state().getUnreachable();
+      int count = 0;
+      for (Member member : cluster.state().getMembers()) {
+        if (member.equals(cluster.selfMember()) || member.status() != MemberStatus.up() || unreachableMembers.contains(member)) continue;
+        if (member.dataCenter().equals(self) || service.isServing(member.dataCenter())) count++;
+      }
+      return count;
     }
 
     private Behavior<Command> onWriteDone(WriteDone done) {
@@ -231,7 +262,7 @@ public final class RegionMonitor {
       if (service.directoryConfirmed.get() || confirming || !service.hasQuorum() || cluster.selfMember().status() != MemberStatus.up()) return;
       confirming = true;
       directoryReplicator.askGet(
-          askReplyTo -> new Replicator.Get<>(Directory.KEY, new Replicator.ReadMajority(settings.writeTimeout()), askReplyTo),
+          askReplyTo -> new Replicator.Get<>(Directory.KEY, directoryRead(), askReplyTo),
           DirectoryRead::new);
     }
 
