@@ -3,6 +3,7 @@ package io.meridian.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.meridian.metrics.Metrics;
+import io.meridian.payment.PaymentService;
 import io.meridian.region.RegionBoard;
 import io.meridian.region.RegionService;
 import io.meridian.user.UserGateway;
@@ -39,13 +40,10 @@ public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   static final String SERVED_BY_HEADER = "X-Meridian-Served-By";
 
-  public record Settings(String host, int port, long maxBodyBytes, String adminToken, PaymentRoutes.Settings payments) {
+  public record Settings(String host, int port, long maxBodyBytes, String adminToken, PaymentService.Settings payments) {
 
     public static Settings fromConfig(com.typesafe.config.Config meridian) {
-      var payments = new PaymentRoutes.Settings(
-          PaymentRoutes.Policy.valueOf(meridian.getString("payments.confirmation").toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
-          meridian.getDuration("payments.confirm-timeout"),
-          meridian.getDuration("payments.status-probe-timeout"));
+      var payments = PaymentService.Settings.fromConfig(meridian);
       return new Settings(meridian.getString("http.host"), meridian.getInt("http.port"), meridian.getBytes("http.max-body-bytes"), meridian.getString("admin-token"), payments);
     }
   }
@@ -53,8 +51,9 @@ public final class HttpApi {
   private final ActorSystem<?> system;
   private final Settings settings;
   private final ResponseMapper responses;
-  private final RequestBody body;
+  private final RequestBody requestBody;
   private final UserRoutes users;
+  private final PaymentRoutes payments;
   private final RegionBoard regions;
   private final Metrics metrics;
   private final String region;
@@ -65,11 +64,10 @@ public final class HttpApi {
     this.settings = settings;
     var json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
     this.responses = new ResponseMapper(json);
-    this.body = new RequestBody(json, settings.maxBodyBytes());
+    this.requestBody = new RequestBody(json, settings.maxBodyBytes());
     this.metrics = Metrics.get(system);
-    PaymentRoutes[] payments = new PaymentRoutes[1];
-    this.users = new UserRoutes(gateway, body, responses, () -> payments[0]);
-    payments[0] = new PaymentRoutes(gateway, regions, responses, settings.payments(), metrics);
+    this.users = new UserRoutes(gateway, requestBody, responses);
+    this.payments = new PaymentRoutes(new PaymentService(gateway, regions, settings.payments(), metrics), requestBody, responses);
     this.regions = regions;
     this.region = gateway.region();
     this.gateway = gateway;
@@ -88,7 +86,7 @@ public final class HttpApi {
 
   public Route route() {
     Route api = concat(
-        pathPrefix("v1", () -> concat(users.route(), regionRoutes(), adminRoutes(), chaosRoutes())),
+        pathPrefix("v1", () -> concat(users.route(), payments.route(), regionRoutes(), adminRoutes(), chaosRoutes())),
         path("metrics", () -> get(() -> complete(HttpResponse.create()
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
     return mapResponse(
@@ -129,7 +127,7 @@ public final class HttpApi {
     return pathPrefix("admin", () -> path(PathMatchers.segment("chaos").slash(PathMatchers.segment()), action ->
         post(() -> optionalHeaderValueByName("Authorization", auth -> {
           authorize(auth);
-          return this.body.json(body -> {
+          return requestBody.json(body -> {
             Validation.onlyFields(body, java.util.Set.of("from", "to", "direction"));
             String from = Validation.region(gateway.regions(), "from", Validation.requiredText(body, "from"));
             String to = Validation.region(gateway.regions(), "to", Validation.requiredText(body, "to"));
@@ -160,10 +158,10 @@ public final class HttpApi {
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
         .match(ApiError.class, e -> complete(responses.error(e)))
-        .match(EntityStreamSizeException.class, e -> complete(responses.error(body.tooLarge())))
+        .match(EntityStreamSizeException.class, e -> complete(responses.error(requestBody.tooLarge())))
         .matchAny(e -> {
           Throwable cause = e.getCause();
-          if (cause instanceof EntityStreamSizeException) return complete(responses.error(body.tooLarge()));
+          if (cause instanceof EntityStreamSizeException) return complete(responses.error(requestBody.tooLarge()));
           log.warn("request failed in region={}", region, e);
           return complete(responses.failure(e));
         })

@@ -1,5 +1,6 @@
 package io.meridian.http;
 
+import io.meridian.payment.PaymentOutcome;
 import io.meridian.user.User;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +15,7 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
  * The one place where an answer becomes an HTTP response: documents, the user entity's replies,
- * refused requests ({@link ApiError}) and failures of the cluster path ({@link Unavailable}). Every
+ * payment outcomes, refused requests ({@link ApiError}) and failures of the cluster path ({@link Unavailable}). Every
  * routes class and the exception handler go through it, so a status code and an error code mean
  * the same on every endpoint, and every error has the shape {@code {"error","message"}}.
  */
@@ -60,6 +61,24 @@ final class ResponseMapper {
     }
     if (reply instanceof User.Rejected rejected) return rejection(rejected);
     throw new IllegalStateException("unexpected reply " + reply);
+  }
+
+  /**
+   * A payment outcome: the payment ({@code success}, with the owner header) once recorded, 503
+   * {@code not_durable_yet} when it is not durable in two regions yet, else the user entity's reply.
+   */
+  HttpResponse payment(PaymentOutcome outcome, StatusCode success) {
+    if (outcome instanceof PaymentOutcome.Recorded recorded) {
+      return document(success, PaymentDocument.of(recorded), List.of(RawHeader.create(OWNER_HEADER, recorded.owner())));
+    }
+    if (outcome instanceof PaymentOutcome.NoOtherRegion isolated) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet", isolated.message(), List.of());
+    }
+    if (outcome instanceof PaymentOutcome.NotConfirmedInTime unconfirmed) {
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet", unconfirmed.message(), List.of(RawHeader.create(OWNER_HEADER, unconfirmed.owner())));
+    }
+    if (outcome instanceof PaymentOutcome.Refused refused) return reply(refused.reply(), success);
+    throw new IllegalStateException("unexpected payment outcome " + outcome);
   }
 
   private HttpResponse rejection(User.Rejected rejected) {

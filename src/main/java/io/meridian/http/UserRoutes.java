@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -18,45 +17,33 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /** {@code /v1/users/...}: DESIGN §5. Validation first, then one call into the {@link UserGateway}. */
 final class UserRoutes {
-  /** What answers a payment request; the payments feature plugs in here. */
-  interface Payments {
-    CompletionStage<HttpResponse> pay(String userId, String paymentId, User.PaymentKind kind, java.math.BigDecimal amount);
-
-    CompletionStage<HttpResponse> status(String userId, String paymentId);
-  }
-
   private final UserGateway gateway;
-  private final RequestBody body;
+  private final RequestBody requestBody;
   private final ResponseMapper responses;
-  private final java.util.function.Supplier<Payments> payments;
 
-  UserRoutes(UserGateway gateway, RequestBody body, ResponseMapper responses, java.util.function.Supplier<Payments> payments) {
+  UserRoutes(UserGateway gateway, RequestBody requestBody, ResponseMapper responses) {
     this.gateway = gateway;
-    this.body = body;
+    this.requestBody = requestBody;
     this.responses = responses;
-    this.payments = payments;
   }
 
   Route route() {
     return pathPrefix("users", () ->
         concat(
-            pathEnd(() -> post(() -> body.json(this::create))),
+            pathEnd(() -> post(() -> requestBody.json(this::create))),
             pathPrefix(PathMatchers.segment(), rawUserId -> {
               String userId = Validation.id("userId", rawUserId);
               return concat(
                   pathEnd(() -> get(() -> parameterOptional("consistency", consistency -> read(userId, consistency)))),
-                  path("profile", () -> patch(() -> body.json(body -> updateProfile(userId, body)))),
-                  path("points", () -> post(() -> body.json(body -> adjustPoints(userId, body)))),
+                  path("profile", () -> patch(() -> requestBody.json(body -> updateProfile(userId, body)))),
+                  path("points", () -> post(() -> requestBody.json(body -> adjustPoints(userId, body)))),
                   path(PathMatchers.segment("devices").slash(PathMatchers.segment()), rawDeviceId -> {
                     String deviceId = Validation.id("deviceId", rawDeviceId);
                     return concat(
                         put(() -> answer(gateway.anyReplica(userId, "add-device", replyTo -> new User.AddDevice(deviceId, replyTo)), StatusCodes.OK)),
                         delete(() -> answer(gateway.anyReplica(userId, "remove-device", replyTo -> new User.RemoveDevice(deviceId, replyTo)), StatusCodes.OK)));
                   }),
-                  path("payments", () -> post(() -> body.json(body -> pay(userId, body)))),
-                  path(PathMatchers.segment("payments").slash(PathMatchers.segment()), rawPaymentId ->
-                      get(() -> completeWithFuture(recover(payments.get().status(userId, Validation.id("paymentId", rawPaymentId)))))),
-                  path("move", () -> post(() -> body.json(body -> move(userId, body)))));
+                  path("move", () -> post(() -> requestBody.json(body -> move(userId, body)))));
             })));
   }
 
@@ -98,20 +85,6 @@ final class UserRoutes {
     return answer(gateway.anyReplica(userId, "adjust-points", replyTo -> new User.AdjustPoints(delta, replyTo)), StatusCodes.OK);
   }
 
-  private Route pay(String userId, ObjectNode body) {
-    Validation.onlyFields(body, Set.of("paymentId", "kind", "amount"));
-    String paymentId = Validation.id("paymentId", Validation.requiredText(body, "paymentId"));
-    String kindText = Validation.requiredText(body, "kind");
-    User.PaymentKind kind =
-        switch (kindText) {
-          case "credit" -> User.PaymentKind.CREDIT;
-          case "debit" -> User.PaymentKind.DEBIT;
-          default -> throw ApiError.badRequest("invalid_field", "field 'kind' must be 'credit' or 'debit'");
-        };
-    var amount = Validation.amount(body);
-    return completeWithFuture(recover(payments.get().pay(userId, paymentId, kind, amount)));
-  }
-
   private Route move(String userId, ObjectNode body) {
     Validation.onlyFields(body, Set.of("toRegion"));
     String to = Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
@@ -130,10 +103,6 @@ final class UserRoutes {
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {
-    return completeWithFuture(recover(outcome.thenApply(o -> responses.reply(o.reply(), success))));
-  }
-
-  CompletionStage<HttpResponse> recover(CompletionStage<HttpResponse> response) {
-    return responses.recover(response);
+    return completeWithFuture(responses.recover(outcome.thenApply(o -> responses.reply(o.reply(), success))));
   }
 }

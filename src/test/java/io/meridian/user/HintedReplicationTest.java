@@ -146,7 +146,7 @@ class HintedReplicationTest {
     userId = UserTestSupport.newUserId("hinted-durable");
     start("us", "eu");
     createAtUsAndAwaitIn("eu");
-    // The successor waits for the payment before it exists (as PaymentRoutes asks right after the owner's persist).
+    // The successor waits for the payment before it exists (as PaymentService asks right after the owner's persist).
     TestProbe<User.Reply> confirmation = testKit.createTestProbe();
     replicas.get("eu").tell(new User.AwaitPayment("p-1", confirmation.ref()));
     accepted("eu", User.Get::new); // eu has registered the waiter
