@@ -4,13 +4,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.meridian.metrics.Metrics;
 import io.meridian.payment.PaymentService;
-import io.meridian.region.RegionBoard;
 import io.meridian.region.RegionService;
 import io.meridian.user.UserGateway;
-import java.security.MessageDigest;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -23,7 +19,6 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
-import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
@@ -32,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster HTTP API v1 (DESIGN §5) of one node: users, regions, admin and metrics, with one
- * error shape ({@code {"error","message"}}) for every refusal, including the ones Pekko HTTP's
- * routing produces (unknown path, wrong method), and {@code X-Meridian-Served-By} on every answer.
+ * The cluster HTTP API v1 (DESIGN §5) of one node: the routes of each feature (users, payments,
+ * regions and admin, chaos) and metrics, composed with one error shape ({@code {"error","message"}})
+ * for every refusal, including the ones Pekko HTTP's routing produces (unknown path, wrong method),
+ * and {@code X-Meridian-Served-By} on every answer.
  */
 public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -54,12 +50,12 @@ public final class HttpApi {
   private final RequestBody requestBody;
   private final UserRoutes users;
   private final PaymentRoutes payments;
-  private final RegionBoard regions;
+  private final RegionRoutes regions;
+  private final ChaosRoutes chaos;
   private final Metrics metrics;
   private final String region;
-  private final UserGateway gateway;
 
-  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regions) {
+  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regionService) {
     this.system = system;
     this.settings = settings;
     var json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
@@ -67,10 +63,11 @@ public final class HttpApi {
     this.requestBody = new RequestBody(json, settings.maxBodyBytes());
     this.metrics = Metrics.get(system);
     this.users = new UserRoutes(gateway, requestBody, responses);
-    this.payments = new PaymentRoutes(new PaymentService(gateway, regions, settings.payments(), metrics), requestBody, responses);
-    this.regions = regions;
+    this.payments = new PaymentRoutes(new PaymentService(gateway, regionService, settings.payments(), metrics), requestBody, responses);
     this.region = gateway.region();
-    this.gateway = gateway;
+    var adminToken = new AdminToken(settings.adminToken());
+    this.regions = new RegionRoutes(regionService, gateway.regions(), region, adminToken, responses);
+    this.chaos = new ChaosRoutes(system, gateway.regions(), region, adminToken, requestBody, responses);
   }
 
   public CompletionStage<ServerBinding> bind() {
@@ -86,7 +83,7 @@ public final class HttpApi {
 
   public Route route() {
     Route api = concat(
-        pathPrefix("v1", () -> concat(users.route(), payments.route(), regionRoutes(), adminRoutes(), chaosRoutes())),
+        pathPrefix("v1", () -> concat(users.route(), payments.route(), regions.route(), chaos.route())),
         path("metrics", () -> get(() -> complete(HttpResponse.create()
             .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
     return mapResponse(
@@ -95,64 +92,6 @@ public final class HttpApi {
           return response.addHeader(RawHeader.create(SERVED_BY_HEADER, region));
         },
         () -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
-  }
-
-  private Route regionRoutes() {
-    return path("regions", () -> get(() -> complete(responses.ok(Map.of("regions", regions.regionInfos(), "servedBy", region)))));
-  }
-
-  private Route adminRoutes() {
-    return pathPrefix("admin", () -> path(
-        PathMatchers.segment("regions").slash(PathMatchers.segment()).slash(PathMatchers.segment()),
-        (target, action) -> post(() -> optionalHeaderValueByName("Authorization", auth -> {
-          authorize(auth);
-          String r = Validation.region(gateway.regions(), "region", target);
-          CompletionStage<RegionBoard.RegionInfo> change = switch (action) {
-            case "down" -> regions.declareDown(r, "operator");
-            case "up" -> regions.declareUp(r, "operator");
-            default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../down or .../up");
-          };
-          return completeWithFuture(responses.recover(change.thenApply(responses::ok)));
-        }))));
-  }
-
-  /**
-   * Chaos-only ({@code ./meridian chaos}, docs/testing.md): {@code POST /v1/admin/chaos/blackhole|heal
-   * {"from","to","direction"}} drops or restores this node's cluster traffic with region {@code to}.
-   * Absent (404) unless {@code meridian.chaos.enabled = on}, which only the chaos tool sets.
-   */
-  private Route chaosRoutes() {
-    if (!io.meridian.faults.Blackhole.enabled(system)) return reject();
-    var blackhole = new io.meridian.faults.Blackhole(system);
-    return pathPrefix("admin", () -> path(PathMatchers.segment("chaos").slash(PathMatchers.segment()), action ->
-        post(() -> optionalHeaderValueByName("Authorization", auth -> {
-          authorize(auth);
-          return requestBody.json(body -> {
-            Validation.onlyFields(body, java.util.Set.of("from", "to", "direction"));
-            String from = Validation.region(gateway.regions(), "from", Validation.requiredText(body, "from"));
-            String to = Validation.region(gateway.regions(), "to", Validation.requiredText(body, "to"));
-            if (!from.equals(region)) throw ApiError.badRequest("invalid_field", "send this to a node of region " + from + "; this is " + region);
-            String direction = Optional.ofNullable(Validation.optionalText(body, "direction")).orElse("both");
-            if (!List.of("both", "send", "receive").contains(direction)) throw ApiError.badRequest("invalid_field", "direction must be both, send or receive");
-            List<String> addresses = switch (action) {
-              case "blackhole" -> blackhole.cut(to, io.meridian.faults.Blackhole.Direction.valueOf(direction.toUpperCase(java.util.Locale.ROOT)));
-              case "heal" -> blackhole.heal(to);
-              default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../blackhole or .../heal");
-            };
-            return complete(responses.ok(Map.of("action", action, "from", from, "to", to, "direction", direction, "addresses", addresses)));
-          });
-        }))));
-  }
-
-  /** 401 without a bearer token, 403 with a wrong one (or when no admin token is configured). */
-  private void authorize(Optional<String> authorization) {
-    if (authorization.isEmpty() || !authorization.get().startsWith("Bearer ")) {
-      throw new ApiError(StatusCodes.UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <admin token>");
-    }
-    String token = authorization.get().substring("Bearer ".length()).trim();
-    boolean ok = !settings.adminToken().isEmpty()
-        && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), settings.adminToken().getBytes(StandardCharsets.UTF_8));
-    if (!ok) throw new ApiError(StatusCodes.FORBIDDEN, "forbidden", "the admin token is not valid");
   }
 
   private ExceptionHandler exceptionHandler() {
