@@ -40,7 +40,8 @@ public final class HttpApi {
 
     public static Settings fromConfig(com.typesafe.config.Config meridian) {
       var payments = PaymentService.Settings.fromConfig(meridian);
-      return new Settings(meridian.getString("http.host"), meridian.getInt("http.port"), meridian.getBytes("http.max-body-bytes"), meridian.getString("admin-token"), payments);
+      return new Settings(
+          meridian.getString("http.host"), meridian.getInt("http.port"), meridian.getBytes("http.max-body-bytes"), meridian.getString("admin-token"), payments);
     }
   }
 
