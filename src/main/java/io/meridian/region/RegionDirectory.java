@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.meridian.serialization.CborSerializable;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,16 +19,41 @@ import org.apache.pekko.cluster.ddata.Key;
 public final class RegionDirectory {
   private RegionDirectory() {}
 
-  /** A region's declared status; {@code epoch} grows with every declaration about that region. */
-  public record RegionRecord(RegionBoard.Status status, long epoch, String reason, long at) implements CborSerializable {
-    static final RegionRecord INITIAL = new RegionRecord(RegionBoard.Status.up, 0, "initial", 0);
+  /**
+   * A region's declared status; {@code epoch} grows with every declaration about that region.
+   *
+   * @param downedMembers for a down declaration, the incarnations of the region's members the
+   *     declaring node knew (address and uid, {@link #incarnation}): a node that learns of the
+   *     declaration later downs only those, never a newer incarnation that joined meanwhile. Empty
+   *     for up; {@code null} in records written before it existed (then every member is downed).
+   */
+  public record RegionRecord(RegionBoard.Status status, long epoch, String reason, long at, List<String> downedMembers)
+      implements CborSerializable {
+    static final RegionRecord INITIAL = new RegionRecord(RegionBoard.Status.up, 0, "initial", 0, List.of());
 
     /** Highest epoch wins; at equal epochs "down" wins (the safer claim), then the later declaration. */
     RegionRecord merge(RegionRecord other) {
       if (other.epoch != epoch) return other.epoch > epoch ? other : this;
       if (other.status != status) return other.status == RegionBoard.Status.down ? other : this;
       if (other.at != at) return other.at > at ? other : this;
-      return other.reason.compareTo(reason) > 0 ? other : this;
+      int byReason = other.reason.compareTo(reason);
+      if (byReason != 0) return byReason > 0 ? other : this;
+      return String.valueOf(other.downedMembers).compareTo(String.valueOf(downedMembers)) > 0 ? other : this;
+    }
+
+    /**
+     * Whether a node that learns of this declaration downs {@code member} (an {@link #incarnation}):
+     * a down declaration covers the incarnations it lists, or every one if it lists none (older
+     * records); an up declaration downs nobody.
+     */
+    boolean downs(String member) {
+      if (status != RegionBoard.Status.down) return false;
+      return downedMembers == null || downedMembers.contains(member);
+    }
+
+    /** A member's incarnation as declarations list it: its address and the uid of this start. */
+    static String incarnation(org.apache.pekko.cluster.UniqueAddress member) {
+      return member.address() + "#" + member.longUid();
     }
   }
 
@@ -114,8 +140,21 @@ public final class RegionDirectory {
     @Override
     public Observations mergeData(Observations that) {
       var merged = new HashMap<>(byNode);
-      that.byNode.forEach((node, obs) -> merged.merge(node, obs, (a, b) -> b.at() > a.at() ? b : a));
+      that.byNode.forEach((node, obs) -> merged.merge(node, obs, Observations::newer));
       return new Observations(merged);
+    }
+
+    /**
+     * A node's newer report; two reports of one node with the same time (one millisecond) are told
+     * apart by their content, so every node keeps the same one whatever the gossip order.
+     */
+    static Observation newer(Observation a, Observation b) {
+      if (a.at() != b.at()) return b.at() > a.at() ? b : a;
+      return canonical(b).compareTo(canonical(a)) > 0 ? b : a;
+    }
+
+    private static String canonical(Observation observation) {
+      return observation.observerRegion() + new TreeMap<>(observation.unreachableSince());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.meridian.region.RegionDirectory.Observations;
 import io.meridian.region.RegionDirectory.RegionRecord;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -153,7 +154,8 @@ public final class RegionMonitor {
         if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(self)));
         return Behaviors.same();
       }
-      RegionRecord next = new RegionRecord(status, current.epoch() + 1, reason, System.currentTimeMillis());
+      RegionRecord next = new RegionRecord(status, current.epoch() + 1, reason, System.currentTimeMillis(),
+          status == RegionBoard.Status.down ? incarnationsOf(region) : List.of());
       directoryReplicator.askUpdate(
           askReplyTo -> new Replicator.Update<>(Directory.KEY, Directory.EMPTY, directoryWrite(), askReplyTo,
               directory -> directory.with(region, next)),
@@ -213,21 +215,41 @@ public final class RegionMonitor {
         RegionRecord was = before.recordOf(region);
         RegionRecord now = after.recordOf(region);
         if (was.epoch() == now.epoch()) continue;
-        if (now.status() == RegionBoard.Status.down) downMembersOf(region);
+        if (now.status() == RegionBoard.Status.down) downMembersOf(region, now);
         service.notifyListeners(region, was, now);
       }
       return Behaviors.same();
     }
 
-    /** Declaring a region down downs its members, so the cluster (and sharding) stop waiting for them. */
-    private void downMembersOf(String region) {
+    /**
+     * Declaring a region down downs its members, so the cluster (and sharding) stop waiting for them:
+     * the incarnations the declaration lists. A node that learns of it late (a partition healed, or
+     * gossip was slow) must not down a new incarnation that joined after a quick restart.
+     */
+    private void downMembersOf(String region, RegionRecord declaration) {
       if (region.equals(self)) return; // our own members are downed by the others; we learn it and stop
       for (Member member : cluster.state().getMembers()) {
+        if (!member.dataCenter().equals(region) || member.status() == MemberStatus.down() || member.status() == MemberStatus.removed()) continue;
+        String incarnation = RegionRecord.incarnation(member.uniqueAddress());
+        if (!declaration.downs(incarnation)) {
+          context.getLog().info("keeping member {} of region={}: joined after the down declaration epoch={}", incarnation, region, declaration.epoch());
+          continue;
+        }
+        context.getLog().info("downing member {} of region={} (declared down epoch={})", incarnation, region, declaration.epoch());
+        cluster.manager().tell(new Down(member.address()));
+      }
+    }
+
+    /** The incarnations of {@code region}'s members this node knows, not already down or removed. */
+    private List<String> incarnationsOf(String region) {
+      var incarnations = new java.util.ArrayList<String>();
+      for (Member member : cluster.state().getMembers()) {
         if (member.dataCenter().equals(region) && member.status() != MemberStatus.down() && member.status() != MemberStatus.removed()) {
-          context.getLog().info("downing member {} of region={} (declared down)", member.address(), region);
-          cluster.manager().tell(new Down(member.address()));
+          incarnations.add(RegionRecord.incarnation(member.uniqueAddress()));
         }
       }
+      java.util.Collections.sort(incarnations);
+      return List.copyOf(incarnations);
     }
 
     private Behavior<Command> onReachability(ReachabilityChanged msg) {

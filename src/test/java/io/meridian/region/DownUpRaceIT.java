@@ -56,18 +56,9 @@ class DownUpRaceIT {
     // eu's members are downed: its incarnation stops; the seizure sweep (2 users/s) is still running
     // when eu is back and declared up.
     assertTrue(client.terminatesWithin("eu", Duration.ofSeconds(30)), "eu kept running after it was declared down");
-    // As a restarted pod would: the new incarnation joins once the downed one has left the cluster
-    // (joining on the same address while it is still a member was seen to hold the new one back).
-    // And once every other region knows of the down: a node that learns of it later downs every
-    // member of eu, the new incarnation included (a known limit, docs/failover.md).
-    for (String region : List.of("us", "ap")) {
-      var cluster = org.apache.pekko.cluster.typed.Cluster.get(regions.node(region).system());
-      eventually(Duration.ofSeconds(30), () -> {
-        assertEquals(RegionBoard.Status.down, client.declared(region, "eu").status(), region + " knows eu is down");
-        assertTrue(java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false).noneMatch(m -> m.dataCenter().equals("eu")),
-            "eu's downed member is still a member in " + region);
-      });
-    }
+    // Restarted at once, as the demo does: ap may learn of the down only after eu's new incarnation
+    // joined, and must then down only the incarnation the declaration lists (it used to down the new
+    // one too, and eu never became ready).
     regions.restart("eu");
     regions.awaitReady("eu", Duration.ofSeconds(120));
     eventually(Duration.ofSeconds(60), () -> assertEquals(200, client.admin("us", "eu", "up").statusCode()));
