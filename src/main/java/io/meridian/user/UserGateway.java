@@ -205,24 +205,42 @@ public final class UserGateway {
     });
   }
 
+  /** Where a single-writer command for a user owned by a given region goes from this node. */
+  sealed interface Route {
+    /** The owner's region serves: send it there. */
+    record ToOwner(String region) implements Route {}
+
+    /** The owner's region is unavailable from here: its successor seizes the user, if it sees the owner down, then executes. */
+    record ViaSuccessor(String owner, String successor) implements Route {}
+
+    /** Nobody can take over: the caller gets {@link RegionUnavailable}. */
+    record Unavailable(String owner) implements Route {}
+  }
+
+  /**
+   * The routing rule. The successor, not this node, decides whether the owner is down: a node that
+   * has not yet learned of a down (an operator's, sent to another region) still routes to the
+   * successor at once, and a node whose directory is stale the other way round cannot make the
+   * successor take a user away. A region declared down is not sent to even when reachable (this
+   * region itself, on its way back).
+   */
+  static Route route(String owner, Availability availability) {
+    if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) return new Route.ToOwner(owner);
+    return availability.takeoverFor(owner).<Route>map(successor -> new Route.ViaSuccessor(owner, successor)).orElse(new Route.Unavailable(owner));
+  }
+
   private CompletionStage<Outcome> viaOwner(String userId, String owner, Function<ActorRef<User.Reply>, User.Command> command, int hop) {
+    Route route = route(owner, availability);
     CompletionStage<Outcome> sent;
-    // A region declared down is not sent to even when reachable (this region itself, on its way back).
-    if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) {
-      sent = ask(userId, owner, command);
-    } else {
-      // The owner's region is unavailable from here: its successor seizes the user first (lazy
-      // re-homing) and then executes the command as the new owner — if the successor's own
-      // directory has the owner declared down. So a node that has not yet learned of a down (an
-      // operator's, sent to another region) still routes to the successor at once, and a node
-      // whose directory is stale the other way round cannot make the successor take a user away.
-      Optional<String> takeover = availability.takeoverFor(owner);
-      if (takeover.isEmpty()) return CompletableFuture.failedFuture(new RegionUnavailable(owner));
-      String successor = takeover.get();
-      sent = ask(userId, successor, replyTo -> new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
+    if (route instanceof Route.ToOwner to) {
+      sent = ask(userId, to.region(), command);
+    } else if (route instanceof Route.ViaSuccessor via) {
+      sent = ask(userId, via.successor(), replyTo -> new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
           .thenCompose(seized -> isRefusedSeizure(seized.reply())
               ? CompletableFuture.<Outcome>failedFuture(new RegionUnavailable(owner)) // nobody sees the owner down yet
-              : ask(userId, successor, command));
+              : ask(userId, via.successor(), command));
+    } else {
+      sent = CompletableFuture.failedFuture(new RegionUnavailable(owner));
     }
     return sent
         .thenCompose(
