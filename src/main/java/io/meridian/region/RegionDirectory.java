@@ -38,7 +38,19 @@ public final class RegionDirectory {
       if (other.at != at) return other.at > at ? other : this;
       int byReason = other.reason.compareTo(reason);
       if (byReason != 0) return byReason > 0 ? other : this;
-      return String.valueOf(other.downedMembers).compareTo(String.valueOf(downedMembers)) > 0 ? other : this;
+      return withDownedMembers(union(downedMembers, other.downedMembers));
+    }
+
+    /** The same declaration seen with two member lists downs both; a missing list means every member. */
+    private static List<String> union(List<String> a, List<String> b) {
+      if (a == null || b == null) return null;
+      var union = new java.util.TreeSet<>(a);
+      union.addAll(b);
+      return List.copyOf(union);
+    }
+
+    private RegionRecord withDownedMembers(List<String> members) {
+      return java.util.Objects.equals(members, downedMembers) ? this : new RegionRecord(status, epoch, reason, at, members);
     }
 
     /**
