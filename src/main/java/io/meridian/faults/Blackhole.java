@@ -41,6 +41,14 @@ public final class Blackhole {
   }
 
   private final ActorSystem<?> system;
+  /**
+   * Per region, every address this node has cut. Healing must reach them even when they are no
+   * longer members here: a cut-off region the others declared down is removed from their view, and
+   * healing only the current members left the others' side of the cut in place, so the cut-off
+   * region never heard it was downed and ran on as an island (seen in a chaos run with fast failure
+   * detection, where partitions outlast detection plus auto-down).
+   */
+  private final java.util.Map<String, java.util.Set<Address>> cut = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Blackhole(ActorSystem<?> system) {
     this.system = system;
@@ -53,19 +61,27 @@ public final class Blackhole {
 
   /** Drops traffic with every current member of {@code region}; returns the addresses cut. */
   public List<String> cut(String region, Direction direction) {
-    return apply(region, direction.artery(), ThrottlerTransportAdapter.blackholeThrottleMode());
+    List<Address> targets = membersOf(region);
+    cut.computeIfAbsent(region, r -> java.util.concurrent.ConcurrentHashMap.newKeySet()).addAll(targets);
+    return apply(targets, direction.artery(), ThrottlerTransportAdapter.blackholeThrottleMode());
   }
 
-  /** Lets all traffic with {@code region} through again, both ways. */
+  /** Lets all traffic with {@code region} through again, both ways: its members now, and every address cut before. */
   public List<String> heal(String region) {
-    return apply(region, ThrottlerTransportAdapter.bothDirection(), ThrottlerTransportAdapter.unthrottledThrottleMode());
+    var targets = new java.util.LinkedHashSet<>(membersOf(region));
+    java.util.Set<Address> wasCut = cut.remove(region);
+    if (wasCut != null) targets.addAll(wasCut);
+    return apply(List.copyOf(targets), ThrottlerTransportAdapter.bothDirection(), ThrottlerTransportAdapter.unthrottledThrottleMode());
   }
 
-  private List<String> apply(String region, ThrottlerTransportAdapter.Direction direction, ThrottlerTransportAdapter.ThrottleMode mode) {
-    List<Address> targets = StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+  private List<Address> membersOf(String region) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
         .filter(member -> member.dataCenter().equals(region))
         .map(Member::address)
         .toList();
+  }
+
+  private List<String> apply(List<Address> targets, ThrottlerTransportAdapter.Direction direction, ThrottlerTransportAdapter.ThrottleMode mode) {
     var classic = Adapter.toClassic(system);
     for (Address target : targets) {
       var command = new ThrottlerTransportAdapter.SetThrottle(target, direction, mode);

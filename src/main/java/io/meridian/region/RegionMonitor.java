@@ -164,20 +164,35 @@ public final class RegionMonitor {
     }
 
     /**
-     * A directory write counts once every node this node reaches (Up, in its own region or in a
-     * serving one) has stored it; {@link #declare} asked first that those nodes span a majority of
-     * regions. Pekko's WriteMajority counts nodes, not regions: with uneven regions (7/3/3 nodes)
-     * the two small ones could never declare the big one down, though they are two regions of three.
+     * A directory write counts once a majority of the nodes stored it, or, when this node reaches
+     * fewer, every node it reaches; {@link #declare} asked first that those span a majority of
+     * regions. Pekko's WriteMajority alone counts nodes, not regions: with uneven regions (7/3/3
+     * nodes) the two small ones could never declare the big one down, though they are two regions
+     * of three. Not "every reachable node" always: an operator declares a region down when it has
+     * just failed, before the failure detector noticed, and its dead nodes would fail the write.
      */
     private Replicator.WriteConsistency directoryWrite() {
-      int replicas = reachableOtherNodes() + 1;
+      int replicas = Math.min(majorityOfNodes(), reachableOtherNodes() + 1);
       return replicas < 2 ? Replicator.writeLocal() : new Replicator.WriteTo(replicas, settings.writeTimeout());
     }
 
-    /** The read side of {@link #directoryWrite}: every reachable node answers, so the two meet in a region. */
+    /**
+     * A new incarnation reads the directory from every node it reaches, so it meets any write above
+     * (a majority of nodes, or all the reachable ones) in at least one node that is still there.
+     * If a node it counts as reachable does not answer, the read is retried on the next tick.
+     */
     private Replicator.ReadConsistency directoryRead() {
       int replicas = reachableOtherNodes() + 1;
       return replicas < 2 ? Replicator.readLocal() : new Replicator.ReadFrom(replicas, settings.writeTimeout());
+    }
+
+    /** A majority of the Up members of all regions, this node included (what WriteMajority counts). */
+    private int majorityOfNodes() {
+      int up = 0;
+      for (Member member : cluster.state().getMembers()) {
+        if (member.status() == MemberStatus.up()) up++;
+      }
+      return Math.max(1, up) / 2 + 1;
     }
 
     /**
