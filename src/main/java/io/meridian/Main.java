@@ -1,9 +1,11 @@
 package io.meridian;
 
 import io.meridian.bench.BenchCommand;
+import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.chaos.ChaosCommand;
 import io.meridian.cluster.NodeCommand;
 import io.meridian.demo.DemoCommand;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,12 +19,28 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
-    int exit = new CommandLine(new Main()).execute(args);
+    int exit = new CommandLine(new Main(), new Factory()).execute(args);
     if (exit != 0) System.exit(exit);
   }
 
   @Override
   public void run() {
-    new CommandLine(this).usage(new java.io.PrintWriter(System.err, true));
+    new CommandLine(this, new Factory()).usage(new java.io.PrintWriter(System.err, true));
+  }
+
+  /**
+   * Creates the commands as picocli's default factory does, except {@code node}, which gets the
+   * embedded Cassandra from here: the node is product code and does not use the tool that runs it.
+   */
+  private static final class Factory implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> type) throws Exception {
+      if (type == NodeCommand.class) return type.cast(new NodeCommand(Main::startEmbeddedCassandra));
+      return CommandLine.defaultFactory().create(type);
+    }
+  }
+
+  private static String startEmbeddedCassandra(Path dataDir) {
+    return CassandraLauncher.builder(dataDir).build().start().contactPoint();
   }
 }

@@ -18,6 +18,12 @@ import picocli.CommandLine.Option;
       "           --seed-nodes pekko://meridian@127.0.0.1:2551 --cassandra-contact-points 127.0.0.1:9042"
     })
 public final class NodeCommand implements Callable<Integer> {
+  private final NodeLauncher.EmbeddedCassandra embeddedCassandra;
+
+  /** {@code embeddedCassandra}: how to start a Cassandra when no contact points are configured. */
+  public NodeCommand(NodeLauncher.EmbeddedCassandra embeddedCassandra) {
+    this.embeddedCassandra = embeddedCassandra;
+  }
 
   @Option(names = "--region", description = "This node's region (data center).")
   String region;
@@ -56,7 +62,7 @@ public final class NodeCommand implements Callable<Integer> {
     if (seedNodes != null) overrides.put("pekko.cluster.seed-nodes", new ArrayList<>(seedNodes));
     if (cassandraContactPoints != null) overrides.put("meridian.cassandra.contact-points", new ArrayList<>(cassandraContactPoints));
     if (cassandraLocalDc != null) overrides.put("meridian.cassandra.local-datacenter", cassandraLocalDc);
-    Node node = NodeLauncher.launch(overrides);
+    Node node = NodeLauncher.launch(overrides, embeddedCassandra);
     if (parentPid != null) ParentWatch.exitWhenGone(node.system(), parentPid);
     return 0;
   }

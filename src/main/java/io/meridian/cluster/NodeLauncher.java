@@ -2,7 +2,6 @@ package io.meridian.cluster;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.cassandra.RegionJournals;
 import io.meridian.region.Regions;
 import java.nio.file.Path;
@@ -26,15 +25,24 @@ public final class NodeLauncher {
         .resolve();
   }
 
+  /**
+   * Starts an embedded Cassandra with its data in {@code dataDir} and returns its contact point
+   * ({@code host:port}). The caller supplies it (Main, from the tools), so the product does not
+   * depend on the tool that runs Cassandra.
+   */
+  @FunctionalInterface
+  public interface EmbeddedCassandra {
+    String start(Path dataDir);
+  }
+
   /** Loads config, starts an embedded Cassandra when no contact points are configured, and starts the node. */
-  public static Node launch(Map<String, Object> overrides) {
+  public static Node launch(Map<String, Object> overrides, EmbeddedCassandra embeddedCassandra) {
     Config config = load(overrides);
     Regions regions = Regions.fromConfig(config.getConfig("meridian"));
     Optional<String> embedded = Optional.empty();
     if (RegionJournals.wantsEmbeddedCassandra(config)) {
       String region = config.getString("meridian.region");
-      CassandraLauncher cassandra = CassandraLauncher.builder(Path.of(".meridian", "node-" + region, "cassandra")).build().start();
-      embedded = Optional.of(cassandra.contactPoint());
+      embedded = Optional.of(embeddedCassandra.start(Path.of(".meridian", "node-" + region, "cassandra")));
     }
     return Node.start(RegionJournals.withRegionJournals(config, regions, embedded));
   }
