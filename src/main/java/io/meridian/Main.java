@@ -1,10 +1,10 @@
 package io.meridian;
 
-import io.meridian.bench.BenchCommand;
-import io.meridian.cassandra.CassandraLauncher;
-import io.meridian.chaos.ChaosCommand;
 import io.meridian.cluster.NodeCommand;
-import io.meridian.demo.DemoCommand;
+import io.meridian.tools.bench.BenchCommand;
+import io.meridian.tools.cassandra.CassandraLauncher;
+import io.meridian.tools.chaos.ChaosCommand;
+import io.meridian.tools.demo.DemoCommand;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.meridian.cassandra;
 
+import io.meridian.tools.cassandra.CassandraLauncher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.meridian.region.Regions;
 import io.meridian.replication.HintPublisher;
 import io.meridian.replication.ReplicationHints;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
 import java.time.Duration;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
 import java.math.BigDecimal;
 import java.time.Duration;

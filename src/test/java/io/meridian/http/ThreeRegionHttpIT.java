@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.cassandra.CassandraExtension;
-import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.cluster.ThreeRegions;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;

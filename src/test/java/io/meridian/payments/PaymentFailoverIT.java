@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.cassandra.CassandraExtension;
-import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.cluster.ThreeRegions;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.junit.jupiter.api.AfterAll;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meridian.cassandra.CassandraExtension;
-import io.meridian.cassandra.CassandraLauncher;
 import io.meridian.cluster.ThreeRegions;
+import io.meridian.tools.cassandra.CassandraLauncher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,0 @@
-package io.meridian.chaos;
-
-/** A region process that exited (seen in the demo's output; one line with {@code "type":"exit"}). */
-public record ProcessExit(long atMillis, String region, String detail) {}

@@ -1,0 +1,540 @@
+package io.meridian.tools.bench;
+
+import io.meridian.tools.demo.DemoCommand;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./meridian bench}: drives a running Meridian (the demo by default) over HTTP, measures
+ * latency, throughput and replication lag, and in the same run two single-region baselines on the
+ * same Cassandra, so the ratios hold on a noisy machine. Writes a summary to the log, all figures
+ * to a JSON file and a chart next to it. Bounded in time; it stops by itself.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    subcommands = RecoveryBench.class,
+    description = {
+      "Benchmarks a running Meridian (by default ./meridian demo on this machine) against single-region baselines.",
+      "Workloads: writes, reads, mixed (half reads), payments, failover-drill (kills a region's process mid-run).",
+      "Examples:",
+      "  ./meridian bench --workload mixed --duration 30s",
+      "  ./meridian bench --workload writes --users 300 --concurrency 32",
+      "  ./meridian bench --workload reads --rate 500 --no-baselines",
+      "  ./meridian bench --workload failover-drill        (kills us; auto-down)",
+      "  ./meridian bench --workload failover-drill --kill-region eu \\",
+      "      --admin-token <token from the demo banner>",
+      "  ./meridian bench --cassandra 127.0.0.1:9042 \\",
+      "      --endpoints http://127.0.0.1:9081,http://127.0.0.1:9082,http://127.0.0.1:9083",
+      "  ./meridian bench recovery        (recovery time without snapshots: 1k, 10k, 100k events)",
+      "Output: a summary in the log, all figures in target/bench/<timestamp>.json",
+      "(or --out) and a chart beside it (.png).",
+      ""
+    })
+public final class BenchCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger("meridian.bench");
+  private static final Pattern CASSANDRA_IN_BANNER = Pattern.compile("Cassandra at (\\S+)");
+  private static final Pattern TOKEN_IN_BANNER = Pattern.compile("Admin token: (\\S+)");
+
+  @Option(names = "--workload", defaultValue = "mixed", description = "writes, reads, mixed, payments or failover-drill (default: ${DEFAULT-VALUE}).")
+  String workloadName;
+
+  @Option(names = "--endpoints", split = ",", defaultValue = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083",
+      description = "One HTTP endpoint per region, loopback only (default: the demo's).")
+  List<URI> endpoints;
+
+  @Option(names = "--users", defaultValue = "150", description = "Users, homes spread over the regions (default: ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--duration", converter = DemoCommand.DurationConverter.class,
+      description = "Measured time (default: 30s; failover-drill: the upper bound of the drill, 180s).")
+  Duration duration;
+
+  @Option(names = "--warmup", defaultValue = "5s", converter = DemoCommand.DurationConverter.class, description = "Load before measuring (default: ${DEFAULT-VALUE}).")
+  Duration warmup;
+
+  @Option(names = "--concurrency", defaultValue = "16", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--rate", defaultValue = "0", description = "Operations per second (open loop); 0: as many as --concurrency allows (default).")
+  double rate;
+
+  @Option(names = "--home-affinity", defaultValue = "0",
+      description = "Probability that an operation goes to the user's home region instead of a random one (default: ${DEFAULT-VALUE}: random regions).")
+  double homeAffinity;
+
+  @Option(names = "--lag-probes", defaultValue = "5", description = "End-to-end replication lag probes per second (default: ${DEFAULT-VALUE}).")
+  double lagProbes;
+
+  @Option(names = "--cassandra", description = "The system's Cassandra, host:port (default: from --demo-log, else from the demo's region process).")
+  String cassandra;
+
+  @Option(names = "--cassandra-local-dc", defaultValue = "datacenter1") String cassandraLocalDc;
+
+  @Option(names = "--demo-log", description = "The demo's output, to read Cassandra's address and the admin token from its banner.")
+  Path demoLog;
+
+  @Option(names = "--admin-token", description = "failover-drill: declare the region down through the admin endpoint right after the kill (else auto-down).")
+  String adminToken;
+
+  @Option(names = "--kill-region", description = "failover-drill: the region to kill (default: the first endpoint's).")
+  String killRegion;
+
+  @Option(names = "--kill-pid", description = "failover-drill: its process id (default: the process listening on its HTTP port).")
+  Long killPid;
+
+  @Option(names = "--kill-after", defaultValue = "15s", converter = DemoCommand.DurationConverter.class, description = "failover-drill: when to kill (default: ${DEFAULT-VALUE}).")
+  Duration killAfter;
+
+  @Option(names = "--baseline-duration", defaultValue = "15s", converter = DemoCommand.DurationConverter.class, description = "Measured time of each baseline (default: ${DEFAULT-VALUE}).")
+  Duration baselineDuration;
+
+  @Option(names = "--no-baselines", description = "Skip the single-region baselines.") boolean noBaselines;
+
+  @Option(names = "--idle-sample", defaultValue = "5s", converter = DemoCommand.DurationConverter.class,
+      description = "After the load: how long to count Cassandra reads while idle (the journal polling cost) (default: ${DEFAULT-VALUE}).")
+  Duration idleSample;
+
+  @Option(names = "--out", description = "The JSON file (default: target/bench/<timestamp>.json); the chart is written beside it (.png).")
+  Path out;
+
+  @Option(names = "--seed", description = "Random seed (default: the clock).") Long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    System.setProperty("java.awt.headless", "true");
+    try {
+      return run();
+    } finally {
+      // The logger is asynchronous: flush the summary before the JVM exits.
+      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) context.stop();
+    }
+  }
+
+  private int run() throws Exception {
+    Workload workload = Workload.parse(workloadName);
+    boolean drill = workload == Workload.FAILOVER_DRILL;
+    Duration measured = duration != null ? duration : drill ? Duration.ofSeconds(180) : Duration.ofSeconds(30);
+    long randomSeed = seed != null ? seed : System.nanoTime();
+    SplittableRandom random = new SplittableRandom(randomSeed);
+    String runId = "b" + Long.toString(System.currentTimeMillis(), 36);
+    var snapshotEvery = com.typesafe.config.ConfigFactory.load().getInt("meridian.user.snapshot-every");
+    Path jsonFile = out != null ? out : Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+    Path chartFile = Path.of(jsonFile.toString().replaceFirst("\\.json$", "") + ".png");
+
+    HttpClient http = MeridianClient.newHttpClient();
+    Target target = Target.discover(endpoints, http);
+    MeridianClient client = new MeridianClient(http, target, runId);
+    Optional<String> cassandraAt = findCassandra(target);
+    Optional<String> token = Optional.ofNullable(adminToken).or(() -> demoLog == null ? Optional.empty() : Target.fromDemoLog(demoLog, TOKEN_IN_BANNER));
+    if (cassandraAt.isEmpty() && !noBaselines) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "cannot find the system's Cassandra (not the demo?): pass --cassandra host:port, --demo-log <the demo's output>, or --no-baselines");
+    }
+    int cpus = Runtime.getRuntime().availableProcessors();
+    log.info("bench {}: workload {} ({}), {} users, concurrency {}, {}, home affinity {}, regions {}, Cassandra {}, {} cores",
+        runId, workload.label, workload.describe(), users, concurrency, rate > 0 ? rate + " ops/s" : "closed loop", homeAffinity, target.names(),
+        cassandraAt.orElse("unknown"), cpus);
+
+    Map<String, Object> figures = new LinkedHashMap<>();
+    Map<String, Object> runInfo = new LinkedHashMap<>();
+    runInfo.put("runId", runId);
+    runInfo.put("startedAt", java.time.Instant.now().toString());
+    runInfo.put("workload", workload.label);
+    runInfo.put("mix", workload.describe());
+    runInfo.put("users", users);
+    runInfo.put("concurrency", concurrency);
+    runInfo.put("ratePerSecond", rate);
+    runInfo.put("homeAffinity", homeAffinity);
+    runInfo.put("warmupSeconds", warmup.toMillis() / 1000.0);
+    runInfo.put("durationSeconds", measured.toMillis() / 1000.0);
+    runInfo.put("regions", target.names());
+    runInfo.put("endpoints", endpoints.stream().map(URI::toString).toList());
+    runInfo.put("cassandra", cassandraAt.orElse(null));
+    runInfo.put("availableProcessors", cpus);
+    runInfo.put("seed", randomSeed);
+    figures.put("run", runInfo);
+
+    CassandraSide cassandraSide = cassandraAt.map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
+    try {
+      // 1. Baselines first: before this run's users exist, so their replicas' journal polling does not load Cassandra meanwhile.
+      Workload baselineWorkload = drill ? Workload.WRITES : workload;
+      LoadGenerator.Result entity = null;
+      LoadGenerator.Result driver = null;
+      CassandraSide.RowSize rowSize = null;
+      if (!noBaselines) {
+        try (EntityBaseline baseline = EntityBaseline.start(cassandraAt.get(), cassandraLocalDc, runId, users, snapshotEvery, concurrency)) {
+          var settings = new LoadGenerator.Settings("baseline entity", concurrency, rate, warmup, baselineDuration);
+          entity = new LoadGenerator(settings).run(baselineWorkload.source(random.nextLong(), users)::next, baseline.sender(), () -> false);
+        }
+        rowSize = cassandraSide.rowSize("meridian_" + target.names().get(0));
+        if (rowSize.rows() == 0) rowSize = cassandraSide.rowSize(EntityBaseline.KEYSPACE);
+        Workload inserts = workload.hasWrites() && !drill ? workload : Workload.WRITES;
+        var settings = new LoadGenerator.Settings("baseline driver", concurrency, rate, warmup, baselineDuration);
+        driver = new LoadGenerator(settings).run(writesOnly(inserts.source(random.nextLong(), users)), cassandraSide.rawInserts(runId, users, rowSize), () -> false);
+      }
+
+      // 2. Meridian.
+      client.createUsers(users, concurrency, Duration.ofSeconds(120), random);
+      // Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured time.
+      var scrapesAtStart = new java.util.concurrent.atomic.AtomicReference<List<PromText>>();
+      var countersAtStart = new java.util.concurrent.atomic.AtomicReference<CassandraSide.Counters>();
+      Runnable atMeasureStart = () -> {
+        scrapesAtStart.set(scrapeAll(client, target));
+        if (cassandraSide != null) countersAtStart.set(cassandraSide.counters());
+      };
+      LoadGenerator.Result meridian;
+      LagProbe lagProbe;
+      FailoverDrill failover = null;
+      if (drill) {
+        String victim = killRegion != null ? killRegion : target.names().get(0);
+        long pid = FailoverDrill.victimPid(target, victim, killPid == null ? OptionalLong.empty() : OptionalLong.of(killPid));
+        failover = new FailoverDrill(client, target, victim, pid, token, killAfter, measured, users);
+        FailoverDrill theDrill = failover;
+        lagProbe = new LagProbe(client, theDrill::available, users, lagProbes, System.currentTimeMillis(), random.nextLong(), homeAffinity).start();
+        Thread controller = new Thread(theDrill::control, "bench-drill-control");
+        controller.setDaemon(true);
+        controller.start();
+        var settings = new LoadGenerator.Settings("meridian failover-drill", concurrency, rate, Duration.ZERO, measured);
+        meridian = new LoadGenerator(settings).run(workload.source(random.nextLong(), users)::next, op -> sendTo(client, theDrill.available(), op, random),
+            theDrill::loadShouldStop, atMeasureStart);
+        lagProbe.stop();
+        controller.join(FailoverDrill.CONVERGENCE_WAIT.plusSeconds(60).toMillis());
+      } else {
+        lagProbe = new LagProbe(client, () -> target.regions, users, lagProbes, System.currentTimeMillis() + warmup.toMillis(), random.nextLong(), homeAffinity);
+        var settings = new LoadGenerator.Settings("meridian " + workload.label, concurrency, rate, warmup, measured);
+        var probeStarter = new java.util.Timer(true);
+        probeStarter.schedule(new java.util.TimerTask() {
+          @Override
+          public void run() {
+            lagProbe.start();
+          }
+        }, warmup.toMillis());
+        meridian = new LoadGenerator(settings).run(workload.source(random.nextLong(), users)::next, op -> sendTo(client, target.regions, op, random),
+            () -> false, atMeasureStart);
+        probeStarter.cancel();
+        lagProbe.stop();
+      }
+      CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
+      CassandraSide.Counters countersBefore = countersAtStart.get();
+      List<PromText> scrapesBefore = scrapesAtStart.get() != null ? scrapesAtStart.get() : target.regions.stream().map(r -> PromText.empty()).toList();
+      List<PromText> scrapesAfter = scrapeAll(client, target);
+      CassandraSide.Counters idleAfter = null;
+      if (cassandraSide != null && !idleSample.isZero()) {
+        log.info("counting Cassandra's reads for {} while Meridian is idle (journal polling by the live replicas)", idleSample);
+        Thread.sleep(idleSample.toMillis());
+        idleAfter = cassandraSide.counters();
+      }
+      CassandraSide.RowSize meridianRows = cassandraSide == null ? null : cassandraSide.rowSize("meridian_" + target.names().get(0));
+
+      // 3. Figures.
+      figures.put("meridian", Report.result(meridian));
+      Map<String, Object> lag = new LinkedHashMap<>();
+      Map<String, Object> endToEnd = Report.percentiles(lagProbe.lags());
+      endToEnd.put("notVisibleWithin10s", lagProbe.notVisible());
+      lag.put("endToEnd", endToEnd);
+      lag.put("server", serverLag(target, scrapesBefore, scrapesAfter));
+      lag.put("samples", lagProbe.samples());
+      figures.put("replicationLag", lag);
+      figures.put("serverCommands", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_latency_seconds_count", "command", "path"));
+      figures.put("serverCommandFailures", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_failures_total", "command", "cause"));
+      figures.put("serverHttpStatuses", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_http_responses_total", "status", null));
+      figures.put("serverPayments", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_payments_total", "outcome", null));
+      figures.put("serverEventsPersisted", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_events_persisted_total", "type", null));
+      figures.put("serverOwnershipChanges", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_ownership_changes_total", "reason", null));
+
+      Map<String, Object> ratios = new LinkedHashMap<>();
+      if (entity != null) {
+        Map<String, Object> baselines = new LinkedHashMap<>();
+        Map<String, Object> entityFigures = Report.result(entity);
+        entityFigures.put("what", "plain EventSourcedBehavior (same event classes, serializer and snapshot interval), keyspace "
+            + EntityBaseline.KEYSPACE + ", driven in-process by ask, no HTTP, no replication; workload " + baselineWorkload.label);
+        baselines.put("entity", entityFigures);
+        Map<String, Object> driverFigures = Report.result(driver);
+        driverFigures.put("what", "raw async driver inserts, at most " + concurrency + " in flight, into a table shaped like the journal's, LOCAL_QUORUM");
+        driverFigures.put("eventBytes", rowSize.eventBytes());
+        driverFigures.put("metaBytes", rowSize.metaBytes());
+        baselines.put("driver", driverFigures);
+        figures.put("baselines", baselines);
+        if (!drill) {
+          ratios.put("meridianOverEntity", ratio(meridian.throughput(), entity.throughput()));
+          if (workload.hasWrites()) ratios.put("meridianWritesOverEntityWrites", ratio(meridian.writeThroughput(), entity.writeThroughput()));
+          if (workload.hasWrites()) ratios.put("meridianWritesOverDriverInserts", ratio(meridian.writeThroughput(), driver.throughput()));
+        } else {
+          // The drill's own throughput includes the outage; ratios are for comparison only.
+          ratios.put("meridianWritesOverEntityWrites(including the outage)", ratio(meridian.writeThroughput(), entity.writeThroughput()));
+          ratios.put("meridianWritesOverDriverInserts(including the outage)", ratio(meridian.writeThroughput(), driver.throughput()));
+        }
+        ratios.put("entityOverDriver", ratio(entity.writeThroughput(), driver.throughput()));
+      }
+      figures.put("ratios", ratios);
+
+      Map<String, Object> cassandraFigures = cassandraFigures(client, target, meridian, lagProbe, countersBefore, countersAfter, idleAfter, meridianRows);
+      figures.put("cassandra", cassandraFigures);
+      if (failover != null) {
+        Map<String, Object> drillFigures = failover.figures();
+        drillFigures.put("events", failover.events());
+        drillFigures.put("probes", failover.probes());
+        figures.put("failover", drillFigures);
+      }
+      figures.put("targets", targets(figures, failover));
+
+      Report.writeJson(jsonFile, figures);
+      List<Charts.Line> lines = new ArrayList<>();
+      meridian.latencies().forEach((key, h) -> lines.add(new Charts.Line("meridian " + key, Report.chartLine(h))));
+      if (entity != null) lines.add(new Charts.Line("baseline entity (all)", Report.chartLine(entity.all())));
+      if (driver != null) lines.add(new Charts.Line("baseline driver insert", Report.chartLine(driver.all())));
+      if (lagProbe.lags().getTotalCount() > 0) lines.add(new Charts.Line("replication lag (end to end)", Report.chartLine(lagProbe.lags())));
+      Map<String, Double> bars = new LinkedHashMap<>();
+      bars.put("Meridian " + workload.label, Report.round(meridian.throughput()));
+      if (entity != null) bars.put("entity baseline", Report.round(entity.throughput()));
+      if (driver != null) bars.put("driver inserts", Report.round(driver.throughput()));
+      Charts.save(chartFile, workload.label + ", " + users + " users, c=" + concurrency, lines, meridian.series(), lagProbe.samples(), failover, bars);
+
+      log.info(summary(workload, meridian, entity, driver, lagProbe, figures, failover, cpus, jsonFile, chartFile));
+      return 0;
+    } finally {
+      if (cassandraSide != null) cassandraSide.close();
+    }
+  }
+
+  private Optional<String> findCassandra(Target target) {
+    if (cassandra != null) return Optional.of(cassandra);
+    if (demoLog != null) {
+      Optional<String> fromBanner = Target.fromDemoLog(demoLog, CASSANDRA_IN_BANNER);
+      if (fromBanner.isPresent()) return fromBanner;
+    }
+    for (Target.Region region : target.regions) {
+      OptionalLong pid = Target.pidListeningOn(region.endpoint().getPort());
+      if (pid.isPresent()) {
+        Optional<String> found = Target.cassandraOfProcess(pid.getAsLong());
+        if (found.isPresent()) return found;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A random region (a write for a user owned elsewhere is forwarded by Meridian, as for a travelling
+   * user), or with probability {@code --home-affinity} the user's home region.
+   */
+  private java.util.concurrent.CompletionStage<LoadGenerator.Outcome> sendTo(MeridianClient client, List<Target.Region> regions, Workload.Op op, SplittableRandom random) {
+    // The dispatcher is one thread, so the shared random is used by one thread only.
+    if (homeAffinity > 0 && random.nextDouble() < homeAffinity) {
+      String home = client.homeOf(op.user());
+      for (Target.Region region : regions) if (region.name().equals(home)) return client.send(op, region.endpoint());
+    }
+    return client.send(op, regions.get(random.nextInt(regions.size())).endpoint());
+  }
+
+  /** The write operations of a source (the driver baseline only inserts). */
+  private static java.util.function.Supplier<Workload.Op> writesOnly(Workload.Source source) {
+    return () -> {
+      Workload.Op op;
+      do {
+        op = source.next();
+      } while (!op.kind().write);
+      return op;
+    };
+  }
+
+  private static List<PromText> scrapeAll(MeridianClient client, Target target) {
+    List<PromText> scrapes = new ArrayList<>();
+    for (Target.Region region : target.regions) {
+      try {
+        var response = client.getText(region.endpoint().resolve("/metrics"));
+        scrapes.add(response.statusCode() == 200 ? PromText.parse(response.body()) : PromText.empty());
+      } catch (Exception e) {
+        scrapes.add(PromText.empty());
+      }
+    }
+    return scrapes;
+  }
+
+  /** Per region, per origin: events applied during the run, their mean lag and percentiles (histogram buckets of the run), and the recent max. */
+  private static Map<String, Object> serverLag(Target target, List<PromText> before, List<PromText> after) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int i = 0; i < target.regions.size(); i++) {
+      String region = target.regions.get(i).name();
+      Map<String, Object> byOrigin = new LinkedHashMap<>();
+      Map<String, Double> countAfter = after.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
+      Map<String, Double> countBefore = before.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
+      Map<String, Double> sumAfter = after.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
+      Map<String, Double> sumBefore = before.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
+      Map<String, Double> max = after.get(i).by("meridian_replication_lag_seconds_max", "origin", Map.of());
+      for (String origin : countAfter.keySet()) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        double count = countAfter.get(origin) - countBefore.getOrDefault(origin, 0.0);
+        double sum = sumAfter.getOrDefault(origin, 0.0) - sumBefore.getOrDefault(origin, 0.0);
+        f.put("events", (long) count);
+        if (count > 0) f.put("meanMillis", Report.round(sum / count * 1000));
+        for (String q : List.of("0.5", "0.95", "0.99")) {
+          // From the histogram's buckets gained during the measured time (before -> after).
+          Double v = PromText.quantileBetween(before.get(i), after.get(i), "meridian_replication_lag_seconds", Map.of("origin", origin), Double.parseDouble(q));
+          if (v != null) f.put("p" + q.substring(2) + (q.length() == 3 ? "0" : "") + "Millis", Report.round(v * 1000));
+        }
+        if (max.get(origin) != null) f.put("maxMillisRecent", Report.round(max.get(origin) * 1000));
+        byOrigin.put(origin, f);
+      }
+      out.put(region, byOrigin);
+    }
+    return out;
+  }
+
+  /** Per region: the increase of a counter during the run, by one or two labels. */
+  private static Map<String, Object> serverCounts(Target target, List<PromText> before, List<PromText> after, String name, String label, String secondLabel) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int i = 0; i < target.regions.size(); i++) {
+      Map<String, Long> counts = new java.util.TreeMap<>();
+      for (PromText.Series s : after.get(i).series) {
+        if (!s.name().equals(name)) continue;
+        String key = s.labels().getOrDefault(label, "") + (secondLabel == null ? "" : "/" + s.labels().getOrDefault(secondLabel, ""));
+        double was = before.get(i).series.stream().filter(b -> b.name().equals(name) && b.labels().equals(s.labels())).mapToDouble(PromText.Series::value).sum();
+        long delta = Math.round(s.value() - was);
+        if (delta > 0) counts.merge(key, delta, Long::sum);
+      }
+      out.put(target.regions.get(i).name(), counts);
+    }
+    return out;
+  }
+
+  private Map<String, Object> cassandraFigures(MeridianClient client, Target target, LoadGenerator.Result meridian, LagProbe lagProbe, CassandraSide.Counters before,
+      CassandraSide.Counters after, CassandraSide.Counters idle, CassandraSide.RowSize rows) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (before == null) return out;
+    java.util.Set<String> journals = new java.util.HashSet<>();
+    for (String region : target.names()) journals.add("meridian_" + region + ".messages");
+    CassandraSide.Rates load = CassandraSide.rates(before, after);
+    double journalWrites = load.writes(journals::contains);
+    double journalReads = load.reads(journals::contains);
+    double clientWrites = meridian.writeThroughput() + lagProbe.lags().getTotalCount() / Math.max(1e-9, load.seconds());
+    Map<String, Object> during = new LinkedHashMap<>();
+    during.put("seconds", Report.round(load.seconds()));
+    during.put("cqlStatementsPerSecond", Report.round(load.statementsPerSecond()));
+    during.put("journalWritesPerSecond", Report.round(journalWrites));
+    during.put("journalReadsPerSecond", Report.round(journalReads));
+    during.put("journalWritesPerClientWrite", clientWrites > 0 ? Report.round(journalWrites / clientWrites) : null);
+    during.put("readsPerSecondByTable", load.readsPerSecond());
+    during.put("writesPerSecondByTable", load.writesPerSecond());
+    out.put("duringLoad", during);
+    if (idle != null) {
+      CassandraSide.Rates quiet = CassandraSide.rates(after, idle);
+      double pollReads = quiet.reads(journals::contains);
+      // Live replicas as the nodes count them (two replication streams each with three regions);
+      // a system without that gauge (before hints): every user's replica in every region.
+      double streams = 0;
+      for (PromText scrape : scrapeAll(client, target)) streams += scrape.by("meridian_replication_live_streams", "region", Map.of()).values().stream().mapToDouble(Double::doubleValue).sum();
+      int liveReplicas = streams > 0 ? (int) Math.round(streams / Math.max(1, target.names().size() - 1)) : users * target.names().size();
+      Map<String, Object> polling = new LinkedHashMap<>();
+      polling.put("seconds", Report.round(quiet.seconds()));
+      polling.put("journalReadsPerSecond", Report.round(pollReads));
+      polling.put("cqlStatementsPerSecond", Report.round(quiet.statementsPerSecond()));
+      polling.put("liveReplicasOfThisRun", liveReplicas);
+      polling.put("journalReadsPerSecondPerLiveReplica", Report.round(pollReads / liveReplicas));
+      polling.put("liveReplicasCountedBy", streams > 0 ? "meridian_replication_live_streams / (regions - 1)" : "users x regions (no gauge)");
+      polling.put("expected", "each live replica reads each of the other " + (target.names().size() - 1)
+          + " regions' journals once per meridian.replication.safety-poll (one CQL read per poll); "
+          + "replicas of earlier runs that have not passivated yet (2 min idle) poll too");
+      polling.put("shareOfJournalReadsDuringLoad", journalReads + journalWrites > 0 ? Report.round(journalReads / (journalReads + journalWrites)) : null);
+      polling.put("how", "Cassandra's own counters (system_views.local_read_latency / local_write_latency / cql_metrics), read by the bench's driver session");
+      out.put("idlePolling", polling);
+    }
+    if (rows != null) out.put("journalRow", Map.of("rowsSampled", rows.rows(), "eventBytes", rows.eventBytes(), "metaBytes", rows.metaBytes()));
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> targets(Map<String, Object> figures, FailoverDrill failover) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (failover != null) {
+      Object rehoming = failover.figures().get("rehomingAfterDeclaredDown");
+      out.put("rehoming<=1sAfterDeclaredDown", rehoming == null ? "not reached" : rehoming + " s: " + ((double) rehoming <= 1.0 ? "met" : "NOT met"));
+      out.put("replicationLag", "not judged in the drill: the lag includes the outage and the catch-up");
+      return out;
+    }
+    Map<String, Object> lag = (Map<String, Object>) figures.get("replicationLag");
+    Object p99 = ((Map<String, Object>) lag.get("endToEnd")).get("p99Millis");
+    if (p99 != null) out.put("replicationLagP99EndToEnd<=200ms", p99 + " ms: " + ((double) p99 <= 200 ? "met" : "NOT met"));
+    double serverP99 = 0;
+    for (Object byOrigin : ((Map<String, Object>) lag.get("server")).values()) {
+      for (Object f : ((Map<String, Object>) byOrigin).values()) {
+        Object v = ((Map<String, Object>) f).get("p99Millis");
+        if (v instanceof Double d) serverP99 = Math.max(serverP99, d);
+      }
+    }
+    out.put("replicationLagP99Server<=200ms(worst region and origin)", serverP99 + " ms: " + (serverP99 <= 200 ? "met" : "NOT met"));
+    Map<String, Object> ratios = (Map<String, Object>) figures.get("ratios");
+    Object writes = ratios.get("meridianWritesOverEntityWrites");
+    if (writes instanceof Double r) out.put("replicatedWrites>=0.3xEntityBaseline", r + ": " + (r >= 0.3 ? "met" : "NOT met"));
+    return out;
+  }
+
+  private static Double ratio(double a, double b) {
+    return b <= 0 ? null : Math.round(a / b * 1000) / 1000.0;
+  }
+
+  @SuppressWarnings("unchecked")
+  private String summary(Workload workload, LoadGenerator.Result meridian, LoadGenerator.Result entity, LoadGenerator.Result driver, LagProbe lagProbe,
+      Map<String, Object> figures, FailoverDrill failover, int cpus, Path jsonFile, Path chartFile) {
+    StringBuilder out = new StringBuilder("\n\n");
+    out.append(String.format(Locale.ROOT, "Meridian bench: workload %s (%s), %d users, concurrency %d, %s, home affinity %.2f, %.1f s measured, %d cores%n",
+        workload.label, workload.describe(), users, concurrency, rate > 0 ? rate + " ops/s offered" : "closed loop", homeAffinity, meridian.seconds(), cpus));
+    out.append(Report.table(meridian));
+    if (!meridian.errors().isEmpty()) out.append("  errors: ").append(meridian.errors()).append('\n');
+    Histogram lags = lagProbe.lags();
+    out.append(String.format(Locale.ROOT, "%nReplication lag, end to end (ack in A -> visible in B, %d probes, %d not visible in 10 s):%n", lags.getTotalCount(), lagProbe.notVisible()));
+    if (lags.getTotalCount() > 0) {
+      out.append(String.format(Locale.ROOT, "  p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          Report.ms(lags.getValueAtPercentile(50)), Report.ms(lags.getValueAtPercentile(95)), Report.ms(lags.getValueAtPercentile(99)), Report.ms(lags.getMaxValue())));
+    }
+    out.append("Replication lag, server side (meridian_replication_lag: origin's decision -> applied here; quantiles of the measured time):\n");
+    ((Map<String, Object>) ((Map<String, Object>) figures.get("replicationLag")).get("server")).forEach((region, byOrigin) ->
+        ((Map<String, Object>) byOrigin).forEach((origin, f) -> out.append("  ").append(origin).append(" -> ").append(region).append(": ").append(f).append('\n')));
+    if (entity != null) {
+      out.append(String.format(Locale.ROOT, "%nBaseline (a) plain EventSourcedBehavior, same mix, same Cassandra, in-process (%.1f s):%n", entity.seconds()));
+      out.append(Report.table(entity));
+      out.append(String.format(Locale.ROOT, "Baseline (b) raw driver inserts (%.1f s):%n", driver.seconds()));
+      out.append(Report.table(driver));
+      out.append("\nRatios (same run): ").append(figures.get("ratios")).append('\n');
+    }
+    Map<String, Object> cassandraFigures = (Map<String, Object>) figures.get("cassandra");
+    if (!cassandraFigures.isEmpty()) {
+      Map<String, Object> during = (Map<String, Object>) cassandraFigures.get("duringLoad");
+      out.append(String.format(Locale.ROOT, "%nCassandra during the load: %s CQL statements/s, journal writes %s/s (%s per client write), journal reads %s/s%n",
+          during.get("cqlStatementsPerSecond"), during.get("journalWritesPerSecond"), during.get("journalWritesPerClientWrite"), during.get("journalReadsPerSecond")));
+      Map<String, Object> polling = (Map<String, Object>) cassandraFigures.get("idlePolling");
+      if (polling != null) {
+        out.append(String.format(Locale.ROOT, "Cassandra idle (journal polling): %s journal reads/s, %s CQL statements/s, %s reads/s per live replica (%s replicas of this run)%n",
+            polling.get("journalReadsPerSecond"), polling.get("cqlStatementsPerSecond"), polling.get("journalReadsPerSecondPerLiveReplica"), polling.get("liveReplicasOfThisRun")));
+      }
+    }
+    if (failover != null) {
+      out.append("\nFailover drill (seconds):\n");
+      failover.figures().forEach((k, v) -> out.append("  ").append(k).append(": ").append(v).append('\n'));
+      out.append("  timeline:\n");
+      failover.events().forEach(e -> out.append(String.format(Locale.ROOT, "    %7.2f  %s%n", e.t(), e.what())));
+    }
+    out.append("\nTargets: ").append(figures.get("targets")).append('\n');
+    out.append("Figures: ").append(jsonFile.toAbsolutePath()).append("\nChart:   ").append(chartFile.toAbsolutePath()).append('\n');
+    return out.toString();
+  }
+}

@@ -1,0 +1,283 @@
+package io.meridian.tools.demo;
+
+import io.meridian.tools.cassandra.CassandraLauncher;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./meridian demo}: the whole system on this machine — an embedded Cassandra and one node
+ * process per region — ready for curl. A region process that exits is started again (as Kubernetes
+ * would restart its pod), so a region can be killed for real and come back. Ctrl-C or SIGTERM stops
+ * everything it started.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {"Runs Cassandra and three regions (us, eu, ap) as separate processes on this machine.",
+        "Example: ./meridian demo            (HTTP on 8081, 8082, 8083)",
+        "         ./meridian demo --base-http-port 9081"})
+public final class DemoCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger("meridian.demo");
+
+  @Option(names = "--regions", split = ",", defaultValue = "us,eu,ap", description = "Regions, one process each (default: ${DEFAULT-VALUE}).")
+  List<String> regions;
+
+  @Option(names = "--base-http-port", defaultValue = "8081", description = "HTTP port of the first region; the others follow (default: ${DEFAULT-VALUE}).")
+  int baseHttpPort;
+
+  @Option(names = "--base-remote-port", defaultValue = "25521") int baseRemotePort;
+
+  @Option(names = "--base-management-port", defaultValue = "8561") int baseManagementPort;
+
+  @Option(names = "--data-dir", defaultValue = ".meridian/demo", description = "Cassandra data and process logs (wiped at start).")
+  Path dataDir;
+
+  @Option(names = "--ready-timeout", defaultValue = "180s", converter = DurationConverter.class) Duration readyTimeout;
+
+  @Option(names = "--no-restart", description = "Do not restart a region process that exits.") boolean noRestart;
+
+  @Option(names = "--region-java-option", description = "An extra JVM option for every region process, e.g. -Dkey=value (repeatable; ./meridian chaos uses it).")
+  List<String> regionJavaOptions = new ArrayList<>();
+
+  private final List<RegionProcess> processes = new ArrayList<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile boolean stopping;
+  private CassandraLauncher cassandra;
+
+  @Override
+  public Integer call() throws Exception {
+    Instant start = Instant.now();
+    String token = System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
+    if (token.isBlank()) token = generatedToken();
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "demo-shutdown"));
+
+    wipe(dataDir);
+    Files.createDirectories(dataDir.resolve("logs"));
+    log.info("starting Cassandra (data in {})", dataDir.resolve("cassandra"));
+    cassandra = CassandraLauncher.builder(dataDir.resolve("cassandra")).build();
+    cassandra.start();
+
+    List<String> seeds = new ArrayList<>();
+    for (int i = 0; i < regions.size(); i++) seeds.add("pekko://meridian@127.0.0.1:" + (baseRemotePort + i));
+    for (int i = 0; i < regions.size(); i++) {
+      var process = new RegionProcess(regions.get(i), baseHttpPort + i, baseRemotePort + i, baseManagementPort + i, seeds, cassandra.contactPoint(), token, dataDir.resolve("logs"));
+      process.javaOptions.addAll(regionJavaOptions);
+      processes.add(process);
+      process.start();
+    }
+    Thread supervisor = new Thread(this::superviseForever, "demo-supervisor");
+    supervisor.setDaemon(true);
+
+    waitUntilReady();
+    log.info(banner(token, Duration.between(start, Instant.now())));
+    supervisor.start();
+    stopped.await();
+    return 0;
+  }
+
+  private void waitUntilReady() throws InterruptedException {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + readyTimeout.toNanos();
+    for (RegionProcess process : processes) {
+      while (!isReady(client, process)) {
+        if (!process.isAlive()) throw new IllegalStateException("region " + process.region + " exited during start; see " + process.logFile);
+        if (System.nanoTime() > deadline) throw new IllegalStateException("region " + process.region + " not ready after " + readyTimeout + "; see " + process.logFile);
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+      log.info("region {} ready (HTTP {})", process.region, process.httpPort);
+    }
+  }
+
+  static boolean isReady(HttpClient client, RegionProcess process) {
+    try {
+      var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.managementPort + "/ready")).timeout(Duration.ofSeconds(3)).build();
+      return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Restarts region processes that exit, as a Kubernetes Deployment would restart its pod. */
+  private void superviseForever() {
+    while (!stopping) {
+      for (RegionProcess process : processes) {
+        if (!stopping && !noRestart && !process.isAlive()) {
+          log.warn("region {} process exited (code {}); restarting it", process.region, process.exitCode());
+          try {
+            process.start();
+          } catch (IOException e) {
+            log.error("cannot restart region {}", process.region, e);
+          }
+        }
+      }
+      try {
+        TimeUnit.SECONDS.sleep(2);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private synchronized void stopAll() {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping the demo: {} region processes and Cassandra", processes.size());
+    for (RegionProcess process : processes) process.terminate();
+    for (RegionProcess process : processes) process.awaitOrKill(Duration.ofSeconds(15));
+    if (cassandra != null) cassandra.close();
+    stopped.countDown();
+    log.info("demo stopped");
+  }
+
+  private String banner(String token, Duration took) {
+    var first = processes.get(0);
+    var second = processes.get(Math.min(1, processes.size() - 1));
+    var third = processes.get(Math.min(2, processes.size() - 1));
+    StringBuilder out = new StringBuilder();
+    out.append("\n\nMeridian is up: ").append(processes.size()).append(" regions, ready in ").append(took.toSeconds()).append(" s\n\n");
+    for (RegionProcess p : processes) {
+      out.append(String.format("  %-3s  http://127.0.0.1:%d   (management http://127.0.0.1:%d/ready, log %s)%n", p.region, p.httpPort, p.managementPort, p.logFile));
+    }
+    out.append("  Cassandra at ").append(cassandra.contactPoint()).append("\n");
+    out.append("  Admin token: ").append(token).append("\n\n");
+    out.append("Try:\n");
+    out.append(String.format("  curl -i -X POST localhost:%d/v1/users -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"homeRegion\":\"%s\"}'%n", second.httpPort, first.region));
+    out.append(String.format("  curl -i -X PATCH localhost:%d/v1/users/u-1/profile -H 'Content-Type: application/json' -d '{\"displayName\":\"Ada\"}'%n", third.httpPort));
+    out.append(String.format("  curl -i localhost:%d/v1/users/u-1%n", second.httpPort));
+    out.append(String.format("  curl -i -X POST localhost:%d/v1/users/u-1/points -H 'Content-Type: application/json' -d '{\"delta\":5}'%n", third.httpPort));
+    out.append(String.format("  curl -s localhost:%d/v1/regions%n", first.httpPort));
+    out.append(String.format("  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H 'Authorization: Bearer %s'%n", second.httpPort, first.region, token));
+    out.append("\nCtrl-C stops everything.\n");
+    return out.toString();
+  }
+
+  private static String generatedToken() {
+    byte[] bytes = new byte[16];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  private static void wipe(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (var paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+    }
+  }
+
+  /** One region's node process, started with the same class path as the demo. */
+  static final class RegionProcess {
+    final String region;
+    final int httpPort;
+    final int remotePort;
+    final int managementPort;
+    final List<String> seeds;
+    final String cassandraContactPoint;
+    final String adminToken;
+    final Path logFile;
+    final List<String> javaOptions = new ArrayList<>();
+    private volatile Process process;
+    private int starts;
+
+    RegionProcess(String region, int httpPort, int remotePort, int managementPort, List<String> seeds, String cassandraContactPoint, String adminToken, Path logDir) {
+      this.region = region;
+      this.httpPort = httpPort;
+      this.remotePort = remotePort;
+      this.managementPort = managementPort;
+      this.seeds = seeds;
+      this.cassandraContactPoint = cassandraContactPoint;
+      this.adminToken = adminToken;
+      this.logFile = logDir.resolve(region + ".log");
+    }
+
+    void start() throws IOException {
+      // A restarted process must not list itself as the first seed node: the first seed node forms a
+      // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed on
+      // a busy machine while the others still hold its old incarnation), and would never rejoin them.
+      List<String> seedOrder = new ArrayList<>(seeds);
+      if (starts++ > 0) {
+        String self = "pekko://meridian@127.0.0.1:" + remotePort;
+        if (seedOrder.remove(self)) seedOrder.add(self);
+      }
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+      String cassandraClasspath = System.getProperty("cassandra.classpath.file");
+      if (cassandraClasspath != null) command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
+      command.addAll(javaOptions);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meridian.Main", "node",
+          "--region", region,
+          "--http-port", Integer.toString(httpPort),
+          "--remote-port", Integer.toString(remotePort),
+          "--management-port", Integer.toString(managementPort),
+          "--seed-nodes", String.join(",", seedOrder),
+          "--cassandra-contact-points", cassandraContactPoint,
+          "--parent-pid", Long.toString(ProcessHandle.current().pid())));
+      var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      Map<String, String> env = builder.environment();
+      env.put("MERIDIAN_ADMIN_TOKEN", adminToken);
+      process = builder.start();
+      log.info("region {} started as process {} (log {})", region, process.pid(), logFile);
+    }
+
+    boolean isAlive() {
+      Process p = process;
+      return p != null && p.isAlive();
+    }
+
+    int exitCode() {
+      Process p = process;
+      return p == null || p.isAlive() ? -1 : p.exitValue();
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    void terminate() {
+      Process p = process;
+      if (p != null && p.isAlive()) p.destroy();
+    }
+
+    void awaitOrKill(Duration grace) {
+      Process p = process;
+      if (p == null) return;
+      try {
+        if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Reads durations like 30s, 2m, 500ms. */
+  public static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return com.typesafe.config.ConfigFactory.parseString("d = " + value).getDuration("d");
+    }
+  }
+}
