@@ -89,7 +89,10 @@ public final class RegionMonitor {
     /** When each region was first seen with Up, reachable members again while declared down. */
     private final Map<String, Long> returnedSince = new HashMap<>();
     private Observation published;
-    /** A majority read of the directory is in flight. */
+    /** The observations as replicated, and each node's newest report as AutoDown reads them. */
+    private Observations observations = Observations.EMPTY;
+    private Reports reports = Reports.NONE;
+    /** A read of the directory is in flight. */
     private boolean confirming;
 
     Running(ActorContext<Command> context, RegionService service, Settings settings,
@@ -130,8 +133,8 @@ public final class RegionMonitor {
           .onMessage(DirectoryRead.class, this::onDirectoryRead)
           .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
           .onMessage(ObservationsChanged.class, msg -> {
-            service.observations.set(msg.observations());
-            service.received(msg.observations(), System.currentTimeMillis());
+            observations = observations.mergeData(msg.observations());
+            reports = reports.received(observations, System.currentTimeMillis());
             return Behaviors.same();
           })
           .onMessage(ReachabilityChanged.class, this::onReachability)
@@ -145,7 +148,7 @@ public final class RegionMonitor {
         if (replyTo != null) replyTo.tell(StatusReply.error("unknown region " + region));
         return Behaviors.same();
       }
-      RegionRecord current = service.directory.get().recordOf(region);
+      RegionRecord current = service.view().directory().recordOf(region);
       if (current.status() == status) {
         if (replyTo != null) replyTo.tell(StatusReply.success(current));
         return Behaviors.same();
@@ -216,16 +219,17 @@ public final class RegionMonitor {
         return Behaviors.same();
       }
       context.getLog().info("region status region={} status={} epoch={} reason={} declaredBy={}", done.region(), done.record().status(), done.record().epoch(), done.record().reason(), self);
-      Directory updated = service.directory.get().with(done.region(), done.record());
+      Directory updated = service.view().directory().with(done.region(), done.record());
       onDirectoryChanged(new DirectoryChanged(updated));
-      if (done.replyTo() != null) done.replyTo().tell(StatusReply.success(service.directory.get().recordOf(done.region())));
+      if (done.replyTo() != null) done.replyTo().tell(StatusReply.success(service.recordOf(done.region())));
       return Behaviors.same();
     }
 
     private Behavior<Command> onDirectoryChanged(DirectoryChanged changed) {
-      Directory before = service.directory.get();
+      RegionView view = service.view();
+      Directory before = view.directory();
       Directory after = before.mergeData(changed.directory());
-      service.directory.set(after);
+      service.publish(view.withDirectory(after));
       for (String region : service.regions().names()) {
         RegionRecord was = before.recordOf(region);
         RegionRecord now = after.recordOf(region);
@@ -296,7 +300,7 @@ public final class RegionMonitor {
      * down meanwhile, its members were downed, so it is quarantined and stops instead of rejoining.
      */
     private void confirmDirectory() {
-      if (service.directoryConfirmed.get() || confirming || !service.hasQuorum() || cluster.selfMember().status() != MemberStatus.up()) return;
+      if (service.directoryConfirmed() || confirming || !service.hasQuorum() || cluster.selfMember().status() != MemberStatus.up()) return;
       confirming = true;
       directoryReplicator.askGet(
           askReplyTo -> new Replicator.Get<>(Directory.KEY, directoryRead(), askReplyTo),
@@ -311,7 +315,8 @@ public final class RegionMonitor {
         context.getLog().info("region={} could not read the region directory from a majority yet: {}", self, read.response());
         return Behaviors.same();
       }
-      if (!service.directoryConfirmed.getAndSet(true)) {
+      if (!service.directoryConfirmed()) {
+        service.publish(service.view().confirmed());
         context.getLog().info("region={} read the region directory from a majority: ownership confirmed (own status {})", self, service.recordOf(self).status());
       }
       return Behaviors.same();
@@ -331,27 +336,33 @@ public final class RegionMonitor {
       }
       Map<String, Long> unreachable = new HashMap<>(absentSince);
       unreachableSince.forEach((region, since) -> unreachable.merge(region, since, Math::min));
-      service.unreachable.set(Map.copyOf(unreachable));
+      service.publish(service.view().withUnreachable(unreachable));
     }
 
+    /**
+     * Pushed to every node at once (WriteAll; the outcome is not awaited: nodes that do not answer
+     * get it by gossip). With a local write, the other regions learned a new "unreachable" only at
+     * the next gossip round (2 s), which was most of the time between suspect and declared down.
+     */
     private void publishObservation() {
-      Observation current = new Observation(self, service.unreachable.get(), System.currentTimeMillis());
+      Observation current = new Observation(self, service.view().unreachableSince(), System.currentTimeMillis());
       if (published != null && published.unreachableSince().equals(current.unreachableSince())) return;
       published = current;
       String node = selfAddress.uniqueAddress().address().toString();
       observationReplicator.askUpdate(
-          askReplyTo -> new Replicator.Update<>(Observations.KEY, Observations.EMPTY, Replicator.writeLocal(), askReplyTo, obs -> obs.with(node, current)),
+          askReplyTo -> new Replicator.Update<>(Observations.KEY, Observations.EMPTY, new Replicator.WriteAll(settings.writeTimeout()), askReplyTo,
+              obs -> obs.with(node, current)),
           response -> Ignored.INSTANCE);
-      service.observations.set(service.observations.get().with(node, current));
-      service.received(service.observations.get(), System.currentTimeMillis());
+      observations = observations.with(node, current);
+      reports = reports.received(observations, System.currentTimeMillis());
     }
 
     private void autoDown(Duration after) {
       var declaredDown = new java.util.HashSet<String>();
       for (String region : service.regions().names()) {
-        if (service.directory.get().recordOf(region).status() == RegionBoard.Status.down) declaredDown.add(region);
+        if (service.isDeclaredDown(region)) declaredDown.add(region);
       }
-      var toDown = AutoDown.regionsToDown(service.regions().names(), self, service.liveNodesByRegion(), service.reports(), declaredDown,
+      var toDown = AutoDown.regionsToDown(service.regions().names(), self, service.liveNodesByRegion(), reports.all(), declaredDown,
           service.hasQuorum(), System.currentTimeMillis(), after.toMillis());
       for (String region : toDown) {
         context.getLog().warn("auto-down region={}: unreachable from a majority of the other regions for {}", region, after);
@@ -362,8 +373,7 @@ public final class RegionMonitor {
     private void autoUp() {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
-        boolean declaredDown = service.directory.get().recordOf(region).status() == RegionBoard.Status.down;
-        boolean back = declaredDown && service.hasLiveMembers(region) && !service.unreachable.get().containsKey(region);
+        boolean back = service.isDeclaredDown(region) && service.hasLiveMembers(region) && !service.view().isUnreachable(region);
         if (!back) {
           returnedSince.remove(region);
           continue;

@@ -1,9 +1,6 @@
 package io.meridian.region;
 
 import io.meridian.metrics.Metrics;
-import io.meridian.region.RegionDirectory.Directory;
-import io.meridian.region.RegionDirectory.Observation;
-import io.meridian.region.RegionDirectory.Observations;
 import io.meridian.region.RegionDirectory.RegionRecord;
 import io.meridian.user.UserGateway;
 import java.time.Duration;
@@ -13,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -42,15 +38,8 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     void regionChanged(String region, RegionRecord before, RegionRecord after);
   }
 
-  final AtomicReference<Directory> directory = new AtomicReference<>(Directory.EMPTY);
-  final AtomicReference<Observations> observations = new AtomicReference<>(Observations.EMPTY);
-  final AtomicReference<Map<String, Long>> unreachable = new AtomicReference<>(Map.of());
-  /**
-   * This incarnation has read the directory from a majority (set once by {@link RegionMonitor}). A
-   * new incarnation starts with an empty directory and would otherwise take its own region for up,
-   * and its replicas' old ownership claims for current.
-   */
-  final AtomicBoolean directoryConfirmed = new AtomicBoolean();
+  /** The newest snapshot {@link RegionMonitor} published; every question below is answered from one. */
+  private final AtomicReference<RegionView> view = new AtomicReference<>(RegionView.INITIAL);
   final Metrics metrics;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final ActorSystem<?> system;
@@ -90,6 +79,15 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     listeners.add(listener);
   }
 
+  /** Only {@link RegionMonitor} publishes. */
+  void publish(RegionView next) {
+    view.set(next);
+  }
+
+  RegionView view() {
+    return view.get();
+  }
+
   void notifyListeners(String region, RegionRecord before, RegionRecord after) {
     for (Listener listener : listeners) listener.regionChanged(region, before, after);
   }
@@ -103,7 +101,7 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
   }
 
   public RegionRecord recordOf(String region) {
-    return directory.get().recordOf(region);
+    return view.get().directory().recordOf(region);
   }
 
   @Override
@@ -114,7 +112,8 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
   /** Up (not declared down), with Up members, reachable from here. */
   public boolean isServing(String region) {
     if (region.equals(self)) return true;
-    return !isDeclaredDown(region) && hasLiveMembers(region) && !unreachable.get().containsKey(region);
+    RegionView now = view.get();
+    return now.directory().recordOf(region).status() != Status.down && hasLiveMembers(region) && !now.isUnreachable(region);
   }
 
   boolean hasLiveMembers(String region) {
@@ -142,34 +141,8 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
 
   /** This node reaches a majority of all configured regions (itself included). */
   public boolean hasQuorum() {
-    long reachable = regions.names().stream().filter(r -> r.equals(self) || (hasLiveMembers(r) && !unreachable.get().containsKey(r))).count();
-    return reachable * 2 > regions.names().size();
-  }
-
-  /** Each node's newest report, with when this node received it (AutoDown counts no other node's clock). */
-  private final java.util.concurrent.ConcurrentHashMap<String, AutoDown.Report> reports = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** When each node published the report this node holds (a new publication time: a new report). */
-  private final java.util.concurrent.ConcurrentHashMap<String, Long> publishedAt = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** Takes in the observations as replicated; a node's report is new when its publication time changed. */
-  void received(Observations observations, long nowMillis) {
-    observations.byNode().forEach((node, observation) -> {
-      Long known = publishedAt.put(node, observation.at());
-      if (known == null || known != observation.at()) {
-        reports.put(node, new AutoDown.Report(node, observation.observerRegion(), durations(observation), nowMillis));
-      }
-    });
-  }
-
-  private static Map<String, Long> durations(Observation observation) {
-    var durations = new java.util.HashMap<String, Long>();
-    observation.unreachableSince().forEach((region, since) -> durations.put(region, Math.max(0, observation.at() - since)));
-    return Map.copyOf(durations);
-  }
-
-  java.util.Collection<AutoDown.Report> reports() {
-    return List.copyOf(reports.values());
+    RegionView now = view.get();
+    return Quorum.hasQuorum(regions.names(), self, region -> hasLiveMembers(region) && !now.isUnreachable(region));
   }
 
   /**
@@ -210,11 +183,11 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
   /** Quorum now, and the directory read from a majority since this node started. */
   @Override
   public boolean hasOwnershipQuorum() {
-    return directoryConfirmed.get() && hasQuorum();
+    return view.get().directoryConfirmed() && hasQuorum();
   }
 
   public boolean directoryConfirmed() {
-    return directoryConfirmed.get();
+    return view.get().directoryConfirmed();
   }
 
   /** For {@code stale-claim-window} after this region was declared up again following a down. */
