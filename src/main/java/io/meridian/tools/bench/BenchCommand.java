@@ -1,6 +1,7 @@
 package io.meridian.tools.bench;
 
 import io.meridian.tools.demo.DemoCommand;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
@@ -130,7 +132,85 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /** The phases in order: plan, baselines, Meridian's load, the samples after it, the figures, the report. */
   private int run() throws Exception {
+    Plan plan = plan();
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("run", runInfo(plan));
+    CassandraSide cassandraSide = plan.cassandraAt().map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
+    try {
+      // 1. Baselines first: before this run's users exist, so their replicas' journal polling does not load Cassandra meanwhile.
+      Baselines baselines = noBaselines ? Baselines.NONE : baselines(plan, cassandraSide);
+      // 2. Meridian.
+      plan.client().createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+      MeasureStart atMeasureStart = new MeasureStart(plan.client(), plan.target(), cassandraSide);
+      Load load = plan.drill() ? failoverDrill(plan, atMeasureStart) : steadyLoad(plan, atMeasureStart);
+      AfterLoad afterLoad = afterLoad(plan, cassandraSide);
+      // 3. Figures.
+      addFigures(figures, plan, baselines, load, afterLoad);
+      writeReport(plan, figures, baselines, load);
+      return 0;
+    } finally {
+      if (cassandraSide != null) cassandraSide.close();
+    }
+  }
+
+  /** What a run is: the options resolved, the target's regions and Cassandra found, where the figures go. */
+  private record Plan(Workload workload, Duration measured, long seed, SplittableRandom random, String runId, int snapshotEvery, Path jsonFile,
+      Path chartFile, Target target, MeridianClient client, Optional<String> cassandraAt, Optional<String> token, int cpus) {
+    boolean drill() {
+      return workload == Workload.FAILOVER_DRILL;
+    }
+
+    /** The drill's baselines write (its own throughput includes the outage); the others run the same mix as Meridian. */
+    Workload baselineWorkload() {
+      return drill() ? Workload.WRITES : workload;
+    }
+  }
+
+  /** The baselines' results; all null with --no-baselines. */
+  private record Baselines(LoadGenerator.Result entity, LoadGenerator.Result driver, CassandraSide.RowSize rowSize) {
+    static final Baselines NONE = new Baselines(null, null, null);
+  }
+
+  /** Meridian's measured load: its result, the end-to-end lag probe, the drill (null in a steady run), and what was sampled as it started. */
+  private record Load(LoadGenerator.Result meridian, LagProbe lagProbe, FailoverDrill failover, MeasureStart atStart) {}
+
+  /** Sampled after the load: Cassandra's counters and the metrics scrapes, Cassandra's counters after the idle sample, a journal row's size. */
+  private record AfterLoad(CassandraSide.Counters counters, List<PromText> scrapes, CassandraSide.Counters idle, CassandraSide.RowSize rows) {}
+
+  /** Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured time. */
+  private static final class MeasureStart implements Runnable {
+    private final MeridianClient client;
+    private final Target target;
+    private final CassandraSide cassandraSide;
+    private final AtomicReference<List<PromText>> scrapes = new AtomicReference<>();
+    private final AtomicReference<CassandraSide.Counters> counters = new AtomicReference<>();
+
+    MeasureStart(MeridianClient client, Target target, CassandraSide cassandraSide) {
+      this.client = client;
+      this.target = target;
+      this.cassandraSide = cassandraSide;
+    }
+
+    @Override
+    public void run() {
+      scrapes.set(scrapeAll(client, target));
+      if (cassandraSide != null) counters.set(cassandraSide.counters());
+    }
+
+    /** The scrapes at the start, or empty ones if the measured time never started. */
+    List<PromText> scrapes() {
+      return scrapes.get() != null ? scrapes.get() : target.regions.stream().map(r -> PromText.empty()).toList();
+    }
+
+    CassandraSide.Counters counters() {
+      return counters.get();
+    }
+  }
+
+  /** Resolves the options, discovers the target, finds its Cassandra and the admin token, and logs what the run will do. */
+  private Plan plan() throws IOException, InterruptedException {
     Workload workload = Workload.parse(workloadName);
     boolean drill = workload == Workload.FAILOVER_DRILL;
     Duration measured = duration != null ? duration : drill ? Duration.ofSeconds(180) : Duration.ofSeconds(30);
@@ -154,167 +234,195 @@ public final class BenchCommand implements Callable<Integer> {
     log.info("bench {}: workload {} ({}), {} users, concurrency {}, {}, home affinity {}, regions {}, Cassandra {}, {} cores",
         runId, workload.label, workload.describe(), users, concurrency, rate > 0 ? rate + " ops/s" : "closed loop", homeAffinity, target.names(),
         cassandraAt.orElse("unknown"), cpus);
+    return new Plan(workload, measured, randomSeed, random, runId, snapshotEvery, jsonFile, chartFile, target, client, cassandraAt, token, cpus);
+  }
 
-    Map<String, Object> figures = new LinkedHashMap<>();
+  private Map<String, Object> runInfo(Plan plan) {
     Map<String, Object> runInfo = new LinkedHashMap<>();
-    runInfo.put("runId", runId);
+    runInfo.put("runId", plan.runId());
     runInfo.put("startedAt", java.time.Instant.now().toString());
-    runInfo.put("workload", workload.label);
-    runInfo.put("mix", workload.describe());
+    runInfo.put("workload", plan.workload().label);
+    runInfo.put("mix", plan.workload().describe());
     runInfo.put("users", users);
     runInfo.put("concurrency", concurrency);
     runInfo.put("ratePerSecond", rate);
     runInfo.put("homeAffinity", homeAffinity);
     runInfo.put("warmupSeconds", warmup.toMillis() / 1000.0);
-    runInfo.put("durationSeconds", measured.toMillis() / 1000.0);
-    runInfo.put("regions", target.names());
+    runInfo.put("durationSeconds", plan.measured().toMillis() / 1000.0);
+    runInfo.put("regions", plan.target().names());
     runInfo.put("endpoints", endpoints.stream().map(URI::toString).toList());
-    runInfo.put("cassandra", cassandraAt.orElse(null));
-    runInfo.put("availableProcessors", cpus);
-    runInfo.put("seed", randomSeed);
-    figures.put("run", runInfo);
+    runInfo.put("cassandra", plan.cassandraAt().orElse(null));
+    runInfo.put("availableProcessors", plan.cpus());
+    runInfo.put("seed", plan.seed());
+    return runInfo;
+  }
 
-    CassandraSide cassandraSide = cassandraAt.map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
-    try {
-      // 1. Baselines first: before this run's users exist, so their replicas' journal polling does not load Cassandra meanwhile.
-      Workload baselineWorkload = drill ? Workload.WRITES : workload;
-      LoadGenerator.Result entity = null;
-      LoadGenerator.Result driver = null;
-      CassandraSide.RowSize rowSize = null;
-      if (!noBaselines) {
-        try (EntityBaseline baseline = EntityBaseline.start(cassandraAt.get(), cassandraLocalDc, runId, users, snapshotEvery, concurrency)) {
-          var settings = new LoadGenerator.Settings("baseline entity", concurrency, rate, warmup, baselineDuration);
-          entity = new LoadGenerator(settings).run(baselineWorkload.source(random.nextLong(), users)::next, baseline.sender(), () -> false);
-        }
-        rowSize = cassandraSide.rowSize("meridian_" + target.names().get(0));
-        if (rowSize.rows() == 0) rowSize = cassandraSide.rowSize(EntityBaseline.KEYSPACE);
-        Workload inserts = workload.hasWrites() && !drill ? workload : Workload.WRITES;
-        var settings = new LoadGenerator.Settings("baseline driver", concurrency, rate, warmup, baselineDuration);
-        driver = new LoadGenerator(settings).run(writesOnly(inserts.source(random.nextLong(), users)), cassandraSide.rawInserts(runId, users, rowSize), () -> false);
-      }
-
-      // 2. Meridian.
-      client.createUsers(users, concurrency, Duration.ofSeconds(120), random);
-      // Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured time.
-      var scrapesAtStart = new java.util.concurrent.atomic.AtomicReference<List<PromText>>();
-      var countersAtStart = new java.util.concurrent.atomic.AtomicReference<CassandraSide.Counters>();
-      Runnable atMeasureStart = () -> {
-        scrapesAtStart.set(scrapeAll(client, target));
-        if (cassandraSide != null) countersAtStart.set(cassandraSide.counters());
-      };
-      LoadGenerator.Result meridian;
-      LagProbe lagProbe;
-      FailoverDrill failover = null;
-      if (drill) {
-        String victim = killRegion != null ? killRegion : target.names().get(0);
-        long pid = FailoverDrill.victimPid(target, victim, killPid == null ? OptionalLong.empty() : OptionalLong.of(killPid));
-        failover = new FailoverDrill(client, target, victim, pid, token, killAfter, measured, users);
-        FailoverDrill theDrill = failover;
-        lagProbe = new LagProbe(client, theDrill::available, users, lagProbes, System.currentTimeMillis(), random.nextLong(), homeAffinity).start();
-        Thread controller = new Thread(theDrill::control, "bench-drill-control");
-        controller.setDaemon(true);
-        controller.start();
-        var settings = new LoadGenerator.Settings("meridian failover-drill", concurrency, rate, Duration.ZERO, measured);
-        meridian = new LoadGenerator(settings).run(workload.source(random.nextLong(), users)::next, op -> sendTo(client, theDrill.available(), op, random),
-            theDrill::loadShouldStop, atMeasureStart);
-        lagProbe.stop();
-        controller.join(FailoverDrill.CONVERGENCE_WAIT.plusSeconds(60).toMillis());
-      } else {
-        lagProbe = new LagProbe(client, () -> target.regions, users, lagProbes, System.currentTimeMillis() + warmup.toMillis(), random.nextLong(), homeAffinity);
-        var settings = new LoadGenerator.Settings("meridian " + workload.label, concurrency, rate, warmup, measured);
-        var probeStarter = new java.util.Timer(true);
-        probeStarter.schedule(new java.util.TimerTask() {
-          @Override
-          public void run() {
-            lagProbe.start();
-          }
-        }, warmup.toMillis());
-        meridian = new LoadGenerator(settings).run(workload.source(random.nextLong(), users)::next, op -> sendTo(client, target.regions, op, random),
-            () -> false, atMeasureStart);
-        probeStarter.cancel();
-        lagProbe.stop();
-      }
-      CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
-      CassandraSide.Counters countersBefore = countersAtStart.get();
-      List<PromText> scrapesBefore = scrapesAtStart.get() != null ? scrapesAtStart.get() : target.regions.stream().map(r -> PromText.empty()).toList();
-      List<PromText> scrapesAfter = scrapeAll(client, target);
-      CassandraSide.Counters idleAfter = null;
-      if (cassandraSide != null && !idleSample.isZero()) {
-        log.info("counting Cassandra's reads for {} while Meridian is idle (journal polling by the live replicas)", idleSample);
-        Thread.sleep(idleSample.toMillis());
-        idleAfter = cassandraSide.counters();
-      }
-      CassandraSide.RowSize meridianRows = cassandraSide == null ? null : cassandraSide.rowSize("meridian_" + target.names().get(0));
-
-      // 3. Figures.
-      figures.put("meridian", Report.result(meridian));
-      Map<String, Object> lag = new LinkedHashMap<>();
-      Map<String, Object> endToEnd = Report.percentiles(lagProbe.lags());
-      endToEnd.put("notVisibleWithin10s", lagProbe.notVisible());
-      lag.put("endToEnd", endToEnd);
-      lag.put("server", serverLag(target, scrapesBefore, scrapesAfter));
-      lag.put("samples", lagProbe.samples());
-      figures.put("replicationLag", lag);
-      figures.put("serverCommands", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_latency_seconds_count", "command", "path"));
-      figures.put("serverCommandFailures", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_failures_total", "command", "cause"));
-      figures.put("serverHttpStatuses", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_http_responses_total", "status", null));
-      figures.put("serverPayments", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_payments_total", "outcome", null));
-      figures.put("serverEventsPersisted", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_events_persisted_total", "type", null));
-      figures.put("serverOwnershipChanges", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_ownership_changes_total", "reason", null));
-
-      Map<String, Object> ratios = new LinkedHashMap<>();
-      if (entity != null) {
-        Map<String, Object> baselines = new LinkedHashMap<>();
-        Map<String, Object> entityFigures = Report.result(entity);
-        entityFigures.put("what", "plain EventSourcedBehavior (same event classes, serializer and snapshot interval), keyspace "
-            + EntityBaseline.KEYSPACE + ", driven in-process by ask, no HTTP, no replication; workload " + baselineWorkload.label);
-        baselines.put("entity", entityFigures);
-        Map<String, Object> driverFigures = Report.result(driver);
-        driverFigures.put("what", "raw async driver inserts, at most " + concurrency + " in flight, into a table shaped like the journal's, LOCAL_QUORUM");
-        driverFigures.put("eventBytes", rowSize.eventBytes());
-        driverFigures.put("metaBytes", rowSize.metaBytes());
-        baselines.put("driver", driverFigures);
-        figures.put("baselines", baselines);
-        if (!drill) {
-          ratios.put("meridianOverEntity", ratio(meridian.throughput(), entity.throughput()));
-          if (workload.hasWrites()) ratios.put("meridianWritesOverEntityWrites", ratio(meridian.writeThroughput(), entity.writeThroughput()));
-          if (workload.hasWrites()) ratios.put("meridianWritesOverDriverInserts", ratio(meridian.writeThroughput(), driver.throughput()));
-        } else {
-          // The drill's own throughput includes the outage; ratios are for comparison only.
-          ratios.put("meridianWritesOverEntityWrites(including the outage)", ratio(meridian.writeThroughput(), entity.writeThroughput()));
-          ratios.put("meridianWritesOverDriverInserts(including the outage)", ratio(meridian.writeThroughput(), driver.throughput()));
-        }
-        ratios.put("entityOverDriver", ratio(entity.writeThroughput(), driver.throughput()));
-      }
-      figures.put("ratios", ratios);
-
-      Map<String, Object> cassandraFigures = cassandraFigures(client, target, meridian, lagProbe, countersBefore, countersAfter, idleAfter, meridianRows);
-      figures.put("cassandra", cassandraFigures);
-      if (failover != null) {
-        Map<String, Object> drillFigures = failover.figures();
-        drillFigures.put("events", failover.events());
-        drillFigures.put("probes", failover.probes());
-        figures.put("failover", drillFigures);
-      }
-      figures.put("targets", targets(figures, failover));
-
-      Report.writeJson(jsonFile, figures);
-      List<Charts.Line> lines = new ArrayList<>();
-      meridian.latencies().forEach((key, h) -> lines.add(new Charts.Line("meridian " + key, Report.chartLine(h))));
-      if (entity != null) lines.add(new Charts.Line("baseline entity (all)", Report.chartLine(entity.all())));
-      if (driver != null) lines.add(new Charts.Line("baseline driver insert", Report.chartLine(driver.all())));
-      if (lagProbe.lags().getTotalCount() > 0) lines.add(new Charts.Line("replication lag (end to end)", Report.chartLine(lagProbe.lags())));
-      Map<String, Double> bars = new LinkedHashMap<>();
-      bars.put("Meridian " + workload.label, Report.round(meridian.throughput()));
-      if (entity != null) bars.put("entity baseline", Report.round(entity.throughput()));
-      if (driver != null) bars.put("driver inserts", Report.round(driver.throughput()));
-      Charts.save(chartFile, workload.label + ", " + users + " users, c=" + concurrency, lines, meridian.series(), lagProbe.samples(), failover, bars);
-
-      log.info(summary(workload, meridian, entity, driver, lagProbe, figures, failover, cpus, jsonFile, chartFile));
-      return 0;
-    } finally {
-      if (cassandraSide != null) cassandraSide.close();
+  /** (a) a plain entity in this process, (b) raw driver inserts, on the system's Cassandra, each for --baseline-duration. */
+  private Baselines baselines(Plan plan, CassandraSide cassandraSide) throws InterruptedException {
+    LoadGenerator.Result entity;
+    try (EntityBaseline baseline = EntityBaseline.start(plan.cassandraAt().get(), cassandraLocalDc, plan.runId(), users, plan.snapshotEvery(), concurrency)) {
+      var settings = new LoadGenerator.Settings("baseline entity", concurrency, rate, warmup, baselineDuration);
+      entity = new LoadGenerator(settings).run(plan.baselineWorkload().source(plan.random().nextLong(), users)::next, baseline.sender(), () -> false);
     }
+    CassandraSide.RowSize rowSize = cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
+    if (rowSize.rows() == 0) rowSize = cassandraSide.rowSize(EntityBaseline.KEYSPACE);
+    Workload inserts = plan.workload().hasWrites() && !plan.drill() ? plan.workload() : Workload.WRITES;
+    var settings = new LoadGenerator.Settings("baseline driver", concurrency, rate, warmup, baselineDuration);
+    LoadGenerator.Result driver = new LoadGenerator(settings).run(writesOnly(inserts.source(plan.random().nextLong(), users)),
+        cassandraSide.rawInserts(plan.runId(), users, rowSize), () -> false);
+    return new Baselines(entity, driver, rowSize);
+  }
+
+  /** The failover drill: load from the start, a region killed after --kill-after, until the drill says stop. */
+  private Load failoverDrill(Plan plan, MeasureStart atMeasureStart) throws InterruptedException {
+    Target target = plan.target();
+    MeridianClient client = plan.client();
+    SplittableRandom random = plan.random();
+    String victim = killRegion != null ? killRegion : target.names().get(0);
+    long pid = FailoverDrill.victimPid(target, victim, killPid == null ? OptionalLong.empty() : OptionalLong.of(killPid));
+    FailoverDrill drill = new FailoverDrill(client, target, victim, pid, plan.token(), killAfter, plan.measured(), users);
+    LagProbe lagProbe = new LagProbe(client, drill::available, users, lagProbes, System.currentTimeMillis(), random.nextLong(), homeAffinity).start();
+    Thread controller = new Thread(drill::control, "bench-drill-control");
+    controller.setDaemon(true);
+    controller.start();
+    var settings = new LoadGenerator.Settings("meridian failover-drill", concurrency, rate, Duration.ZERO, plan.measured());
+    LoadGenerator.Result meridian = new LoadGenerator(settings).run(plan.workload().source(random.nextLong(), users)::next,
+        op -> sendTo(client, drill.available(), op, random), drill::loadShouldStop, atMeasureStart);
+    lagProbe.stop();
+    controller.join(FailoverDrill.CONVERGENCE_WAIT.plusSeconds(60).toMillis());
+    return new Load(meridian, lagProbe, drill, atMeasureStart);
+  }
+
+  /** Every other workload: --warmup, then --duration measured, with the lag probes from the end of the warmup. */
+  private Load steadyLoad(Plan plan, MeasureStart atMeasureStart) throws InterruptedException {
+    Target target = plan.target();
+    MeridianClient client = plan.client();
+    SplittableRandom random = plan.random();
+    LagProbe lagProbe =
+        new LagProbe(client, () -> target.regions, users, lagProbes, System.currentTimeMillis() + warmup.toMillis(), random.nextLong(), homeAffinity);
+    var settings = new LoadGenerator.Settings("meridian " + plan.workload().label, concurrency, rate, warmup, plan.measured());
+    var probeStarter = new java.util.Timer(true);
+    probeStarter.schedule(new java.util.TimerTask() {
+      @Override
+      public void run() {
+        lagProbe.start();
+      }
+    }, warmup.toMillis());
+    LoadGenerator.Result meridian = new LoadGenerator(settings).run(plan.workload().source(random.nextLong(), users)::next,
+        op -> sendTo(client, target.regions, op, random), () -> false, atMeasureStart);
+    probeStarter.cancel();
+    lagProbe.stop();
+    return new Load(meridian, lagProbe, null, atMeasureStart);
+  }
+
+  /** Right after the load: Cassandra's counters and the scrapes; then, for --idle-sample, Cassandra's reads while Meridian is idle; a journal row's size. */
+  private AfterLoad afterLoad(Plan plan, CassandraSide cassandraSide) throws InterruptedException {
+    CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
+    List<PromText> scrapesAfter = scrapeAll(plan.client(), plan.target());
+    CassandraSide.Counters idleAfter = null;
+    if (cassandraSide != null && !idleSample.isZero()) {
+      log.info("counting Cassandra's reads for {} while Meridian is idle (journal polling by the live replicas)", idleSample);
+      Thread.sleep(idleSample.toMillis());
+      idleAfter = cassandraSide.counters();
+    }
+    CassandraSide.RowSize meridianRows = cassandraSide == null ? null : cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
+    return new AfterLoad(countersAfter, scrapesAfter, idleAfter, meridianRows);
+  }
+
+  /** Every figure of the run, in the order the JSON file has them. */
+  private void addFigures(Map<String, Object> figures, Plan plan, Baselines baselines, Load load, AfterLoad afterLoad) {
+    Target target = plan.target();
+    List<PromText> scrapesBefore = load.atStart().scrapes();
+    List<PromText> scrapesAfter = afterLoad.scrapes();
+    figures.put("meridian", Report.result(load.meridian()));
+    figures.put("replicationLag", replicationLag(target, load.lagProbe(), scrapesBefore, scrapesAfter));
+    figures.put("serverCommands", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_latency_seconds_count", "command", "path"));
+    figures.put("serverCommandFailures", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_failures_total", "command", "cause"));
+    figures.put("serverHttpStatuses", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_http_responses_total", "status", null));
+    figures.put("serverPayments", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_payments_total", "outcome", null));
+    figures.put("serverEventsPersisted", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_events_persisted_total", "type", null));
+    figures.put("serverOwnershipChanges", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_ownership_changes_total", "reason", null));
+    if (baselines.entity() != null) figures.put("baselines", baselineFigures(plan, baselines));
+    figures.put("ratios", ratios(plan, baselines, load.meridian()));
+    figures.put("cassandra", cassandraFigures(plan.client(), target, load.meridian(), load.lagProbe(), load.atStart().counters(), afterLoad.counters(),
+        afterLoad.idle(), afterLoad.rows()));
+    FailoverDrill failover = load.failover();
+    if (failover != null) {
+      Map<String, Object> drillFigures = failover.figures();
+      drillFigures.put("events", failover.events());
+      drillFigures.put("probes", failover.probes());
+      figures.put("failover", drillFigures);
+    }
+    figures.put("targets", targets(figures, failover));
+  }
+
+  private static Map<String, Object> replicationLag(Target target, LagProbe lagProbe, List<PromText> scrapesBefore, List<PromText> scrapesAfter) {
+    Map<String, Object> lag = new LinkedHashMap<>();
+    Map<String, Object> endToEnd = Report.percentiles(lagProbe.lags());
+    endToEnd.put("notVisibleWithin10s", lagProbe.notVisible());
+    lag.put("endToEnd", endToEnd);
+    lag.put("server", serverLag(target, scrapesBefore, scrapesAfter));
+    lag.put("samples", lagProbe.samples());
+    return lag;
+  }
+
+  private Map<String, Object> baselineFigures(Plan plan, Baselines baselines) {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    Map<String, Object> entityFigures = Report.result(baselines.entity());
+    entityFigures.put("what", "plain EventSourcedBehavior (same event classes, serializer and snapshot interval), keyspace "
+        + EntityBaseline.KEYSPACE + ", driven in-process by ask, no HTTP, no replication; workload " + plan.baselineWorkload().label);
+    figures.put("entity", entityFigures);
+    Map<String, Object> driverFigures = Report.result(baselines.driver());
+    driverFigures.put("what", "raw async driver inserts, at most " + concurrency + " in flight, into a table shaped like the journal's, LOCAL_QUORUM");
+    driverFigures.put("eventBytes", baselines.rowSize().eventBytes());
+    driverFigures.put("metaBytes", baselines.rowSize().metaBytes());
+    figures.put("driver", driverFigures);
+    return figures;
+  }
+
+  /** Meridian's throughput over the baselines' (empty without baselines). */
+  private static Map<String, Object> ratios(Plan plan, Baselines baselines, LoadGenerator.Result meridian) {
+    Map<String, Object> ratios = new LinkedHashMap<>();
+    LoadGenerator.Result entity = baselines.entity();
+    LoadGenerator.Result driver = baselines.driver();
+    if (entity == null) return ratios;
+    if (!plan.drill()) {
+      ratios.put("meridianOverEntity", ratio(meridian.throughput(), entity.throughput()));
+      if (plan.workload().hasWrites()) ratios.put("meridianWritesOverEntityWrites", ratio(meridian.writeThroughput(), entity.writeThroughput()));
+      if (plan.workload().hasWrites()) ratios.put("meridianWritesOverDriverInserts", ratio(meridian.writeThroughput(), driver.throughput()));
+    } else {
+      // The drill's own throughput includes the outage; ratios are for comparison only.
+      ratios.put("meridianWritesOverEntityWrites(including the outage)", ratio(meridian.writeThroughput(), entity.writeThroughput()));
+      ratios.put("meridianWritesOverDriverInserts(including the outage)", ratio(meridian.writeThroughput(), driver.throughput()));
+    }
+    ratios.put("entityOverDriver", ratio(entity.writeThroughput(), driver.throughput()));
+    return ratios;
+  }
+
+  /** The JSON file, the chart beside it, and the summary in the log. */
+  private void writeReport(Plan plan, Map<String, Object> figures, Baselines baselines, Load load) throws IOException {
+    Report.writeJson(plan.jsonFile(), figures);
+    saveChart(plan, baselines, load);
+    log.info(summary(plan.workload(), load.meridian(), baselines.entity(), baselines.driver(), load.lagProbe(), figures, load.failover(), plan.cpus(),
+        plan.jsonFile(), plan.chartFile()));
+  }
+
+  private void saveChart(Plan plan, Baselines baselines, Load load) throws IOException {
+    LoadGenerator.Result meridian = load.meridian();
+    LoadGenerator.Result entity = baselines.entity();
+    LoadGenerator.Result driver = baselines.driver();
+    LagProbe lagProbe = load.lagProbe();
+    List<Charts.Line> lines = new ArrayList<>();
+    meridian.latencies().forEach((key, h) -> lines.add(new Charts.Line("meridian " + key, Report.chartLine(h))));
+    if (entity != null) lines.add(new Charts.Line("baseline entity (all)", Report.chartLine(entity.all())));
+    if (driver != null) lines.add(new Charts.Line("baseline driver insert", Report.chartLine(driver.all())));
+    if (lagProbe.lags().getTotalCount() > 0) lines.add(new Charts.Line("replication lag (end to end)", Report.chartLine(lagProbe.lags())));
+    Map<String, Double> bars = new LinkedHashMap<>();
+    bars.put("Meridian " + plan.workload().label, Report.round(meridian.throughput()));
+    if (entity != null) bars.put("entity baseline", Report.round(entity.throughput()));
+    if (driver != null) bars.put("driver inserts", Report.round(driver.throughput()));
+    Charts.save(plan.chartFile(), plan.workload().label + ", " + users + " users, c=" + concurrency, lines, meridian.series(), lagProbe.samples(),
+        load.failover(), bars);
   }
 
   private Optional<String> findCassandra(Target target) {
