@@ -1,6 +1,5 @@
 package io.meridian.user;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.meridian.metrics.Metrics;
@@ -12,13 +11,11 @@ import io.meridian.serialization.PekkoSerialized;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -30,7 +27,6 @@ import org.apache.pekko.cluster.sharding.typed.ReplicatedEntityProvider;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.ReplicaId;
 import org.apache.pekko.persistence.typed.ReplicationId;
-import org.apache.pekko.persistence.typed.crdt.Counter;
 import org.apache.pekko.persistence.typed.crdt.LwwTime;
 import org.apache.pekko.persistence.typed.crdt.ORSet;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -48,10 +44,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * <p>Single-writer commands (create, profile, payments, moves) are executed only by the replica that
  * currently owns the user; any other replica answers {@link NotOwner} and the caller forwards. CRDT
  * commands (points, devices) are accepted by every replica, because their events merge whatever the
- * order. Every part of the state has a merge rule that is commutative, associative and idempotent,
- * so replicas that have applied the same set of events are equal.
+ * order. The state and its merge rules are {@link UserState}.
+ *
+ * <p>Commands, replies and events are nested here and must keep their names: their class names are the
+ * Jackson manifests the journals hold (events) and other nodes read (commands and replies).
  */
-public final class User extends ReplicatedEventSourcedBehavior<User.Command, User.Event, User.State> {
+public final class User extends ReplicatedEventSourcedBehavior<User.Command, User.Event, UserState> {
 
   public static final String ENTITY_TYPE = "User";
   public static final Set<String> PROFILE_FIELDS = Set.of("displayName", "email", "locale");
@@ -134,6 +132,27 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   /** {@code NOT_DECLARED_DOWN}: a seizure refused because this replica's node does not see the old owner's region declared down. */
   public enum Reason { UNKNOWN_USER, USER_EXISTS, INVALID, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT, UNKNOWN_PAYMENT, NOT_DECLARED_DOWN }
 
+  /** A payment as replicas record it and a {@link PaymentFound} reply carries it. */
+  public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch) implements CborSerializable {
+    BigDecimal signedAmount() {
+      return kind == PaymentKind.CREDIT ? amount : amount.negate();
+    }
+  }
+
+  /** What a replica answers about a user: plain values, no CRDT internals. */
+  public record View(
+      String userId,
+      String homeRegion,
+      String owner,
+      long epoch,
+      Map<String, String> profile,
+      long points,
+      List<String> devices,
+      BigDecimal balance,
+      boolean overdraftFlagged,
+      Map<String, Long> version)
+      implements CborSerializable {}
+
   public enum PaymentKind { CREDIT, DEBIT }
 
   // ---------------------------------------------------------------- events
@@ -167,192 +186,6 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record OwnershipSeized(String from, String to, String home, long epoch, String reason, long at) implements Event {}
 
   public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
-
-  // ---------------------------------------------------------------- state
-
-  /**
-   * The ownership register: highest epoch wins; equal epochs go to the owner ranked first, and two
-   * claims of the same owner and epoch (a move and a seizure to the same region) to the home ranked
-   * first, so the merge is a total order and every replica keeps the same claim.
-   */
-  public record Ownership(String home, String owner, long epoch) implements CborSerializable {
-    Ownership merge(Ownership other, Regions regions) {
-      if (other == null) return this;
-      if (other.epoch != epoch) return other.epoch > epoch ? other : this;
-      if (!other.owner.equals(owner)) return regions.rank(other.owner) < regions.rank(owner) ? other : this;
-      return regions.rank(other.home) < regions.rank(home) ? other : this;
-    }
-  }
-
-  public record LwwField(String value, long timestamp, String origin) implements CborSerializable {
-    LwwTime time() {
-      return new LwwTime(timestamp, new ReplicaId(origin));
-    }
-  }
-
-  public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch) implements CborSerializable {
-    /**
-     * Which record of one payment id every replica keeps when two owners recorded it concurrently (a
-     * retry at the new owner after a seizure, before the old owner's record arrived): the newer
-     * owner's (higher epoch), then a fixed order of the other fields. The order, not arrival, decides.
-     */
-    static final Comparator<Payment> PRECEDENCE = Comparator.comparingLong(Payment::epoch)
-        .thenComparing(Payment::acceptedBy)
-        .thenComparing(Payment::kind)
-        .thenComparing(Payment::amount);
-
-    BigDecimal signedAmount() {
-      return kind == PaymentKind.CREDIT ? amount : amount.negate();
-    }
-  }
-
-  public record Wallet(BigDecimal balance, Map<String, Payment> payments, boolean overdraftFlagged)
-      implements CborSerializable {
-    static final Wallet EMPTY = new Wallet(BigDecimal.ZERO.setScale(2), Map.of(), false);
-  }
-
-  public record State(
-      String userId,
-      boolean created,
-      Ownership ownership,
-      Map<String, LwwField> profile,
-      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
-          Counter points,
-      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
-          ORSet<String> devices,
-      Wallet wallet,
-      Map<String, Long> version)
-      implements CborSerializable {
-
-    static State empty(String userId, ReplicaId self) {
-      return new State(userId, false, null, Map.of(), Counter.empty(), ORSet.empty(self), Wallet.EMPTY, Map.of());
-    }
-
-    @JsonIgnore
-    public String owner() {
-      return ownership == null ? null : ownership.owner();
-    }
-
-    @JsonIgnore
-    public long epoch() {
-      return ownership == null ? 0 : ownership.epoch();
-    }
-
-    boolean isOwnedBy(String region) {
-      return created && region.equals(owner());
-    }
-
-    /** The newest LWW time of any profile field, so a new write from the owner is newer than all. */
-    LwwTime newestProfileTime(ReplicaId self) {
-      LwwTime newest = new LwwTime(Long.MIN_VALUE, self);
-      for (LwwField field : profile.values()) if (field.time().isAfter(newest)) newest = field.time();
-      return newest;
-    }
-
-    State counted(String origin) {
-      var counts = new TreeMap<>(version);
-      counts.merge(origin, 1L, Long::sum);
-      return withVersion(counts);
-    }
-
-    State withVersion(Map<String, Long> counts) {
-      return new State(userId, created, ownership, profile, points, devices, wallet, Map.copyOf(counts));
-    }
-
-    State withOwnership(Ownership claim, Regions regions) {
-      Ownership merged = claim.merge(ownership, regions);
-      return new State(userId, created, merged, profile, points, devices, wallet, version);
-    }
-
-    State asCreated(Ownership claim, Regions regions) {
-      State withClaim = withOwnership(claim, regions);
-      return new State(userId, true, withClaim.ownership, profile, points, devices, wallet, version);
-    }
-
-    State withProfile(Map<String, String> fields, LwwTime time) {
-      var merged = new HashMap<>(profile);
-      fields.forEach(
-          (name, value) -> {
-            LwwField current = merged.get(name);
-            if (current == null || time.isAfter(current.time())) {
-              merged.put(name, new LwwField(value, time.timestamp(), time.originReplica().id()));
-            }
-          });
-      return new State(userId, created, ownership, Map.copyOf(merged), points, devices, wallet, version);
-    }
-
-    State withPoints(long delta) {
-      Counter updated = points.applyOperation(new Counter.Updated(java.math.BigInteger.valueOf(delta)));
-      return new State(userId, created, ownership, profile, updated, devices, wallet, version);
-    }
-
-    State withDevices(ORSet.DeltaOp operation) {
-      return new State(userId, created, ownership, profile, points, devices.applyOperation(operation), wallet, version);
-    }
-
-    State withPayment(String paymentId, Payment payment) {
-      Payment recorded = wallet.payments.get(paymentId);
-      // Idempotent by payment id: counted once, and the same record kept everywhere whatever the order.
-      if (recorded != null && Payment.PRECEDENCE.compare(payment, recorded) <= 0) return this;
-      var payments = new HashMap<>(wallet.payments);
-      payments.put(paymentId, payment);
-      BigDecimal balance = wallet.balance.add(payment.signedAmount());
-      if (recorded != null) balance = balance.subtract(recorded.signedAmount());
-      var updated = new Wallet(balance, Map.copyOf(payments), wallet.overdraftFlagged);
-      return new State(userId, created, ownership, profile, points, devices, updated, version);
-    }
-
-    State withOverdraftFlag() {
-      var updated = new Wallet(wallet.balance, wallet.payments, true);
-      return new State(userId, created, ownership, profile, points, devices, updated, version);
-    }
-
-    boolean needsOverdraftFlag() {
-      return created && !wallet.overdraftFlagged && wallet.balance.signum() < 0;
-    }
-
-    /**
-     * Only the owner flags. Events of different origins arrive in no causal order, so a non-owner can
-     * see a debit before the credit it relied on (a balance that is negative only in transit). The
-     * owner applied every earlier owner's payments before it took over, so a negative balance there
-     * can only come from debits accepted by a concurrent owner: a real overdraft.
-     */
-    boolean shouldFlagOverdraftAt(String region) {
-      return needsOverdraftFlag() && isOwnedBy(region);
-    }
-
-    public View view() {
-      var fields = new TreeMap<String, String>();
-      profile.forEach((name, field) -> fields.put(name, field.value()));
-      List<String> deviceIds = new ArrayList<>(devices.getElements());
-      deviceIds.sort(String::compareTo);
-      return new View(
-          userId,
-          ownership == null ? null : ownership.home(),
-          owner(),
-          epoch(),
-          fields,
-          points.value().bigInteger().longValue(),
-          deviceIds,
-          wallet.balance,
-          wallet.overdraftFlagged,
-          new TreeMap<>(version));
-    }
-  }
-
-  /** What a replica answers about a user: plain values, no CRDT internals. */
-  public record View(
-      String userId,
-      String homeRegion,
-      String owner,
-      long epoch,
-      Map<String, String> profile,
-      long points,
-      List<String> devices,
-      BigDecimal balance,
-      boolean overdraftFlagged,
-      Map<String, Long> version)
-      implements CborSerializable {}
 
   // ---------------------------------------------------------------- wiring
 
@@ -446,7 +279,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private Map<String, Long> catchUpTargets;
 
   /** {@code paymentId} null: answer with the user; else with that payment. */
-  private record Waiter(Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId, long deadlineNanos) {}
+  private record Waiter(Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId, long deadlineNanos) {}
 
   private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
@@ -481,12 +314,12 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   @Override
-  public State emptyState() {
-    return State.empty(getReplicationContext().entityId(), getReplicationContext().replicaId());
+  public UserState emptyState() {
+    return UserState.empty(getReplicationContext().entityId(), getReplicationContext().replicaId());
   }
 
   @Override
-  public SignalHandler<State> signalHandler() {
+  public SignalHandler<UserState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(
             RecoveryCompleted.instance(),
@@ -504,35 +337,35 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
    * delivered, and stashes commands until its state holds them, or until the catch-up timeout
    * (another region's journal unreadable must not make this region unavailable).
    */
-  private void startCatchUp(State recovered) {
+  private void startCatchUp(UserState recovered) {
     if (settings.catchUpTimeout().isZero()) return;
     catchUpTargets = new HashMap<>();
     var hints = ReplicationHints.get(context.getSystem());
     for (String region : settings.regions().names()) {
       if (region.equals(self)) continue;
       catchUpTargets.put(region, null);
-      long before = recovered.version.getOrDefault(region, 0L);
-      String persistenceId = ReplicationId.apply(ENTITY_TYPE, recovered.userId, new ReplicaId(region)).persistenceId().id();
+      long before = recovered.version().getOrDefault(region, 0L);
+      String persistenceId = ReplicationId.apply(ENTITY_TYPE, recovered.userId(), new ReplicaId(region)).persistenceId().id();
       ActorRef<Command> replica = context.getSelf();
       hints.awaitFirstRead(persistenceId, settings.catchUpTimeout())
           .whenComplete((events, timedOut) -> replica.tell(new CaughtUp(region, timedOut == null ? before + events : -1)));
     }
   }
 
-  private boolean caughtUp(State state) {
+  private boolean caughtUp(UserState state) {
     if (catchUpTargets == null) return true;
     for (var target : catchUpTargets.entrySet()) {
       Long needed = target.getValue();
       if (needed == null) return false;
-      if (needed >= 0 && state.version.getOrDefault(target.getKey(), 0L) < needed) return false;
+      if (needed >= 0 && state.version().getOrDefault(target.getKey(), 0L) < needed) return false;
     }
     catchUpTargets = null;
     return true;
   }
 
   @Override
-  public CommandHandler<Command, Event, State> commandHandler() {
-    CommandHandler<Command, Event, State> handlers = handlers();
+  public CommandHandler<Command, Event, UserState> commandHandler() {
+    CommandHandler<Command, Event, UserState> handlers = handlers();
     return (state, command) -> {
       if (command instanceof CaughtUp caught) return onCaughtUp(state, caught);
       if (command instanceof Recheck) return onRecheck(state);
@@ -541,7 +374,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     };
   }
 
-  private CommandHandler<Command, Event, State> handlers() {
+  private CommandHandler<Command, Event, UserState> handlers() {
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Create.class, this::onCreate)
@@ -561,59 +394,59 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
         .build();
   }
 
-  private Effect<Event, State> onGet(State state, Get cmd) {
+  private Effect<Event, UserState> onGet(UserState state, Get cmd) {
     // Asked for a user it does not know: it may have been created elsewhere a moment ago and its
     // hint lost; read the other regions' journals now, so that the next read sees it.
-    if (!state.created) pokeOtherRegions(state);
+    if (!state.created()) pokeOtherRegions(state);
     return Effect().reply(cmd.replyTo(), known(state));
   }
 
-  private void pokeOtherRegions(State state) {
+  private void pokeOtherRegions(UserState state) {
     var hints = ReplicationHints.get(context.getSystem());
     for (String region : settings.regions().names()) {
-      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId, new ReplicaId(region)).persistenceId().id());
+      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId(), new ReplicaId(region)).persistenceId().id());
     }
   }
 
-  private Reply known(State state) {
-    return state.created ? new Accepted(state.view()) : unknownUser(state);
+  private Reply known(UserState state) {
+    return state.created() ? new Accepted(state.view()) : unknownUser(state);
   }
 
-  private static Rejected unknownUser(State state) {
-    return new Rejected(Reason.UNKNOWN_USER, "user " + state.userId + " does not exist (or has not replicated here yet)");
+  private static Rejected unknownUser(UserState state) {
+    return new Rejected(Reason.UNKNOWN_USER, "user " + state.userId() + " does not exist (or has not replicated here yet)");
   }
 
   private long now() {
     return getReplicationContext().currentTimeMillis();
   }
 
-  private Effect<Event, State> replyAccepted(ActorRef<Reply> replyTo, State state) {
+  private Effect<Event, UserState> replyAccepted(ActorRef<Reply> replyTo, UserState state) {
     return Effect().reply(replyTo, new Accepted(state.view()));
   }
 
-  private Effect<Event, State> persistAndReply(Event event, ActorRef<Reply> replyTo) {
+  private Effect<Event, UserState> persistAndReply(Event event, ActorRef<Reply> replyTo) {
     return Effect().persist(event).thenReply(replyTo, updated -> new Accepted(updated.view()));
   }
 
   /** Single-writer guard: the reply to send instead of executing, or null when this replica owns the user. */
-  private Reply notOwnedHere(State state) {
-    if (!state.created) return unknownUser(state);
+  private Reply notOwnedHere(UserState state) {
+    if (!state.created()) return unknownUser(state);
     if (!state.isOwnedBy(self)) return new NotOwner(state.owner(), state.epoch());
     return null;
   }
 
-  private Effect<Event, State> onCreate(State state, Create cmd) {
+  private Effect<Event, UserState> onCreate(UserState state, Create cmd) {
     if (!settings.regions().contains(cmd.homeRegion())) {
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
     }
-    if (state.created) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId + " already exists"));
+    if (state.created()) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId() + " already exists"));
     }
     if (!cmd.homeRegion().equals(self)) return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
-    return persistAndReply(new UserCreated(state.userId, self, now()), cmd.replyTo());
+    return persistAndReply(new UserCreated(state.userId(), self, now()), cmd.replyTo());
   }
 
-  private Effect<Event, State> onUpdateProfile(State state, UpdateProfile cmd) {
+  private Effect<Event, UserState> onUpdateProfile(UserState state, UpdateProfile cmd) {
     Reply refusal = notOwnedHere(state);
     if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
     if (cmd.changes().isEmpty() || !PROFILE_FIELDS.containsAll(cmd.changes().keySet())) {
@@ -624,22 +457,22 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return persistAndReply(new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()), cmd.replyTo());
   }
 
-  private Effect<Event, State> onAdjustPoints(State state, AdjustPoints cmd) {
-    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+  private Effect<Event, UserState> onAdjustPoints(UserState state, AdjustPoints cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (cmd.delta() == 0) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
     return persistAndReply(new PointsAdjusted(cmd.delta(), now()), cmd.replyTo());
   }
 
-  private Effect<Event, State> onAddDevice(State state, AddDevice cmd) {
-    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+  private Effect<Event, UserState> onAddDevice(UserState state, AddDevice cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     // Always persisted, even when present: a re-add is a new observation, so it wins over a concurrent remove.
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, deviceChange(state.devices, cmd.deviceId(), true), now()), cmd.replyTo());
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, deviceChange(state.devices(), cmd.deviceId(), true), now()), cmd.replyTo());
   }
 
-  private Effect<Event, State> onRemoveDevice(State state, RemoveDevice cmd) {
-    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
-    if (!state.devices.contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, deviceChange(state.devices, cmd.deviceId(), false), now()), cmd.replyTo());
+  private Effect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    if (!state.devices().contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
+    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, deviceChange(state.devices(), cmd.deviceId(), false), now()), cmd.replyTo());
   }
 
   /**
@@ -656,81 +489,81 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return new ORSet.FullStateDeltaOp<>(devices.applyOperation(delta));
   }
 
-  private Effect<Event, State> onRecordPayment(State state, RecordPayment cmd) {
+  private Effect<Event, UserState> onRecordPayment(UserState state, RecordPayment cmd) {
     Reply refusal = notOwnedHere(state);
     if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
     if (cmd.amount() == null || cmd.amount().signum() <= 0 || cmd.amount().scale() > 2) {
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
     }
-    Payment existing = state.wallet.payments.get(cmd.paymentId());
+    Payment existing = state.wallet().payments().get(cmd.paymentId());
     if (existing != null) {
       boolean same = existing.kind == cmd.kind() && existing.amount.compareTo(cmd.amount()) == 0;
       return same
           ? replyAccepted(cmd.replyTo(), state) // a retry: applied once
           : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_CONFLICT, "payment " + cmd.paymentId() + " exists with another kind or amount"));
     }
-    if (cmd.kind() == PaymentKind.DEBIT && state.wallet.balance.compareTo(cmd.amount()) < 0) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet.balance + " is less than " + cmd.amount()));
+    if (cmd.kind() == PaymentKind.DEBIT && state.wallet().balance().compareTo(cmd.amount()) < 0) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet().balance() + " is less than " + cmd.amount()));
     }
     var event = new PaymentRecorded(cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
     return persistAndReply(event, cmd.replyTo());
   }
 
-  private Effect<Event, State> onGetPayment(State state, GetPayment cmd) {
-    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
-    Payment payment = state.wallet.payments.get(cmd.paymentId());
+  private Effect<Event, UserState> onGetPayment(UserState state, GetPayment cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
+    Payment payment = state.wallet().payments().get(cmd.paymentId());
     return Effect().reply(cmd.replyTo(), payment == null
         ? new Rejected(Reason.UNKNOWN_PAYMENT, "no payment " + cmd.paymentId() + " seen by region " + self)
         : new PaymentFound(cmd.paymentId(), payment));
   }
 
-  private Effect<Event, State> onMoveHome(State state, MoveHome cmd) {
+  private Effect<Event, UserState> onMoveHome(UserState state, MoveHome cmd) {
     Reply refusal = notOwnedHere(state);
     if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
     if (!settings.regions().contains(cmd.toRegion())) {
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.toRegion()));
     }
-    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership.home())) return replyAccepted(cmd.replyTo(), state);
+    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home())) return replyAccepted(cmd.replyTo(), state);
     var event = new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
     return persistAndReply(event, cmd.replyTo());
   }
 
-  private Effect<Event, State> onHandBack(State state, HandBack cmd) {
+  private Effect<Event, UserState> onHandBack(UserState state, HandBack cmd) {
     Reply refusal = notOwnedHere(state);
     if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
-    String home = state.ownership.home();
+    String home = state.ownership().home();
     if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
     return persistAndReply(new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
   }
 
-  private Effect<Event, State> onSeize(State state, SeizeOwnership cmd) {
-    if (!state.created) return Effect().reply(cmd.replyTo(), unknownUser(state));
+  private Effect<Event, UserState> onSeize(UserState state, SeizeOwnership cmd) {
+    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
     if (!settings.declaredDownHere().test(cmd.fromRegion())) {
-      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here", state.userId, self, state.epoch(), cmd.fromRegion());
+      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here", state.userId(), self, state.epoch(), cmd.fromRegion());
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_DECLARED_DOWN, "region " + cmd.fromRegion() + " is not declared down in region " + self));
     }
-    var event = new OwnershipSeized(state.owner(), self, state.ownership.home(), state.epoch() + 1, cmd.reason(), now());
+    var event = new OwnershipSeized(state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
     return persistAndReply(event, cmd.replyTo());
   }
 
-  private Effect<Event, State> onAwaitEpoch(State state, AwaitEpoch cmd) {
+  private Effect<Event, UserState> onAwaitEpoch(UserState state, AwaitEpoch cmd) {
     return awaitOr(state, s -> s.epoch() >= cmd.epoch(), cmd.replyTo(), null);
   }
 
-  private Effect<Event, State> onAwaitPayment(State state, AwaitPayment cmd) {
-    return awaitOr(state, s -> s.wallet.payments.containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
+  private Effect<Event, UserState> onAwaitPayment(UserState state, AwaitPayment cmd) {
+    return awaitOr(state, s -> s.wallet().payments().containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
   }
 
-  private Effect<Event, State> onCaughtUp(State state, CaughtUp caught) {
+  private Effect<Event, UserState> onCaughtUp(UserState state, CaughtUp caught) {
     if (catchUpTargets == null) return Effect().none();
     catchUpTargets.put(caught.origin(), caught.events());
-    if (caught.events() < 0) context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId, self, caught.origin());
+    if (caught.events() < 0) context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId(), self, caught.origin());
     return caughtUp(state) ? Effect().unstashAll() : Effect().none();
   }
 
   /** Answers the waiters the stored state satisfies, and ends the catch-up once it holds enough. */
-  private Effect<Event, State> onRecheck(State state) {
+  private Effect<Event, UserState> onRecheck(UserState state) {
     recheckSent = false;
     long nowNanos = System.nanoTime();
     for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
@@ -746,7 +579,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return Effect().none();
   }
 
-  private Effect<Event, State> awaitOr(State state, Predicate<State> condition, ActorRef<Reply> replyTo, String paymentId) {
+  private Effect<Event, UserState> awaitOr(UserState state, Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId) {
     if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
     waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
     // Someone waits for an event this replica has not seen: read the other regions' journals now
@@ -755,48 +588,29 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return Effect().none();
   }
 
-  private static Reply answerFor(State state, String paymentId) {
-    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet.payments.get(paymentId));
+  private static Reply answerFor(UserState state, String paymentId) {
+    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet().payments().get(paymentId));
   }
 
-  private Effect<Event, State> onFlagOverdraft(State state, FlagOverdraft cmd) {
+  private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
     if (!state.shouldFlagOverdraftAt(self)) return Effect().none();
-    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId, self, state.epoch(), state.wallet.balance);
-    return Effect().persist(new OverdraftFlagged(state.wallet.balance, self, now()));
+    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId(), self, state.epoch(), state.wallet().balance());
+    return Effect().persist(new OverdraftFlagged(state.wallet().balance(), self, now()));
   }
 
   @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((State state, Event event) -> apply(state, event));
+  public EventHandler<UserState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((UserState state, Event event) -> apply(state, event));
   }
 
-  private State apply(State state, Event event) {
-    State updated = applyEvent(state, event, settings.regions()).counted(getReplicationContext().origin().id());
+  private UserState apply(UserState state, Event event) {
+    UserState updated = state.apply(event, settings.regions()).counted(getReplicationContext().origin().id());
     if (!getReplicationContext().recoveryRunning()) afterApply(state, updated, event);
     return updated;
   }
 
-  /** The merge rules: pure, so the property tests drive exactly what every replica applies. */
-  static State applyEvent(State state, Event event, Regions regions) {
-    if (event instanceof UserCreated e) return state.asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
-    if (event instanceof ProfileUpdated e) return state.withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
-    if (event instanceof PointsAdjusted e) return state.withPoints(e.delta());
-    if (event instanceof DevicesChanged e) return state.withDevices(e.operation());
-    if (event instanceof PaymentRecorded e) return state.withPayment(e.paymentId(), new Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
-    if (event instanceof OwnershipTransferred e) return state.withOwnership(new Ownership(e.home(), e.to(), e.epoch()), regions);
-    if (event instanceof OwnershipSeized e) {
-      // The claim must come from the event alone: a replica may apply a seizure before the events it
-      // followed (creation, an earlier move), and a home taken from the local state would then differ
-      // between replicas. Only seizures persisted before the event had a home fall back to the state.
-      String home = e.home() != null ? e.home() : state.ownership == null ? e.from() : state.ownership.home();
-      return state.withOwnership(new Ownership(home, e.to(), e.epoch()), regions);
-    }
-    if (event instanceof OverdraftFlagged) return state.withOverdraftFlag();
-    throw new IllegalStateException("unknown event " + event);
-  }
-
   /** Side effects of a live (not recovering) event: log ownership changes, answer waiters, flag overdrafts. */
-  private void afterApply(State before, State after, Event event) {
+  private void afterApply(UserState before, UserState after, Event event) {
     String origin = getReplicationContext().origin().id();
     if (origin.equals(self)) metrics.eventPersisted(event.getClass().getSimpleName());
     else metrics.replicationLag(origin, System.currentTimeMillis() - event.at());
@@ -804,7 +618,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
       metrics.ownershipChanged(event.getClass().getSimpleName());
       String cause = event instanceof OwnershipSeized seized ? "seized from " + seized.from() + ": " + seized.reason() : event.getClass().getSimpleName();
       context.getLog().info("ownership user={} region={} owner={} home={} epoch={} cause={}",
-          after.userId, self, after.owner(), after.ownership.home(), after.epoch(), cause);
+          after.userId(), self, after.owner(), after.ownership().home(), after.epoch(), cause);
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
     if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);

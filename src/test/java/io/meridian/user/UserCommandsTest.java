@@ -39,29 +39,29 @@ class UserCommandsTest {
 
   private static final BigDecimal TEN = new BigDecimal("10.00");
 
-  private static EventSourcedBehaviorTestKit<User.Command, User.Event, User.State> replica(String userId, String region) {
+  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica(String userId, String region) {
     return EventSourcedBehaviorTestKit.create(
         testKit.system(), User.create(UserTestSupport.replicationId(userId, region), UserTestSupport.settings()));
   }
 
   /** The "us" replica of a new user whose home is "us". */
-  private static EventSourcedBehaviorTestKit<User.Command, User.Event, User.State> createdAtUs(String prefix) {
+  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> createdAtUs(String prefix) {
     var us = replica(UserTestSupport.newUserId(prefix), "us");
     assertInstanceOf(User.Accepted.class, run(us, replyTo -> new User.Create("us", replyTo)).reply());
     return us;
   }
 
-  private static CommandResultWithReply<User.Command, User.Event, User.State, User.Reply> run(
-      EventSourcedBehaviorTestKit<User.Command, User.Event, User.State> replica, Function<ActorRef<User.Reply>, User.Command> command) {
+  private static CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> run(
+      EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica, Function<ActorRef<User.Reply>, User.Command> command) {
     return replica.runCommand(command);
   }
 
-  private static User.View accepted(CommandResultWithReply<User.Command, User.Event, User.State, User.Reply> result) {
+  private static User.View accepted(CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
     return assertInstanceOf(User.Accepted.class, result.reply()).user();
   }
 
   /** The rejection is the expected one, and nothing was persisted. */
-  private static void assertRejected(User.Reason reason, CommandResultWithReply<User.Command, User.Event, User.State, User.Reply> result) {
+  private static void assertRejected(User.Reason reason, CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
     assertEquals(reason, assertInstanceOf(User.Rejected.class, result.reply(), () -> "reply to " + result.command()).reason(),
         () -> "reply to " + result.command());
     assertTrue(result.hasNoEvents(), () -> "persisted " + result.events() + " for " + result.command());
@@ -143,7 +143,7 @@ class UserCommandsTest {
     assertEquals("us", event.origin());
     assertTrue(event.timestamp() >= before, "the LWW timestamp is the owner's clock");
     assertEquals(Map.of("displayName", "Ada", "email", "ada@example.org"), accepted(result).profile());
-    assertEquals(new User.LwwField("Ada", event.timestamp(), "us"), result.state().profile().get("displayName"));
+    assertEquals(new UserState.LwwField("Ada", event.timestamp(), "us"), result.state().profile().get("displayName"));
   }
 
   @Test

@@ -167,11 +167,11 @@ class UserGoldenBytesTest {
   }
 
   /** A state after the recorded events (not the delta-only ones), as replica ap holds it. */
-  private static User.State state(Map<String, Object> samples) {
-    User.State state = User.State.empty("u-1", new ReplicaId("ap"));
+  private static UserState state(Map<String, Object> samples) {
+    UserState state = UserState.empty("u-1", new ReplicaId("ap"));
     for (var name : List.of("UserCreated", "ProfileUpdated", "PointsAdjusted", "DevicesChanged-add", "DevicesChanged-add-second-replica",
         "DevicesChanged-remove", "PaymentRecorded", "OwnershipTransferred", "OwnershipSeized", "OverdraftFlagged")) {
-      state = User.applyEvent(state, (User.Event) samples.get(name), UserTestSupport.REGIONS);
+      state = state.apply((User.Event) samples.get(name), UserTestSupport.REGIONS);
     }
     state = state.withPayment("p-2", new User.Payment(User.PaymentKind.DEBIT, new BigDecimal("1.00"), "eu", 2));
     return state.counted("us").counted("eu").counted("eu");

@@ -87,7 +87,7 @@ class UserSerializationTest {
     assertTrue(state.devices().size() >= 2 && state.points().value().longValue() != 0, "the CRDTs are not empty");
 
     assertRoundTrips(state);
-    assertRoundTrips(User.State.empty("u-empty", new ReplicaId("ap")));
+    assertRoundTrips(UserState.empty("u-empty", new ReplicaId("ap")));
     assertRoundTrips(state.view());
     assertRoundTrips(state.ownership());
     assertRoundTrips(state.wallet());
@@ -124,9 +124,9 @@ class UserSerializationTest {
   }
 
   /** A state after all of {@link #events()}, from the point of view of replica ap. */
-  private static User.State richState() {
-    User.State state = User.State.empty("u-1", new ReplicaId("ap"));
-    for (User.Event event : events().subList(0, 11)) state = User.applyEvent(state, event, UserTestSupport.REGIONS);
+  private static UserState richState() {
+    UserState state = UserState.empty("u-1", new ReplicaId("ap"));
+    for (User.Event event : events().subList(0, 11)) state = state.apply(event, UserTestSupport.REGIONS);
     state = state.withPayment("p-2", new User.Payment(User.PaymentKind.DEBIT, new BigDecimal("1.00"), "eu", 2));
     return state.counted("us").counted("eu").counted("eu");
   }
