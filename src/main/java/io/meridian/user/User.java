@@ -365,90 +365,89 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   @Override
   public CommandHandler<Command, Event, UserState> commandHandler() {
-    CommandHandler<Command, Event, UserState> handlers = handlers();
+    CommandHandler<Command, Event, UserState> byState = handlersByState();
     return (state, command) -> {
       if (command instanceof CaughtUp caught) return onCaughtUp(state, caught);
       if (command instanceof Recheck) return onRecheck(state);
       if (catchUpTargets != null) return Effect().stash();
-      return handlers.apply(state, command);
+      return byState.apply(state, command);
     };
   }
 
-  private CommandHandler<Command, Event, UserState> handlers() {
-    return newCommandHandlerBuilder()
-        .forAnyState()
+  /**
+   * The commands, by what this replica knows of the user: nothing (yet), that it owns the user, or
+   * that another region does. A command goes to the first partition that matches the state and has
+   * a handler for it; waits answer in every state, so they come first.
+   */
+  private CommandHandler<Command, Event, UserState> handlersByState() {
+    var builder = newCommandHandlerBuilder();
+    builder.forAnyState()
+        .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
+        .onCommand(AwaitPayment.class, this::onAwaitPayment);
+
+    // Not created here: created elsewhere a moment ago, or not at all. Only the home region's replica creates.
+    builder.forState(state -> !state.created())
         .onCommand(Create.class, this::onCreate)
-        .onCommand(Get.class, this::onGet)
+        .onCommand(Get.class, this::onGetUnknown)
+        .onCommand(UpdateProfile.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(AdjustPoints.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(AddDevice.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(RemoveDevice.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(RecordPayment.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(GetPayment.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(MoveHome.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(HandBack.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(SeizeOwnership.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(FlagOverdraft.class, () -> Effect().none());
+
+    // Owned here: the single-writer commands execute.
+    builder.forState(state -> state.isOwnedBy(self))
         .onCommand(UpdateProfile.class, this::onUpdateProfile)
+        .onCommand(RecordPayment.class, this::onRecordPayment)
+        .onCommand(MoveHome.class, this::onMoveHome)
+        .onCommand(HandBack.class, this::onHandBack)
+        .onCommand(SeizeOwnership.class, (state, cmd) -> replyAccepted(cmd.replyTo(), state)) // already the owner
+        .onCommand(FlagOverdraft.class, this::onFlagOverdraft);
+
+    // Owned by another region: single-writer commands are answered with the owner, for the caller to
+    // forward; a seizure from that owner executes here, if this node sees the owner's region down.
+    builder.forState(state -> state.created() && !state.isOwnedBy(self))
+        .onCommand(UpdateProfile.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(RecordPayment.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(MoveHome.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(HandBack.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(SeizeOwnership.class, this::onSeize)
+        .onCommand(FlagOverdraft.class, () -> Effect().none()); // only the owner flags (UserState.shouldFlagOverdraftAt)
+
+    // Created, whoever owns it: reads and CRDT writes, which every replica accepts.
+    builder.forState(UserState::created)
+        .onCommand(Create.class, this::onCreateExisting)
+        .onCommand(Get.class, (state, cmd) -> replyAccepted(cmd.replyTo(), state))
         .onCommand(AdjustPoints.class, this::onAdjustPoints)
         .onCommand(AddDevice.class, this::onAddDevice)
         .onCommand(RemoveDevice.class, this::onRemoveDevice)
-        .onCommand(RecordPayment.class, this::onRecordPayment)
-        .onCommand(GetPayment.class, this::onGetPayment)
-        .onCommand(MoveHome.class, this::onMoveHome)
-        .onCommand(HandBack.class, this::onHandBack)
-        .onCommand(SeizeOwnership.class, this::onSeize)
-        .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
-        .onCommand(AwaitPayment.class, this::onAwaitPayment)
-        .onCommand(FlagOverdraft.class, this::onFlagOverdraft)
-        .build();
+        .onCommand(GetPayment.class, this::onGetPayment);
+    return builder.build();
   }
 
-  private Effect<Event, UserState> onGet(UserState state, Get cmd) {
-    // Asked for a user it does not know: it may have been created elsewhere a moment ago and its
-    // hint lost; read the other regions' journals now, so that the next read sees it.
-    if (!state.created()) pokeOtherRegions(state);
-    return Effect().reply(cmd.replyTo(), known(state));
-  }
-
-  private void pokeOtherRegions(UserState state) {
-    var hints = ReplicationHints.get(context.getSystem());
-    for (String region : settings.regions().names()) {
-      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId(), new ReplicaId(region)).persistenceId().id());
-    }
-  }
-
-  private Reply known(UserState state) {
-    return state.created() ? new Accepted(state.view()) : unknownUser(state);
-  }
-
-  private static Rejected unknownUser(UserState state) {
-    return new Rejected(Reason.UNKNOWN_USER, "user " + state.userId() + " does not exist (or has not replicated here yet)");
-  }
-
-  private long now() {
-    return getReplicationContext().currentTimeMillis();
-  }
-
-  private Effect<Event, UserState> replyAccepted(ActorRef<Reply> replyTo, UserState state) {
-    return Effect().reply(replyTo, new Accepted(state.view()));
-  }
-
-  private Effect<Event, UserState> persistAndReply(Event event, ActorRef<Reply> replyTo) {
-    return Effect().persist(event).thenReply(replyTo, updated -> new Accepted(updated.view()));
-  }
-
-  /** Single-writer guard: the reply to send instead of executing, or null when this replica owns the user. */
-  private Reply notOwnedHere(UserState state) {
-    if (!state.created()) return unknownUser(state);
-    if (!state.isOwnedBy(self)) return new NotOwner(state.owner(), state.epoch());
-    return null;
-  }
+  // ---------------------------------------------------------------- a user not created here
 
   private Effect<Event, UserState> onCreate(UserState state, Create cmd) {
-    if (!settings.regions().contains(cmd.homeRegion())) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
-    }
-    if (state.created()) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId() + " already exists"));
-    }
+    if (!settings.regions().contains(cmd.homeRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
     if (!cmd.homeRegion().equals(self)) return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
     return persistAndReply(new UserCreated(state.userId(), self, now()), cmd.replyTo());
   }
 
+  private Effect<Event, UserState> onGetUnknown(UserState state, Get cmd) {
+    // It may have been created elsewhere a moment ago and its hint lost: read the other regions'
+    // journals now, so that the next read sees it.
+    pokeOtherRegions(state);
+    return replyUnknownUser(cmd.replyTo(), state);
+  }
+
+  // ---------------------------------------------------------------- owned here
+
   private Effect<Event, UserState> onUpdateProfile(UserState state, UpdateProfile cmd) {
-    Reply refusal = notOwnedHere(state);
-    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
     if (cmd.changes().isEmpty() || !PROFILE_FIELDS.containsAll(cmd.changes().keySet())) {
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "profile fields are " + PROFILE_FIELDS));
     }
@@ -457,20 +456,75 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return persistAndReply(new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()), cmd.replyTo());
   }
 
+  private Effect<Event, UserState> onRecordPayment(UserState state, RecordPayment cmd) {
+    if (cmd.amount() == null || cmd.amount().signum() <= 0 || cmd.amount().scale() > 2) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
+    }
+    Payment existing = state.wallet().payments().get(cmd.paymentId());
+    if (existing != null) {
+      boolean same = existing.kind == cmd.kind() && existing.amount.compareTo(cmd.amount()) == 0;
+      return same
+          ? replyAccepted(cmd.replyTo(), state) // a retry: applied once
+          : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_CONFLICT, "payment " + cmd.paymentId() + " exists with another kind or amount"));
+    }
+    if (cmd.kind() == PaymentKind.DEBIT && state.wallet().balance().compareTo(cmd.amount()) < 0) {
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet().balance() + " is less than " + cmd.amount()));
+    }
+    var event = new PaymentRecorded(cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  private Effect<Event, UserState> onMoveHome(UserState state, MoveHome cmd) {
+    if (!settings.regions().contains(cmd.toRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.toRegion());
+    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home())) return replyAccepted(cmd.replyTo(), state);
+    var event = new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  private Effect<Event, UserState> onHandBack(UserState state, HandBack cmd) {
+    String home = state.ownership().home();
+    if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
+    return persistAndReply(new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
+  }
+
+  private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
+    if (!state.needsOverdraftFlag()) return Effect().none();
+    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId(), self, state.epoch(), state.wallet().balance());
+    return Effect().persist(new OverdraftFlagged(state.wallet().balance(), self, now()));
+  }
+
+  // ---------------------------------------------------------------- owned by another region
+
+  /** A no-op unless the user is still {@code fromRegion}'s: someone else moved it meanwhile. */
+  private Effect<Event, UserState> onSeize(UserState state, SeizeOwnership cmd) {
+    if (!cmd.fromRegion().equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
+    if (!settings.declaredDownHere().test(cmd.fromRegion())) {
+      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here",
+          state.userId(), self, state.epoch(), cmd.fromRegion());
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_DECLARED_DOWN, "region " + cmd.fromRegion() + " is not declared down in region " + self));
+    }
+    var event = new OwnershipSeized(state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
+    return persistAndReply(event, cmd.replyTo());
+  }
+
+  // ---------------------------------------------------------------- created, whoever owns it
+
+  private Effect<Event, UserState> onCreateExisting(UserState state, Create cmd) {
+    if (!settings.regions().contains(cmd.homeRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
+    return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId() + " already exists"));
+  }
+
   private Effect<Event, UserState> onAdjustPoints(UserState state, AdjustPoints cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (cmd.delta() == 0) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
     return persistAndReply(new PointsAdjusted(cmd.delta(), now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onAddDevice(UserState state, AddDevice cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     // Always persisted, even when present: a re-add is a new observation, so it wins over a concurrent remove.
     return persistAndReply(new DevicesChanged(cmd.deviceId(), true, deviceChange(state.devices(), cmd.deviceId(), true), now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     if (!state.devices().contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
     return persistAndReply(new DevicesChanged(cmd.deviceId(), false, deviceChange(state.devices(), cmd.deviceId(), false), now()), cmd.replyTo());
   }
@@ -489,63 +543,14 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return new ORSet.FullStateDeltaOp<>(devices.applyOperation(delta));
   }
 
-  private Effect<Event, UserState> onRecordPayment(UserState state, RecordPayment cmd) {
-    Reply refusal = notOwnedHere(state);
-    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
-    if (cmd.amount() == null || cmd.amount().signum() <= 0 || cmd.amount().scale() > 2) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
-    }
-    Payment existing = state.wallet().payments().get(cmd.paymentId());
-    if (existing != null) {
-      boolean same = existing.kind == cmd.kind() && existing.amount.compareTo(cmd.amount()) == 0;
-      return same
-          ? replyAccepted(cmd.replyTo(), state) // a retry: applied once
-          : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_CONFLICT, "payment " + cmd.paymentId() + " exists with another kind or amount"));
-    }
-    if (cmd.kind() == PaymentKind.DEBIT && state.wallet().balance().compareTo(cmd.amount()) < 0) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet().balance() + " is less than " + cmd.amount()));
-    }
-    var event = new PaymentRecorded(cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
-    return persistAndReply(event, cmd.replyTo());
-  }
-
   private Effect<Event, UserState> onGetPayment(UserState state, GetPayment cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
     Payment payment = state.wallet().payments().get(cmd.paymentId());
     return Effect().reply(cmd.replyTo(), payment == null
         ? new Rejected(Reason.UNKNOWN_PAYMENT, "no payment " + cmd.paymentId() + " seen by region " + self)
         : new PaymentFound(cmd.paymentId(), payment));
   }
 
-  private Effect<Event, UserState> onMoveHome(UserState state, MoveHome cmd) {
-    Reply refusal = notOwnedHere(state);
-    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
-    if (!settings.regions().contains(cmd.toRegion())) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.toRegion()));
-    }
-    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home())) return replyAccepted(cmd.replyTo(), state);
-    var event = new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
-    return persistAndReply(event, cmd.replyTo());
-  }
-
-  private Effect<Event, UserState> onHandBack(UserState state, HandBack cmd) {
-    Reply refusal = notOwnedHere(state);
-    if (refusal != null) return Effect().reply(cmd.replyTo(), refusal);
-    String home = state.ownership().home();
-    if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
-    return persistAndReply(new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
-  }
-
-  private Effect<Event, UserState> onSeize(UserState state, SeizeOwnership cmd) {
-    if (!state.created()) return Effect().reply(cmd.replyTo(), unknownUser(state));
-    if (!cmd.fromRegion().equals(state.owner()) || self.equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
-    if (!settings.declaredDownHere().test(cmd.fromRegion())) {
-      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here", state.userId(), self, state.epoch(), cmd.fromRegion());
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_DECLARED_DOWN, "region " + cmd.fromRegion() + " is not declared down in region " + self));
-    }
-    var event = new OwnershipSeized(state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
-    return persistAndReply(event, cmd.replyTo());
-  }
+  // ---------------------------------------------------------------- any state: waits, catch-up
 
   private Effect<Event, UserState> onAwaitEpoch(UserState state, AwaitEpoch cmd) {
     return awaitOr(state, s -> s.epoch() >= cmd.epoch(), cmd.replyTo(), null);
@@ -555,10 +560,25 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return awaitOr(state, s -> s.wallet().payments().containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
   }
 
+  private Effect<Event, UserState> awaitOr(UserState state, Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId) {
+    if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
+    waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
+    // Someone waits for an event this replica has not seen: read the other regions' journals now
+    // rather than trust that its hint arrived (it is lost if it was sent during a partition).
+    pokeOtherRegions(state);
+    return Effect().none();
+  }
+
+  private static Reply answerFor(UserState state, String paymentId) {
+    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet().payments().get(paymentId));
+  }
+
   private Effect<Event, UserState> onCaughtUp(UserState state, CaughtUp caught) {
     if (catchUpTargets == null) return Effect().none();
     catchUpTargets.put(caught.origin(), caught.events());
-    if (caught.events() < 0) context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId(), self, caught.origin());
+    if (caught.events() < 0) {
+      context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId(), self, caught.origin());
+    }
     return caughtUp(state) ? Effect().unstashAll() : Effect().none();
   }
 
@@ -579,23 +599,37 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     return Effect().none();
   }
 
-  private Effect<Event, UserState> awaitOr(UserState state, Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId) {
-    if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
-    waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
-    // Someone waits for an event this replica has not seen: read the other regions' journals now
-    // rather than trust that its hint arrived (it is lost if it was sent during a partition).
-    pokeOtherRegions(state);
-    return Effect().none();
+  // ---------------------------------------------------------------- replies and helpers
+
+  private void pokeOtherRegions(UserState state) {
+    var hints = ReplicationHints.get(context.getSystem());
+    for (String region : settings.regions().names()) {
+      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId(), new ReplicaId(region)).persistenceId().id());
+    }
   }
 
-  private static Reply answerFor(UserState state, String paymentId) {
-    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet().payments().get(paymentId));
+  private long now() {
+    return getReplicationContext().currentTimeMillis();
   }
 
-  private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
-    if (!state.shouldFlagOverdraftAt(self)) return Effect().none();
-    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId(), self, state.epoch(), state.wallet().balance());
-    return Effect().persist(new OverdraftFlagged(state.wallet().balance(), self, now()));
+  private Effect<Event, UserState> replyAccepted(ActorRef<Reply> replyTo, UserState state) {
+    return Effect().reply(replyTo, new Accepted(state.view()));
+  }
+
+  private Effect<Event, UserState> replyUnknownUser(ActorRef<Reply> replyTo, UserState state) {
+    return Effect().reply(replyTo, new Rejected(Reason.UNKNOWN_USER, "user " + state.userId() + " does not exist (or has not replicated here yet)"));
+  }
+
+  private Effect<Event, UserState> replyNotOwner(ActorRef<Reply> replyTo, UserState state) {
+    return Effect().reply(replyTo, new NotOwner(state.owner(), state.epoch()));
+  }
+
+  private Effect<Event, UserState> replyUnknownRegion(ActorRef<Reply> replyTo, String region) {
+    return Effect().reply(replyTo, new Rejected(Reason.INVALID, "unknown region " + region));
+  }
+
+  private Effect<Event, UserState> persistAndReply(Event event, ActorRef<Reply> replyTo) {
+    return Effect().persist(event).thenReply(replyTo, updated -> new Accepted(updated.view()));
   }
 
   @Override
