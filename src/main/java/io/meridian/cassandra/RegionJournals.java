@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.meridian.region.Regions;
-import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -27,15 +27,15 @@ import java.util.regex.Pattern;
  */
 public final class RegionJournals {
 
-  private static final User.Journals JOURNALS = new User.Journals("cassandra-%s.journal", "cassandra-%s.snapshot", "cassandra-%s.hinted-query");
+  private static final UserSettings.Journals JOURNALS = new UserSettings.Journals("cassandra-%s.journal", "cassandra-%s.snapshot", "cassandra-%s.hinted-query");
   private static final String SNAPSHOT_SUFFIX = "_snapshot";
   // Unquoted CQL identifiers, at most 48 characters (Cassandra's limit for keyspace names).
   private static final Pattern KEYSPACE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
 
   private RegionJournals() {}
 
-  /** The plugin id templates for {@link User.Settings}: {@code cassandra-%s.journal|snapshot|hinted-query}. */
-  public static User.Journals journals() {
+  /** The plugin id templates for {@link UserSettings}: {@code cassandra-%s.journal|snapshot|hinted-query}. */
+  public static UserSettings.Journals journals() {
     return JOURNALS;
   }
 

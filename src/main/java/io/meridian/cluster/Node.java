@@ -7,6 +7,7 @@ import io.meridian.region.Rehoming;
 import io.meridian.region.RegionService;
 import io.meridian.region.Regions;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import io.meridian.user.UserGateway;
 import io.meridian.metrics.Metrics;
 import io.meridian.replication.HintPublisher;
@@ -89,7 +90,7 @@ public final class Node {
   public static Node init(ActorSystem<?> system) {
     Settings settings = Settings.fromConfig(system.settings().config());
     var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout());
-    var userSettings = new User.Settings(
+    var userSettings = new UserSettings(
         settings.regions(), RegionJournals.journals(), settings.snapshotEvery(), settings.catchUpTimeout(), regionService::isDeclaredDown);
     ReplicatedSharding<User.Command> users = ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
     NodeState state = NodeState.get(system);

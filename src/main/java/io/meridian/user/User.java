@@ -189,42 +189,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   // ---------------------------------------------------------------- wiring
 
-  /**
-   * Where a replica writes and reads: plugin ids, with {@code %s} standing for the region. Tests use
-   * one journal for all replicas (the test kit's); production uses one Cassandra plugin per region.
-   */
-  public record Journals(String journalPluginId, String snapshotPluginId, String queryPluginId) {
-    String journalFor(String region) {
-      return String.format(journalPluginId, region);
-    }
-
-    String snapshotFor(String region) {
-      return String.format(snapshotPluginId, region);
-    }
-
-    Map<ReplicaId, String> queryPlugins(Regions regions) {
-      var plugins = new java.util.LinkedHashMap<ReplicaId, String>();
-      for (String region : regions.names()) plugins.put(new ReplicaId(region), String.format(queryPluginId, region));
-      return plugins;
-    }
-  }
-
-  /**
-   * @param declaredDownHere whether this node's region directory has the region declared down: a
-   *     seizure is executed only then, whoever asked for it (a node with a stale directory must not
-   *     take a user from a region that is up again)
-   * @param catchUpTimeout how long a replica that just started waits for its first read of every other
-   *     region's journal before it answers commands (stashed meanwhile); zero: it does not wait (only
-   *     for query plugins other than {@code HintedReadJournal}, which report no first read)
-   */
-  public record Settings(Regions regions, Journals journals, int snapshotEvery, Duration catchUpTimeout, Predicate<String> declaredDownHere) {
-    /** Settings whose node sees every region as declared down whenever asked (tests without a region directory). */
-    public static Settings withoutDirectory(Regions regions, Journals journals, int snapshotEvery, Duration catchUpTimeout) {
-      return new Settings(regions, journals, snapshotEvery, catchUpTimeout, region -> true);
-    }
-  }
-
-  public static Behavior<Command> create(ReplicationId replicationId, Settings settings) {
+  public static Behavior<Command> create(ReplicationId replicationId, UserSettings settings) {
     Behavior<Command> replica =
         Behaviors.setup(
             context ->
@@ -256,7 +221,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
    * off: on Pekko 1.x it can drop an event for good (docs/decisions.md); the journal is the only data
    * path, woken by hints (io.meridian.replication).
    */
-  public static ReplicatedEntityProvider<Command> provider(Settings settings) {
+  public static ReplicatedEntityProvider<Command> provider(UserSettings settings) {
     return ReplicatedEntityProvider.createPerDataCenter(
             Command.class, ENTITY_TYPE, settings.regions().replicaIds(), id -> create(id, settings))
         .withDirectReplication(false);
@@ -265,7 +230,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   // ---------------------------------------------------------------- behaviour
 
   private final ActorContext<Command> context;
-  private final Settings settings;
+  private final UserSettings settings;
   private final String self;
   private final Metrics metrics;
   /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
@@ -290,7 +255,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy ON_PERSIST_FAILURE =
       org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
 
-  private User(ActorContext<Command> context, ReplicationContext replication, Settings settings) {
+  private User(ActorContext<Command> context, ReplicationContext replication, UserSettings settings) {
     super(replication, java.util.Optional.of(ON_PERSIST_FAILURE));
     this.context = context;
     this.settings = settings;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -80,7 +81,7 @@ class CassandraOutageIT {
 
   @Test
   void aReplicaFailsFastWhileCassandraIsDownAndServesAgainOnceItIsBack() throws Exception {
-    User.Settings settings = CassandraTestSupport.settings(testKit.system().settings().config());
+    UserSettings settings = CassandraTestSupport.settings(testKit.system().settings().config());
     String userId = CassandraTestSupport.newUserId("outage");
     ActorRef<User.Command> replica = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
     accepted(replica, replyTo -> new User.Create(REGION, replyTo));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ class CassandraPauseIT {
 
   @Test
   void aFrozenCassandraCostsAtMostItsPausePlusTwoSecondsOfFailedWrites() throws Exception {
-    User.Settings settings = CassandraTestSupport.settings(testKit.system().settings().config());
+    UserSettings settings = CassandraTestSupport.settings(testKit.system().settings().config());
     String userId = CassandraTestSupport.newUserId("pause");
     ActorRef<User.Command> replica = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
     var created = AskPattern.<User.Command, User.Reply>ask(replica, replyTo -> new User.Create(REGION, replyTo), Duration.ofSeconds(20), testKit.system().scheduler())

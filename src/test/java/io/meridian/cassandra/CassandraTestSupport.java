@@ -8,6 +8,7 @@ import io.meridian.replication.HintPublisher;
 import io.meridian.replication.ReplicationHints;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -59,8 +60,8 @@ final class CassandraTestSupport {
   }
 
   /** As the application builds them: per-region Cassandra plugins, snapshot interval and catch-up from config. */
-  static User.Settings settings(Config config) {
-    return User.Settings.withoutDirectory(
+  static UserSettings settings(Config config) {
+    return UserSettings.withoutDirectory(
         regions(config), RegionJournals.journals(), config.getInt("meridian.user.snapshot-every"), config.getDuration("meridian.replication.catch-up-timeout"));
   }
 

@@ -9,6 +9,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +34,7 @@ class RecoveryIT {
 
   private static ActorTestKit testKit;
   private static Config config;
-  private static User.Settings settings;
+  private static UserSettings settings;
 
   @BeforeAll
   static void startSystem(CassandraLauncher cassandra) throws Exception {

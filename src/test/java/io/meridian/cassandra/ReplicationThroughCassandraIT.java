@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import io.meridian.replication.CassandraEventReader;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
@@ -42,7 +43,7 @@ class ReplicationThroughCassandraIT {
   private static final Duration CONVERGENCE = Duration.ofSeconds(30);
 
   private static ActorTestKit testKit;
-  private static User.Settings settings;
+  private static UserSettings settings;
 
   @BeforeAll
   static void startSystem(CassandraLauncher cassandra) throws Exception {

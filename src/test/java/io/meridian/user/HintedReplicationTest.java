@@ -64,8 +64,8 @@ class HintedReplicationTest {
         "replication-hints", Props.empty());
   }
 
-  private static final User.Settings SETTINGS =
-      User.Settings.withoutDirectory(UserTestSupport.REGIONS, new User.Journals("", "", "meridian.test.hinted-query"), 0, Duration.ofSeconds(3));
+  private static final UserSettings SETTINGS =
+      UserSettings.withoutDirectory(UserTestSupport.REGIONS, new UserSettings.Journals("", "", "meridian.test.hinted-query"), 0, Duration.ofSeconds(3));
 
   @AfterAll
   static void shutdown() {
@@ -194,7 +194,7 @@ class HintedReplicationTest {
   void aReplicaWhoseNodeDoesNotSeeTheOwnersRegionDeclaredDownRefusesToSeizeAndPersistsNothing() {
     userId = UserTestSupport.newUserId("hinted-no-seize");
     start("us");
-    var upEverywhere = new User.Settings(SETTINGS.regions(), SETTINGS.journals(), 0, SETTINGS.catchUpTimeout(), region -> false);
+    var upEverywhere = new UserSettings(SETTINGS.regions(), SETTINGS.journals(), 0, SETTINGS.catchUpTimeout(), region -> false);
     replicas.put("eu", testKit.spawn(User.create(UserTestSupport.replicationId(userId, "eu"), upEverywhere)));
     createAtUsAndAwaitIn("eu");
 

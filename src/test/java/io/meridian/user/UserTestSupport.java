@@ -43,8 +43,8 @@ final class UserTestSupport {
   }
 
   /** Every replica on the test kit's journal and snapshot store; replication through its read journal. */
-  static User.Settings settings() {
-    return User.Settings.withoutDirectory(REGIONS, new User.Journals("", "", PersistenceTestKitReadJournal.Identifier()), 0, java.time.Duration.ZERO);
+  static UserSettings settings() {
+    return UserSettings.withoutDirectory(REGIONS, new UserSettings.Journals("", "", PersistenceTestKitReadJournal.Identifier()), 0, java.time.Duration.ZERO);
   }
 
   /**
@@ -52,9 +52,9 @@ final class UserTestSupport {
    * {@link PartitionableReadJournal}, so a test can hold events back between two regions (a partition)
    * and make writes truly concurrent.
    */
-  static User.Settings partitionableSettings(String region, int snapshotEvery) {
-    var journals = new User.Journals("", "", PartitionableReadJournal.pluginFor(region));
-    return User.Settings.withoutDirectory(REGIONS, journals, snapshotEvery, java.time.Duration.ZERO);
+  static UserSettings partitionableSettings(String region, int snapshotEvery) {
+    var journals = new UserSettings.Journals("", "", PartitionableReadJournal.pluginFor(region));
+    return UserSettings.withoutDirectory(REGIONS, journals, snapshotEvery, java.time.Duration.ZERO);
   }
 
   /** A user id no other test uses. */

@@ -6,6 +6,7 @@ import io.meridian.cassandra.RegionJournals;
 import io.meridian.region.Regions;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
+import io.meridian.user.UserSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,7 +92,7 @@ public final class RecoveryBench implements Callable<Integer> {
     Regions regions = Regions.fromConfig(loaded.getConfig("meridian"));
     Config config = RegionJournals.withRegionJournals(loaded, regions, Optional.of(contactPoint));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meridian-recovery-bench", config);
-    var settings = User.Settings.withoutDirectory(regions, RegionJournals.journals(), 0, config.getDuration("meridian.replication.catch-up-timeout"));
+    var settings = UserSettings.withoutDirectory(regions, RegionJournals.journals(), 0, config.getDuration("meridian.replication.catch-up-timeout"));
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
       String run = Long.toString(System.currentTimeMillis(), 36);
@@ -169,7 +170,7 @@ public final class RecoveryBench implements Callable<Integer> {
   }
 
   /** Starts a replica of {@code userId} in us and times it until its first answer; checks it recovered every event. */
-  private static double recover(ActorSystem<?> system, User.Settings settings, String userId, int size) throws Exception {
+  private static double recover(ActorSystem<?> system, UserSettings settings, String userId, int size) throws Exception {
     long start = System.nanoTime();
     var replica = system.systemActorOf(User.create(ReplicationId.apply(User.ENTITY_TYPE, userId, new ReplicaId("us")), settings),
         "recover-" + userId + "-" + start, org.apache.pekko.actor.typed.Props.empty());
