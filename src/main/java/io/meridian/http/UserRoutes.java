@@ -76,7 +76,7 @@ final class UserRoutes {
       if (value != null) changes.put(field, Validation.profileField(field, value));
     }
     if (changes.isEmpty()) throw ApiError.badRequest("missing_field", "set at least one of " + User.PROFILE_FIELDS);
-    return answer(gateway.owner(userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)), StatusCodes.OK);
+    return answer(gateway.toOwner(userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)), StatusCodes.OK);
   }
 
   private Route adjustPoints(String userId, ObjectNode body) {
@@ -88,18 +88,7 @@ final class UserRoutes {
   private Route move(String userId, ObjectNode body) {
     Validation.onlyFields(body, Set.of("toRegion"));
     String to = Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
-    CompletionStage<UserGateway.Outcome> moved =
-        gateway
-            .owner(userId, "move", replyTo -> new User.MoveHome(to, replyTo))
-            .thenCompose(outcome -> {
-              // 200 only once the new owner has applied the transfer (and so every earlier event).
-              if (outcome.reply() instanceof User.Accepted accepted) {
-                long epoch = accepted.user().epoch();
-                return gateway.askAt(userId, to, replyTo -> new User.AwaitEpoch(epoch, replyTo));
-              }
-              return java.util.concurrent.CompletableFuture.completedFuture(outcome);
-            });
-    return answer(moved, StatusCodes.OK);
+    return answer(gateway.moveHome(userId, to), StatusCodes.OK);
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {

@@ -52,7 +52,7 @@ public final class PaymentService {
       metrics.payment("refused_isolated");
       return done(new PaymentOutcome.NoOtherRegion(gateway.region()));
     }
-    CompletionStage<PaymentOutcome> outcome = gateway.owner(userId, "payment", replyTo -> new User.RecordPayment(paymentId, kind, amount, replyTo))
+    CompletionStage<PaymentOutcome> outcome = gateway.toOwner(userId, "payment", replyTo -> new User.RecordPayment(paymentId, kind, amount, replyTo))
         .thenCompose(recorded -> {
           if (!(recorded.reply() instanceof User.Accepted accepted)) {
             // insufficient_funds, payment_conflict, unknown_user, invalid; owner_unavailable while ownership moves.

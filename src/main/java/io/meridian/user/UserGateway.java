@@ -130,7 +130,9 @@ public final class UserGateway {
         ask(userId, self, User.Get::new)
             .thenCompose(
                 local -> {
-                  if (isUnknownUser(local.reply())) return locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), User.Get::new)).orElse(done(local)));
+                  if (isUnknownUser(local.reply())) {
+                    return locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), User.Get::new)).orElse(done(local)));
+                  }
                   if (local.reply() instanceof User.Accepted accepted && !self.equals(accepted.user().owner())) {
                     return askAt(userId, accepted.user().owner(), User.Get::new);
                   }
@@ -156,7 +158,7 @@ public final class UserGateway {
    * a region declared down (its users were taken over; the region is on its way back): there the
    * owner is looked up and the command goes through the takeover path of {@link #viaOwner}.
    */
-  public CompletionStage<Outcome> owner(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
+  public CompletionStage<Outcome> toOwner(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
     if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
     if (availability.isDeclaredDown(self)) {
       CompletionStage<Outcome> result =
@@ -178,6 +180,22 @@ public final class UserGateway {
                   return done(local);
                 });
     return timed(commandType, result);
+  }
+
+  /**
+   * A planned move: the owner transfers home and ownership to {@code toRegion}, and the answer comes
+   * only once {@code toRegion}'s replica has applied the transfer (and so every event before it), so
+   * a client that reads there next sees the user as it was moved. A refusal comes back as it is.
+   */
+  public CompletionStage<Outcome> moveHome(String userId, String toRegion) {
+    return toOwner(userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo))
+        .thenCompose(outcome -> {
+          if (outcome.reply() instanceof User.Accepted accepted) {
+            long epoch = accepted.user().epoch();
+            return askAt(userId, toRegion, replyTo -> new User.AwaitEpoch(epoch, replyTo));
+          }
+          return done(outcome);
+        });
   }
 
   /** Ask the given region's replica directly (used by moves, hand-back and payment confirmation). */
