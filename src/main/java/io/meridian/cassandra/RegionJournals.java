@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.user.UserSettings;
 import java.util.Arrays;
 import java.util.List;

@@ -5,7 +5,7 @@ import io.meridian.http.HttpApi;
 import io.meridian.cassandra.RegionJournals;
 import io.meridian.region.Rehoming;
 import io.meridian.region.RegionService;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.user.User;
 import io.meridian.user.UserSettings;
 import io.meridian.user.UserGateway;

@@ -3,7 +3,7 @@ package io.meridian.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cassandra.RegionJournals;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package io.meridian.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.meridian.faults.Blackhole;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

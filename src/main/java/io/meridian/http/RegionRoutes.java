@@ -3,7 +3,7 @@ package io.meridian.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import io.meridian.region.RegionBoard;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.StatusCodes;

@@ -1,7 +1,7 @@
 package io.meridian.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Set;

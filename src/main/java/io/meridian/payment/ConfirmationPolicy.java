@@ -1,6 +1,6 @@
 package io.meridian.payment;
 
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;

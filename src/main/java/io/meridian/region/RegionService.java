@@ -2,6 +2,7 @@ package io.meridian.region;
 
 import io.meridian.metrics.Metrics;
 import io.meridian.region.RegionDirectory.RegionRecord;
+import io.meridian.topology.Regions;
 import io.meridian.user.UserGateway;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package io.meridian.user;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.meridian.metrics.Metrics;
-import io.meridian.region.Regions;
 import io.meridian.replication.Hint;
 import io.meridian.replication.ReplicationHints;
 import io.meridian.serialization.CborSerializable;

@@ -1,7 +1,7 @@
 package io.meridian.user;
 
 import io.meridian.metrics.Metrics;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

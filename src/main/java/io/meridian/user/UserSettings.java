@@ -1,6 +1,6 @@
 package io.meridian.user;
 
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

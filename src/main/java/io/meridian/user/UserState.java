@@ -3,7 +3,7 @@ package io.meridian.user;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.serialization.CborSerializable;
 import io.meridian.serialization.PekkoSerialized;
 import java.math.BigDecimal;

@@ -3,7 +3,7 @@ package io.meridian.cassandra;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.replication.HintPublisher;
 import io.meridian.replication.ReplicationHints;
 import io.meridian.tools.cassandra.CassandraLauncher;

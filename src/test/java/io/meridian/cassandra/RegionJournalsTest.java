@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.meridian.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cassandra.RegionJournals;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cluster.NodeLauncher;
+import io.meridian.topology.Regions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;

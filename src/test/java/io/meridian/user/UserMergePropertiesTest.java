@@ -2,7 +2,7 @@ package io.meridian.user;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

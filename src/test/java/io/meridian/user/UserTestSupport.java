@@ -2,7 +2,7 @@ package io.meridian.user;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;

@@ -3,7 +3,7 @@ package io.meridian.tools.bench;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cassandra.RegionJournals;
-import io.meridian.region.Regions;
+import io.meridian.topology.Regions;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
 import io.meridian.user.UserSettings;

@@ -8,7 +8,7 @@
  *
  * <p>May use: the product's HTTP API and metrics; in process, the product's event classes and
  * serializer ({@code user}, {@code serialization}) for the entity baseline, and the journal setup
- * ({@code cassandra.RegionJournals}, {@code region.Regions}) for the recovery bench; the other tools
+ * ({@code cassandra.RegionJournals}, {@code topology.Regions}) for the recovery bench; the other tools
  * ({@code tools.cassandra}, {@code tools.demo}). Tools may use product code; product code never uses
  * tools.
  */

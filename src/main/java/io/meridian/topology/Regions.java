@@ -1,4 +1,4 @@
-package io.meridian.region;
+package io.meridian.topology;
 
 import com.typesafe.config.Config;
 import java.util.ArrayList;
