@@ -3,7 +3,7 @@ package io.meridian.region;
 import io.meridian.metrics.Metrics;
 import io.meridian.region.RegionDirectory.RegionRecord;
 import io.meridian.topology.Regions;
-import io.meridian.user.UserGateway;
+import io.meridian.user.RegionAvailability;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,7 @@ import com.typesafe.config.Config;
  * node's failure detector), routing decisions (who may be sent to, who takes over a down region's
  * users) and the quorum rule. Reads are lock-free snapshots; changes go through {@link RegionMonitor}.
  */
-public final class RegionService implements RegionBoard, UserGateway.Availability {
+public final class RegionService implements RegionBoard, RegionAvailability {
 
   /** This region cannot see a majority of regions, so it cannot confirm ownership or declare anything. */
   public static final class NoQuorum extends RuntimeException {
@@ -169,7 +169,7 @@ public final class RegionService implements RegionBoard, UserGateway.Availabilit
     return isServing(region) ? Status.up : Status.suspect;
   }
 
-  // ---------------------------------------------------------------- routing (UserGateway.Availability)
+  // ---------------------------------------------------------------- routing (RegionAvailability)
 
   @Override
   public boolean isAvailable(String region) {

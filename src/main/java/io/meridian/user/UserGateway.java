@@ -27,41 +27,6 @@ import org.apache.pekko.persistence.typed.ReplicaId;
  */
 public final class UserGateway {
 
-  /** Which regions may be sent to now, and what to do about a user whose owner region is down. */
-  public interface Availability {
-    boolean isAvailable(String region);
-
-    /**
-     * The region that would take over {@code owner}'s users (its first available successor), to
-     * route to when the owner's region is unavailable from here; empty when nobody can. The
-     * successor itself decides whether it takes over (only where the owner is declared down).
-     */
-    default Optional<String> takeoverFor(String owner) {
-      return Optional.empty();
-    }
-
-    /** False on the minority side of a partition: single-writer commands are refused there. */
-    default boolean hasOwnershipQuorum() {
-      return true;
-    }
-
-    /** Declared down in the region directory (by an operator, or a majority of the regions). */
-    default boolean isDeclaredDown(String region) {
-      return false;
-    }
-
-    /**
-     * True for a while after this node's own region was declared up again following a down: a
-     * replica that did not run while the region was away recovers its old claim from this region's
-     * journal, so a claim of ownership here is checked against the other regions first.
-     */
-    default boolean ownClaimsMayBeStale() {
-      return false;
-    }
-
-    Availability ALL_UP = region -> true;
-  }
-
   /** The reply, which region's replica gave it, and whether it left this region. */
   public record Outcome(User.Reply reply, String answeredBy, boolean forwarded) {}
 
@@ -85,7 +50,7 @@ public final class UserGateway {
   private final Regions regions;
   private final String self;
   private final Duration askTimeout;
-  private final Availability availability;
+  private final RegionAvailability availability;
   private final Metrics metrics;
 
   public UserGateway(
@@ -93,7 +58,7 @@ public final class UserGateway {
       Regions regions,
       String self,
       Duration askTimeout,
-      Availability availability,
+      RegionAvailability availability,
       Metrics metrics) {
     this.sharding = sharding;
     this.regions = regions;
@@ -242,7 +207,7 @@ public final class UserGateway {
    * successor take a user away. A region declared down is not sent to even when reachable (this
    * region itself, on its way back).
    */
-  static Route route(String owner, Availability availability) {
+  static Route route(String owner, RegionAvailability availability) {
     if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) return new Route.ToOwner(owner);
     return availability.takeoverFor(owner).<Route>map(successor -> new Route.ViaSuccessor(owner, successor)).orElse(new Route.Unavailable(owner));
   }
