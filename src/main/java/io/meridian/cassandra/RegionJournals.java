@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.meridian.topology.Regions;
-import io.meridian.user.UserSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -20,24 +19,27 @@ import java.util.regex.Pattern;
  * (journal and query) and {@code ..._snapshot} (snapshots), so the plugin ids are
  * {@code cassandra-us.journal}, {@code cassandra-us.snapshot}, {@code cassandra-us.query} and
  * {@code cassandra-us.hinted-query} (what the other regions' replicas replicate through) — see
- * {@link #journals()}. Everything else (consistency, refresh interval, autocreate) is shared and
+ * {@link #JOURNAL_PLUGIN_ID} and its siblings, from which the node's composition gives the user
+ * replicas their journals. Everything else (consistency, refresh interval, autocreate) is shared and
  * set once under {@code pekko.persistence.cassandra} in conf/persistence.conf.
  *
  * <p>Use: {@code RegionJournals.additions(config, regions, embedded).withFallback(config)}.
  */
 public final class RegionJournals {
 
-  private static final UserSettings.Journals JOURNALS = new UserSettings.Journals("cassandra-%s.journal", "cassandra-%s.snapshot", "cassandra-%s.hinted-query");
+  /** A region's journal plugin id, {@code %s} standing for the region. */
+  public static final String JOURNAL_PLUGIN_ID = "cassandra-%s.journal";
+  /** A region's snapshot store plugin id, {@code %s} standing for the region. */
+  public static final String SNAPSHOT_PLUGIN_ID = "cassandra-%s.snapshot";
+  /** The query plugin through which the other regions' replicas read a region's journal (io.meridian.replication). */
+  public static final String REPLICATION_QUERY_PLUGIN_ID = "cassandra-%s.hinted-query";
+  /** The plugin's own query over a region's journal (persistence ids, as the re-homing sweep reads them). */
+  public static final String QUERY_PLUGIN_ID = "cassandra-%s.query";
   private static final String SNAPSHOT_SUFFIX = "_snapshot";
   // Unquoted CQL identifiers, at most 48 characters (Cassandra's limit for keyspace names).
   private static final Pattern KEYSPACE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
 
   private RegionJournals() {}
-
-  /** The plugin id templates for {@link UserSettings}: {@code cassandra-%s.journal|snapshot|hinted-query}. */
-  public static UserSettings.Journals journals() {
-    return JOURNALS;
-  }
 
   /** The root of a region's plugin configuration, e.g. {@code cassandra-us}. */
   public static String pluginPath(String region) {
@@ -136,8 +138,8 @@ public final class RegionJournals {
       // Anything persistent that names no plugin (nothing should) lands in this region's keyspace.
       additions =
           additions
-              .withValue("pekko.persistence.journal.plugin", ConfigValueFactory.fromAnyRef(String.format(JOURNALS.journalPluginId(), self)))
-              .withValue("pekko.persistence.snapshot-store.plugin", ConfigValueFactory.fromAnyRef(String.format(JOURNALS.snapshotPluginId(), self)));
+              .withValue("pekko.persistence.journal.plugin", ConfigValueFactory.fromAnyRef(String.format(JOURNAL_PLUGIN_ID, self)))
+              .withValue("pekko.persistence.snapshot-store.plugin", ConfigValueFactory.fromAnyRef(String.format(SNAPSHOT_PLUGIN_ID, self)));
     }
     return additions;
   }

@@ -68,7 +68,8 @@ public final class Node {
   private final CompletionStage<ServerBinding> binding;
   private final RegionService regionService;
 
-  private Node(ActorSystem<?> system, Settings settings, ReplicatedSharding<User.Command> users, UserGateway gateway, CompletionStage<ServerBinding> binding, RegionService regionService) {
+  private Node(ActorSystem<?> system, Settings settings, ReplicatedSharding<User.Command> users,
+      UserGateway gateway, CompletionStage<ServerBinding> binding, RegionService regionService) {
     this.system = system;
     this.settings = settings;
     this.users = users;
@@ -91,7 +92,7 @@ public final class Node {
     Settings settings = Settings.fromConfig(system.settings().config());
     var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout());
     var userSettings = new UserSettings(
-        settings.regions(), RegionJournals.journals(), settings.snapshotEvery(), settings.catchUpTimeout(), regionService::isDeclaredDown);
+        settings.regions(), userJournals(), settings.snapshotEvery(), settings.catchUpTimeout(), regionService::isDeclaredDown);
     ReplicatedSharding<User.Command> users = ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
     NodeState state = NodeState.get(system);
     state.shardingStarted.set(true);
@@ -106,7 +107,7 @@ public final class Node {
         "replication-hints",
         Props.empty());
     var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
-    Rehoming.start(system, regionService, gateway);
+    Rehoming.start(system, regionService, gateway, region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
     warmUp(system, gateway, state, 1);
     var api = new HttpApi(system, settings.http(), gateway, regionService);
     CompletionStage<ServerBinding> binding = api.bind().thenApply(b -> {
@@ -117,6 +118,14 @@ public final class Node {
     if (system.settings().config().getBoolean("meridian.cluster-bootstrap")) ClusterBootstrap.get(system).start();
     log.info("node of region={} started (regions {}; replication through the journals, woken by hints)", settings.region(), settings.regions().names());
     return new Node(system, settings, users, gateway, binding, regionService);
+  }
+
+  /**
+   * Where the user replicas write and read: each region's own Cassandra plugins (RegionJournals). Built
+   * here, where the node is composed, so that neither the persistence config nor the entity names the other.
+   */
+  public static UserSettings.Journals userJournals() {
+    return new UserSettings.Journals(RegionJournals.JOURNAL_PLUGIN_ID, RegionJournals.SNAPSHOT_PLUGIN_ID, RegionJournals.REPLICATION_QUERY_PLUGIN_ID);
   }
 
   /** An id no client can use (ids must start with a letter or digit). */

@@ -1,6 +1,5 @@
 package io.meridian.region;
 
-import io.meridian.cassandra.RegionJournals;
 import io.meridian.user.User;
 import io.meridian.user.UserGateway;
 import java.time.Duration;
@@ -9,11 +8,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.CurrentPersistenceIdsQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
@@ -35,18 +35,25 @@ public final class Rehoming implements RegionService.Listener {
   private final ActorSystem<?> system;
   private final RegionService regions;
   private final UserGateway gateway;
+  private final Function<String, String> persistenceIdsQueryOf;
   private final int ratePerSecond;
 
-  private Rehoming(ActorSystem<?> system, RegionService regions, UserGateway gateway, int ratePerSecond) {
+  private Rehoming(ActorSystem<?> system, RegionService regions, UserGateway gateway, Function<String, String> persistenceIdsQueryOf,
+      int ratePerSecond) {
     this.system = system;
     this.regions = regions;
     this.gateway = gateway;
+    this.persistenceIdsQueryOf = persistenceIdsQueryOf;
     this.ratePerSecond = ratePerSecond;
   }
 
-  public static void start(ActorSystem<?> system, RegionService regions, UserGateway gateway) {
+  /**
+   * @param persistenceIdsQueryOf the id of the query plugin that lists the persistence ids in a region's
+   *     journal (given by the node's composition, which knows where the journals are)
+   */
+  public static void start(ActorSystem<?> system, RegionService regions, UserGateway gateway, Function<String, String> persistenceIdsQueryOf) {
     int rate = system.settings().config().getInt("meridian.failover.sweep-rate");
-    regions.addListener(new Rehoming(system, regions, gateway, rate));
+    regions.addListener(new Rehoming(system, regions, gateway, persistenceIdsQueryOf, rate));
   }
 
   @Override
@@ -111,14 +118,15 @@ public final class Rehoming implements RegionService.Listener {
         .whenComplete((count, failure) -> {
           long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
           if (failure != null) log.warn("{} sweep for region={} by region={} failed after {} ms", kind, region, regions.self(), ms, failure);
-          else log.info("{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)", kind, region, regions.self(), count, ms, seen.size());
+          else log.info("{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)",
+              kind, region, regions.self(), count, ms, seen.size());
         })
         .exceptionally(failure -> 0);
   }
 
   private Source<String, NotUsed> userIdsIn(String journalRegion) {
-    CassandraReadJournal journal = PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
-        .getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath(journalRegion) + ".query");
+    CurrentPersistenceIdsQuery journal = PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .getReadJournalFor(CurrentPersistenceIdsQuery.class, persistenceIdsQueryOf.apply(journalRegion));
     return journal.currentPersistenceIds()
         .filter(id -> id.startsWith(User.ENTITY_TYPE + "|"))
         .map(id -> id.substring(User.ENTITY_TYPE.length() + 1, id.lastIndexOf('|')))

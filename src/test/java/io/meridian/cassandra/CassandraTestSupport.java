@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.topology.Regions;
+import io.meridian.cluster.Node;
 import io.meridian.replication.HintPublisher;
 import io.meridian.replication.ReplicationHints;
 import io.meridian.tools.cassandra.CassandraLauncher;
@@ -62,7 +63,7 @@ final class CassandraTestSupport {
   /** As the application builds them: per-region Cassandra plugins, snapshot interval and catch-up from config. */
   static UserSettings settings(Config config) {
     return UserSettings.withoutDirectory(
-        regions(config), RegionJournals.journals(), config.getInt("meridian.user.snapshot-every"), config.getDuration("meridian.replication.catch-up-timeout"));
+        regions(config), Node.userJournals(), config.getInt("meridian.user.snapshot-every"), config.getDuration("meridian.replication.catch-up-timeout"));
   }
 
   /**

@@ -40,7 +40,7 @@ class RegionJournalsTest {
     assertEquals("cassandra-eu.journal", config.getString("pekko.persistence.journal.plugin"));
     assertEquals("cassandra-eu.snapshot", config.getString("pekko.persistence.snapshot-store.plugin"));
     // Replicas replicate through Meridian's hinted plugin, which reads that region's journal itself.
-    assertEquals("cassandra-us.hinted-query", String.format(RegionJournals.journals().queryPluginId(), "us"));
+    assertEquals("cassandra-us.hinted-query", String.format(RegionJournals.REPLICATION_QUERY_PLUGIN_ID, "us"));
     assertEquals("io.meridian.replication.HintedReadJournal$Provider", config.getString("cassandra-us.hinted-query.class"));
     assertEquals("cassandra-us", config.getString("cassandra-us.hinted-query.cassandra-plugin"));
     assertEquals(List.of("127.0.0.1:19042"), config.getStringList("datastax-java-driver.basic.contact-points"));

@@ -3,6 +3,7 @@ package io.meridian.tools.bench;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cassandra.RegionJournals;
+import io.meridian.cluster.Node;
 import io.meridian.topology.Regions;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
@@ -92,7 +93,7 @@ public final class RecoveryBench implements Callable<Integer> {
     Regions regions = Regions.fromConfig(loaded.getConfig("meridian"));
     Config config = RegionJournals.withRegionJournals(loaded, regions, Optional.of(contactPoint));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meridian-recovery-bench", config);
-    var settings = UserSettings.withoutDirectory(regions, RegionJournals.journals(), 0, config.getDuration("meridian.replication.catch-up-timeout"));
+    var settings = UserSettings.withoutDirectory(regions, Node.userJournals(), 0, config.getDuration("meridian.replication.catch-up-timeout"));
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
       String run = Long.toString(System.currentTimeMillis(), 36);
@@ -131,7 +132,7 @@ public final class RecoveryBench implements Callable<Integer> {
   private static long write(ActorSystem<?> system, String userId, String region, int size) throws Exception {
     long start = System.nanoTime();
     String persistenceId = ReplicationId.apply(User.ENTITY_TYPE, userId, new ReplicaId(region)).persistenceId().id();
-    ActorRef journal = Persistence.get(system.classicSystem()).journalFor(String.format(RegionJournals.journals().journalPluginId(), region), ConfigFactory.empty());
+    ActorRef journal = Persistence.get(system.classicSystem()).journalFor(String.format(RegionJournals.JOURNAL_PLUGIN_ID, region), ConfigFactory.empty());
     int batch = 500;
     for (long from = 1; from <= size; from += batch) {
       List<org.apache.pekko.persistence.PersistentEnvelope> writes = new ArrayList<>();
