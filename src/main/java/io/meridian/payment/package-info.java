@@ -12,8 +12,8 @@
  * response.
  *
  * <p>May use: {@code io.meridian.user} (the entity's payment commands, through the
- * {@link io.meridian.user.UserGateway}), {@code io.meridian.region} (the failover order and which
- * regions are declared down) and the leaves ({@code metrics}, configuration). Never {@code http},
+ * {@link io.meridian.user.UserGateway}), {@code io.meridian.region} (which regions are declared
+ * down) and the leaves ({@code topology} for the failover order, {@code metrics}). Never {@code http},
  * {@code cluster} or the tools. Failures of the cluster path (a region unavailable, ownership
  * unconfirmed, an ask that timed out) are passed on as they come, as failed stages.
  */
