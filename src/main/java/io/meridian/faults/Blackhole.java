@@ -20,7 +20,7 @@ import scala.concurrent.Await;
  * {@code meridian.chaos.enabled = on}; neither is on by default. HTTP is not affected, so the
  * chaos tool can always heal what it cut.
  */
-public final class Blackhole {
+public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
   public static final String ENABLED_KEY = "meridian.chaos.enabled";
 
   /** Which of this node's traffic with the other region is dropped. */
@@ -50,8 +50,26 @@ public final class Blackhole {
    */
   private final java.util.Map<String, java.util.Set<Address>> cut = new java.util.concurrent.ConcurrentHashMap<>();
 
-  public Blackhole(ActorSystem<?> system) {
+  private Blackhole(ActorSystem<?> system) {
     this.system = system;
+  }
+
+  /**
+   * The node's one blackhole (an extension): what it cut must be remembered across requests, and
+   * HTTP routes are evaluated per request (a Blackhole made there forgot every cut, so a heal after
+   * the cut region was removed lifted nothing: the island of the fast-detection chaos runs).
+   */
+  public static Blackhole get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  private static final class Id extends org.apache.pekko.actor.typed.ExtensionId<Blackhole> {
+    static final Id INSTANCE = new Id();
+
+    @Override
+    public Blackhole createExtension(ActorSystem<?> system) {
+      return new Blackhole(system);
+    }
   }
 
   public static boolean enabled(ActorSystem<?> system) {

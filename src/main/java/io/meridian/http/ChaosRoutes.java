@@ -26,6 +26,8 @@ final class ChaosRoutes {
   private final AdminToken adminToken;
   private final RequestBody requestBody;
   private final ResponseMapper responses;
+  /** The node's one blackhole: it remembers what it cut (route() runs per request). */
+  private final Blackhole blackhole;
 
   ChaosRoutes(ActorSystem<?> system, Regions regions, String region, AdminToken adminToken, RequestBody requestBody, ResponseMapper responses) {
     this.system = system;
@@ -34,11 +36,11 @@ final class ChaosRoutes {
     this.adminToken = adminToken;
     this.requestBody = requestBody;
     this.responses = responses;
+    this.blackhole = Blackhole.get(system);
   }
 
   Route route() {
     if (!Blackhole.enabled(system)) return reject();
-    var blackhole = new Blackhole(system);
     return pathPrefix("admin", () -> path(PathMatchers.segment("chaos").slash(PathMatchers.segment()), action ->
         post(() -> optionalHeaderValueByName("Authorization", auth -> {
           adminToken.authorize(auth);

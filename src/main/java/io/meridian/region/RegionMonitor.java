@@ -366,7 +366,7 @@ public final class RegionMonitor {
           service.hasQuorum(), System.currentTimeMillis(), after.toMillis());
       for (String region : toDown) {
         context.getLog().warn("auto-down region={}: unreachable from a majority of the other regions for {}", region, after);
-        declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toSeconds() + "s", null);
+        declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toMillis() + " ms", null);
       }
     }
 
