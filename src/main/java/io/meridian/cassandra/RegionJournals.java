@@ -11,8 +11,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * One pekko-persistence-cassandra plugin configuration per region, so that every region's replicas
- * write their own keyspace (DESIGN §1, §6).
+ * One pekko-persistence-cassandra plugin configuration per region, so that every region's replicas write
+ * their own keyspace (docs/design.md, Topology; docs/decisions.md, "Cassandra: one keyspace pair per
+ * region").
  *
  * <p>For region {@code us} the plugin lives at {@code cassandra-us}: a copy of
  * {@code pekko.persistence.cassandra} with keyspace {@code <meridian.cassandra.keyspace-prefix>us}

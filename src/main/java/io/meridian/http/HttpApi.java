@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster HTTP API v1 (DESIGN §5) of one node: the routes of each feature (users, payments,
+ * The cluster HTTP API v1 (docs/api.md) of one node: the routes of each feature (users, payments,
  * regions and admin, chaos) and metrics, composed with one error shape ({@code {"error","message"}})
  * for every refusal, including the ones Pekko HTTP's routing produces (unknown path, wrong method),
  * and {@code X-Meridian-Served-By} on every answer.

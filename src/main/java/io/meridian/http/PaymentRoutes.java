@@ -14,7 +14,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code /v1/users/{id}/payments...}: DESIGN §5. Validation first, then one call into the
+ * {@code /v1/users/{id}/payments...}: docs/api.md. Validation first, then one call into the
  * {@link PaymentService}, whose outcome the {@link ResponseMapper} answers: 201 (200 for a status
  * read) once durable, 503 {@code not_durable_yet} when it could not be confirmed in time.
  */

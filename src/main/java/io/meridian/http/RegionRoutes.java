@@ -12,8 +12,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code GET /v1/regions} (every region as this node sees it) and the operator's
- * {@code POST /v1/admin/regions/{r}/down|up}: DESIGN §3 and §5. A declaration needs the admin token
- * and a majority of regions (503 {@code no_quorum} on the minority side).
+ * {@code POST /v1/admin/regions/{r}/down|up}: docs/api.md and docs/failover.md. A declaration needs the
+ * admin token and a majority of regions (503 {@code no_quorum} on the minority side).
  */
 final class RegionRoutes {
   private final RegionBoard board;

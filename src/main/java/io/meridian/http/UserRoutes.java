@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code /v1/users/...}: DESIGN §5. Validation first, then one call into the {@link UserGateway}. */
+/** {@code /v1/users/...}: docs/api.md. Validation first, then one call into the {@link UserGateway}. */
 final class UserRoutes {
   private final UserGateway gateway;
   private final RequestBody requestBody;

@@ -16,10 +16,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Critical writes (DESIGN §2): a payment is acknowledged only after the owner persisted it and
- * another region's replica has applied it — by default the owner's failover successor, so the region
- * that would take over already has every acknowledged payment. The confirmation is an ask over the
- * cluster to that replica, which answers once it has the payment ({@link User.AwaitPayment}).
+ * Critical writes (docs/design.md, Critical writes): a payment is acknowledged only after the owner
+ * persisted it and another region's replica has applied it — by default the owner's failover successor,
+ * so the region that would take over already has every acknowledged payment. The confirmation is an ask
+ * over the cluster to that replica, which answers once it has the payment ({@link User.AwaitPayment}).
  */
 public final class PaymentService {
 

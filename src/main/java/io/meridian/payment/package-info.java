@@ -1,9 +1,10 @@
 /**
- * Critical writes (DESIGN §2): the payment confirmation protocol. A payment is recorded by the
- * user's owner and acknowledged only once the region(s) that the {@link io.meridian.payment.ConfirmationPolicy}
- * names have applied it, so an acknowledged payment survives the loss of any one region; a
- * payment's status is computed on read the same way (docs/decisions.md, "Payments: confirmation is
- * an ask to the other replica, status is computed on read").
+ * Critical writes (docs/design.md, Critical writes): the payment confirmation protocol. A payment is
+ * recorded by the user's owner and acknowledged only once the region(s) that the
+ * {@link io.meridian.payment.ConfirmationPolicy} names have applied it, so an acknowledged payment
+ * survives the loss of any one region; a payment's status is computed on read the same way
+ * (docs/decisions.md, "Payments: confirmation is an ask to the other replica, status is computed on
+ * read").
  *
  * <p>Owns: which regions must confirm ({@link io.meridian.payment.ConfirmationPolicy}), asking them
  * and collecting who did in time ({@link io.meridian.payment.PaymentService}), and the closed set of

@@ -38,7 +38,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * A user: one replicated event-sourced entity with one replica per region (DESIGN §2).
+ * A user: one replicated event-sourced entity with one replica per region (docs/design.md, Model).
  *
  * <p>Single-writer commands (create, profile, payments, moves) are executed only by the replica that
  * currently owns the user; any other replica answers {@link NotOwner} and the caller forwards. CRDT
@@ -620,7 +620,7 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
     if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
-    // Never answer a waiter from here: this handler runs before the event's journal write (DESIGN §6).
+    // Never answer a waiter from here: this handler runs before the event's journal write (docs/design.md, Persistence).
     if ((!waiters.isEmpty() || catchUpTargets != null) && !recheckSent) {
       recheckSent = true;
       context.getSelf().tell(Recheck.INSTANCE);

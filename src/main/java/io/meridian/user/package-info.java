@@ -1,6 +1,6 @@
 /**
- * The user room (DESIGN §2): the replicated, event-sourced user and the single-writer ownership
- * protocol around it.
+ * The user room (docs/design.md, Model and Ownership): the replicated, event-sourced user and the
+ * single-writer ownership protocol around it.
  *
  * <p>Owns: the entity {@link io.meridian.user.User} (its commands, replies and events nested, its
  * command handler partitioned by what the replica knows: not created, owned here, owned elsewhere),

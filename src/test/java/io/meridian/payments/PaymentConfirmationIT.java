@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Critical writes with every region alive (DESIGN §2): a payment is acknowledged only once another
- * region's replica has applied it, a retry is applied once, and when confirmation is impossible in
- * time (a region cut off, not declared down) the client gets 503 {@code not_durable_yet} and can
- * retry safely. Nothing is declared down here ({@code auto-down-after = off}), so every test leaves
- * the cluster healed and the tests are independent.
+ * Critical writes with every region alive (docs/design.md, Critical writes): a payment is acknowledged
+ * only once another region's replica has applied it, a retry is applied once, and when confirmation is
+ * impossible in time (a region cut off, not declared down) the client gets 503 {@code not_durable_yet}
+ * and can retry safely. Nothing is declared down here ({@code auto-down-after = off}), so every test
+ * leaves the cluster healed and the tests are independent.
  */
 @ExtendWith({CassandraExtension.class, LogCapturingExtension.class})
 class PaymentConfirmationIT {

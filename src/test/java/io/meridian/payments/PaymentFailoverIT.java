@@ -21,10 +21,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The loss of a home region right after it acknowledged a payment (DESIGN §2, §4 guarantee 1): the
- * region that takes over already has every acknowledged payment before it accepts its first debit,
- * retries anywhere are applied once, and payments of the surviving regions fall back to the next
- * region of the failover order once the lost one is declared down.
+ * The loss of a home region right after it acknowledged a payment (docs/design.md, Critical writes and
+ * Guarantees 1): the region that takes over already has every acknowledged payment before it accepts its
+ * first debit, retries anywhere are applied once, and payments of the surviving regions fall back to the
+ * next region of the failover order once the lost one is declared down.
  *
  * <p>The confirm timeout is the default 3 s: the new owner's first events after a seizure reach the
  * confirming region through its journal, read at once on the new owner's hint.

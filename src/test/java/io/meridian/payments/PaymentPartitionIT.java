@@ -30,13 +30,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 /**
- * Debits on both sides of a partition (DESIGN §2 wallet rule): the only HTTP path to two concurrent
- * debits is the window in which the cut-off owner does not know yet that it is cut off (the failure
- * detector needs ~5 s) while the majority already declared it down (an operator's down is
- * immediate). The old owner records its debit but cannot confirm it (503 not_durable_yet, never a
- * 201); the new owner, which has not seen it, accepts its own. When the old owner's event arrives,
- * both are kept and the negative balance is flagged in every region, logged and counted. Once the
- * cut-off region knows it is cut off, it refuses debits (503) and keeps serving reads.
+ * Debits on both sides of a partition (docs/design.md, Model: the wallet rule): the only HTTP path to
+ * two concurrent debits is the window in which the cut-off owner does not know yet that it is cut off
+ * (the failure detector needs ~5 s) while the majority already declared it down (an operator's down is
+ * immediate). The old owner records its debit but cannot confirm it (503 not_durable_yet, never a 201);
+ * the new owner, which has not seen it, accepts its own. When the old owner's event arrives, both are
+ * kept and the negative balance is flagged in every region, logged and counted. Once the cut-off region
+ * knows it is cut off, it refuses debits (503) and keeps serving reads.
  *
  * <p>Storage is shared in this harness (one Cassandra), so the journal read crosses the Artery
  * blackhole: the hints from the old owner are lost in the blackhole, but the new owner reads the old

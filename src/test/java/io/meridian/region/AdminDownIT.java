@@ -26,10 +26,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * An operator declares ap down with the admin endpoint (DESIGN §3): us, ap's successor, seizes
- * ap's users in the background (reads show the new owner without any write), ap's members are
- * downed; ap comes back and stays down until the operator declares it up, which hands its users
- * back.
+ * An operator declares ap down with the admin endpoint (docs/design.md, Regions): us, ap's successor,
+ * seizes ap's users in the background (reads show the new owner without any write), ap's members are
+ * downed; ap comes back and stays down until the operator declares it up, which hands its users back.
  *
  * <p>This class runs with auto-hand-back off. The journals are the only replication path, so ap's
  * returning replicas recover their old claims (owner ap, epoch 1) from ap's own journal: the case

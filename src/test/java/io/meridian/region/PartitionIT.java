@@ -25,10 +25,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A network partition (Artery test-mode blackhole) between ap and the two other regions (DESIGN §3,
- * §4.2, §4.3): the cut-off side refuses single-writer writes but keeps serving reads and CRDT
- * writes and never downs the majority; the majority downs ap and takes over its users; after
- * healing, ap comes back, every write made on either side is everywhere, and each user has one
+ * A network partition (Artery test-mode blackhole) between ap and the two other regions (docs/design.md,
+ * Regions, and Guarantees 2 and 3): the cut-off side refuses single-writer writes but keeps serving
+ * reads and CRDT writes and never downs the majority; the majority downs ap and takes over its users;
+ * after healing, ap comes back, every write made on either side is everywhere, and each user has one
  * owner again.
  *
  * <p>One scenario in three steps that share the cluster, in order.

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Planned moves (DESIGN §2, {@code POST /v1/users/{id}/move}) under a stream of concurrent writes:
- * the new owner takes over only after it has applied the transfer, and so every earlier event of
- * the old owner, so no acknowledged write is lost.
+ * Planned moves (docs/design.md, Ownership; {@code POST /v1/users/{id}/move}) under a stream of
+ * concurrent writes: the new owner takes over only after it has applied the transfer, and so every
+ * earlier event of the old owner, so no acknowledged write is lost.
  *
  * <p>With Pekko's direct replication on, this test failed in 3 of 4 runs: Pekko 1.2.1 can drop a
  * replicated event when events of one origin are stashed behind an accepted directly replicated

@@ -32,9 +32,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Loss of a whole region (DESIGN §3, §4.4): eu's actor system is terminated without leaving, the
- * other two regions auto-down it, us (eu's successor) takes over eu's users, and when eu comes
- * back as a new incarnation it is declared up again and gets its users back.
+ * Loss of a whole region (docs/design.md, Regions and Guarantees 4): eu's actor system is terminated
+ * without leaving, the other two regions auto-down it, us (eu's successor) takes over eu's users, and
+ * when eu comes back as a new incarnation it is declared up again and gets its users back.
  *
  * <p>One scenario in two steps that share the cluster: the return needs the loss before it.
  */
