@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a single-node Apache Cassandra 5.0 on 127.0.0.1 as a child JVM, for the demo and the
- * integration tests (see ../shared/cassandra/RECIPE.md for where the settings come from).
+ * integration tests (docs/cassandra-embedded.md says where its settings come from, and why).
  *
  * <p>Cassandra gets its own JVM because its jars (netty, guava, jackson, logback) clash with the
  * application's; its class path is the file the Maven build writes ({@value #CLASSPATH_FILE_PROPERTY}).
@@ -46,8 +46,8 @@ public final class CassandraLauncher implements AutoCloseable {
    * @param cqlPort native transport port; 0 picks a free one (kept across restarts)
    * @param storagePort inter-node port; 0 picks a free one
    * @param throwAwayData {@code -Dcassandra.unsafesystem=true}: ~0.5–1 s faster start, but schema
-   *     changes are not durable, so a restart can lose keyspaces (RECIPE §6.6). Only for a fresh
-   *     folder that is never started twice.
+   *     changes are not durable, so a restart can lose keyspaces (docs/cassandra-embedded.md,
+   *     Throw-away data). Only for a fresh folder that is never started twice.
    * @param startTimeout how long to wait for "Starting listening for CQL clients"
    * @param stopTimeout how long a graceful stop (SIGTERM) may take before the process is killed
    */
@@ -243,7 +243,7 @@ public final class CassandraLauncher implements AutoCloseable {
     var command = new ArrayList<String>();
     if (isRoot() && Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
       // As root Cassandra's mlockall() succeeds and pins all mapped memory (~+300 MiB RSS); without
-      // CAP_IPC_LOCK it fails with a harmless warning (RECIPE §6.3).
+      // CAP_IPC_LOCK it fails with a harmless warning (docs/cassandra-embedded.md, mlockall as root).
       command.addAll(List.of("/usr/bin/setpriv", "--bounding-set", "-ipc_lock"));
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -254,7 +254,8 @@ public final class CassandraLauncher implements AutoCloseable {
     command.add("-Dcassandra.storagedir=" + dataDir);
     command.add("-Dcassandra.logdir=" + dataDir.resolve("logs"));
     command.add("-Dlogback.configurationFile=" + dataDir.resolve("logback.xml"));
-    // Cassandra waits for gossip to settle unless its address is exactly 127.0.0.1 (RECIPE §6.4).
+    // Cassandra waits for gossip to settle unless its address is exactly 127.0.0.1
+    // (docs/cassandra-embedded.md, Gossip settle wait).
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     if (options.throwAwayData()) command.add("-Dcassandra.unsafesystem=true");
     command.add("@" + dataDir.resolve("classpath.args"));
@@ -414,8 +415,8 @@ public final class CassandraLauncher implements AutoCloseable {
 
   private String yaml() {
     String data = dataDir.toString();
-    // Single node, fixed token, no bootstrap: the fastest start (RECIPE §2). auto_snapshot off, or
-    // DROP/TRUNCATE flush and snapshot and outlast the driver's request timeout.
+    // Single node, fixed token, no bootstrap: the fastest start. auto_snapshot off, or DROP/TRUNCATE
+    // flush and snapshot and outlast the driver's request timeout (docs/cassandra-embedded.md, cassandra.yaml).
     return """
         cluster_name: meridian
         num_tokens: 1
@@ -444,7 +445,8 @@ public final class CassandraLauncher implements AutoCloseable {
         .formatted(HOST, cqlPort, storagePort, data);
   }
 
-  // logback 1.5 rejects %date{HH:mm:ss,SSS} and then Cassandra dies silently (RECIPE §6.1).
+  // logback 1.5 rejects %date{HH:mm:ss,SSS} and then Cassandra dies silently
+  // (docs/cassandra-embedded.md, Logback date pattern).
   private static final String LOGBACK =
       """
       <configuration>
@@ -455,7 +457,7 @@ public final class CassandraLauncher implements AutoCloseable {
       </configuration>
       """;
 
-  /** From Cassandra's conf/jvm17-server.options and jvm-server.options (RECIPE §3). */
+  /** From Cassandra's conf/jvm17-server.options and jvm-server.options (docs/cassandra-embedded.md, JVM flags). */
   private static final List<String> JVM_FLAGS =
       List.of(
           "-Xms256m", "-Xmx512m", "-Xss256k",
