@@ -14,11 +14,11 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 
 /**
- * The package arrows of the product, as intended (STYLE.md habit 10, issue 14): they run one way, from
- * the leaves (topology, serialization, metrics) through user, region and payment to http, and the
- * composition root (cluster) on top. A change that adds an arrow against them fails here, naming the
- * class and the dependency; if the new arrow is right, change the table here and the package's
- * package-info together, and say why in docs/decisions.md.
+ * The package arrows of the product, as intended (issue 14; docs/decisions.md, "Packages: arrows one
+ * way"; docs/architecture.md): they run one way, from the leaves (topology, serialization, metrics)
+ * through user, region and payment to http, and the composition root (cluster) on top. A change that
+ * adds an arrow against them fails here, naming the class and the dependency; if the new arrow is right,
+ * change the table here and the package's package-info together, and say why in docs/decisions.md.
  *
  * <p>Checked on the compiled product classes (not the tests). The tools ({@code io.meridian.tools..})
  * and the entry point {@code io.meridian.Main} may use anything; no product package uses them.
