@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code ./meridian node | demo | bench | chaos}: one entry point, subcommands parsed by picocli. */
+/**
+ * {@code ./meridian node | demo | bench | chaos}: one entry point, subcommands parsed by picocli.
+ */
 @Command(
     name = "meridian",
     mixinStandardHelpOptions = true,
@@ -35,7 +37,8 @@ public final class Main implements Runnable {
   private static final class Factory implements CommandLine.IFactory {
     @Override
     public <K> K create(Class<K> type) throws Exception {
-      if (type == NodeCommand.class) return type.cast(new NodeCommand(Main::startEmbeddedCassandra));
+      if (type == NodeCommand.class)
+        return type.cast(new NodeCommand(Main::startEmbeddedCassandra));
       return CommandLine.defaultFactory().create(type);
     }
   }

@@ -14,16 +14,20 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 
 /**
- * The package arrows of the product, as intended (issue 14; docs/decisions.md, "Packages: arrows one
- * way"; docs/architecture.md): they run one way, from the leaves (topology, serialization, metrics)
- * through user, region and payment to http, and the composition root (cluster) on top. A change that
- * adds an arrow against them fails here, naming the class and the dependency; if the new arrow is right,
- * change the table here and the package's package-info together, and say why in docs/decisions.md.
+ * The package arrows of the product, as intended (issue 14; docs/decisions.md, "Packages: arrows
+ * one way"; docs/architecture.md): they run one way, from the leaves (topology, serialization,
+ * metrics) through user, region and payment to http, and the composition root (cluster) on top. A
+ * change that adds an arrow against them fails here, naming the class and the dependency; if the
+ * new arrow is right, change the table here and the package's package-info together, and say why in
+ * docs/decisions.md.
  *
- * <p>Checked on the compiled product classes (not the tests). The tools ({@code io.meridian.tools..})
- * and the entry point {@code io.meridian.Main} may use anything; no product package uses them.
+ * <p>Checked on the compiled product classes (not the tests). The tools ({@code
+ * io.meridian.tools..}) and the entry point {@code io.meridian.Main} may use anything; no product
+ * package uses them.
  */
-@AnalyzeClasses(packages = "io.meridian", importOptions = {ImportOption.DoNotIncludeTests.class, ImportOption.DoNotIncludeJars.class})
+@AnalyzeClasses(
+    packages = "io.meridian",
+    importOptions = {ImportOption.DoNotIncludeTests.class, ImportOption.DoNotIncludeJars.class})
 class PackageArrowsTest {
 
   /** The entry point and its nested classes. */
@@ -31,20 +35,15 @@ class PackageArrowsTest {
 
   // ---------------------------------------------------------------- leaves
 
-  @ArchTest
-  static final ArchRule topologyIsALeaf = mayUseOnly("topology");
+  @ArchTest static final ArchRule topologyIsALeaf = mayUseOnly("topology");
 
-  @ArchTest
-  static final ArchRule serializationIsALeaf = mayUseOnly("serialization");
+  @ArchTest static final ArchRule serializationIsALeaf = mayUseOnly("serialization");
 
-  @ArchTest
-  static final ArchRule metricsIsALeaf = mayUseOnly("metrics");
+  @ArchTest static final ArchRule metricsIsALeaf = mayUseOnly("metrics");
 
-  @ArchTest
-  static final ArchRule faultsIsALeaf = mayUseOnly("faults");
+  @ArchTest static final ArchRule faultsIsALeaf = mayUseOnly("faults");
 
-  @ArchTest
-  static final ArchRule k8sDiscoveryIsALeaf = mayUseOnly("k8s");
+  @ArchTest static final ArchRule k8sDiscoveryIsALeaf = mayUseOnly("k8s");
 
   // ---------------------------------------------------------------- the rooms
 
@@ -52,50 +51,104 @@ class PackageArrowsTest {
   static final ArchRule replication = mayUseOnly("replication", "metrics", "serialization");
 
   @ArchTest
-  static final ArchRule user = mayUseOnly("user", "topology", "replication", "metrics", "serialization");
+  static final ArchRule user =
+      mayUseOnly("user", "topology", "replication", "metrics", "serialization");
 
   @ArchTest
-  static final ArchRule region = mayUseOnly("region", "user", "topology", "metrics", "serialization");
+  static final ArchRule region =
+      mayUseOnly("region", "user", "topology", "metrics", "serialization");
 
   @ArchTest
   static final ArchRule payment = mayUseOnly("payment", "user", "region", "topology", "metrics");
 
   @ArchTest
-  static final ArchRule http = mayUseOnly("http", "payment", "user", "region", "faults", "topology", "metrics");
+  static final ArchRule http =
+      mayUseOnly("http", "payment", "user", "region", "faults", "topology", "metrics");
 
-  /** The persistence config lays out a journal per region; it knows nothing of what is stored in them. */
-  @ArchTest
-  static final ArchRule cassandra = mayUseOnly("cassandra", "topology");
+  /**
+   * The persistence config lays out a journal per region; it knows nothing of what is stored in
+   * them.
+   */
+  @ArchTest static final ArchRule cassandra = mayUseOnly("cassandra", "topology");
 
-  /** The composition root: builds a node from every product package (and so is the only place that knows them all). */
+  /**
+   * The composition root: builds a node from every product package (and so is the only place that
+   * knows them all).
+   */
   @ArchTest
-  static final ArchRule cluster = mayUseOnly("cluster",
-      "topology", "serialization", "metrics", "faults", "k8s", "replication", "user", "region", "payment", "http", "cassandra");
+  static final ArchRule cluster =
+      mayUseOnly(
+          "cluster",
+          "topology",
+          "serialization",
+          "metrics",
+          "faults",
+          "k8s",
+          "replication",
+          "user",
+          "region",
+          "payment",
+          "http",
+          "cassandra");
 
   // ---------------------------------------------------------------- as a whole
 
   @ArchTest
   static final ArchRule theProductNeverUsesTheTools =
-      noClasses().that().resideOutsideOfPackage("io.meridian.tools..").and().haveNameNotMatching(MAIN)
-          .should().dependOnClassesThat().resideInAPackage("io.meridian.tools..");
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("io.meridian.tools..")
+          .and()
+          .haveNameNotMatching(MAIN)
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.meridian.tools..");
 
   @ArchTest
-  static final ArchRule noPackageCycles = slices().matching("io.meridian.(*)..").should().beFreeOfCycles();
+  static final ArchRule noPackageCycles =
+      slices().matching("io.meridian.(*)..").should().beFreeOfCycles();
 
   /** A new package must take its place in the table above (a rule of its own) before it builds. */
   @ArchTest
   static final ArchRule everyClassIsInAPackageOfTheTable =
-      classes().should().resideInAnyPackage(packages(
-              "topology", "serialization", "metrics", "faults", "k8s", "replication", "user", "region", "payment", "http", "cassandra",
-              "cluster", "tools"))
-          .orShould().haveNameMatching(MAIN);
+      classes()
+          .should()
+          .resideInAnyPackage(
+              packages(
+                  "topology",
+                  "serialization",
+                  "metrics",
+                  "faults",
+                  "k8s",
+                  "replication",
+                  "user",
+                  "region",
+                  "payment",
+                  "http",
+                  "cassandra",
+                  "cluster",
+                  "tools"))
+          .orShould()
+          .haveNameMatching(MAIN);
 
-  /** Classes of {@code io.meridian.<pkg>} depend on no Meridian class outside {@code pkg} and {@code mayUse}. */
+  /**
+   * Classes of {@code io.meridian.<pkg>} depend on no Meridian class outside {@code pkg} and {@code
+   * mayUse}.
+   */
   private static ArchRule mayUseOnly(String pkg, String... mayUse) {
-    String[] allowed = packages(Stream.concat(Stream.of(pkg), Arrays.stream(mayUse)).toArray(String[]::new));
-    return classes().that().resideInAPackage("io.meridian." + pkg + "..")
-        .should().onlyDependOnClassesThat(resideOutsideOfPackage("io.meridian..").or(resideInAnyPackage(allowed)))
-        .as(pkg + (mayUse.length == 0 ? " is a leaf: it uses no other Meridian package" : " uses no Meridian package but " + String.join(", ", mayUse)));
+    String[] allowed =
+        packages(Stream.concat(Stream.of(pkg), Arrays.stream(mayUse)).toArray(String[]::new));
+    return classes()
+        .that()
+        .resideInAPackage("io.meridian." + pkg + "..")
+        .should()
+        .onlyDependOnClassesThat(
+            resideOutsideOfPackage("io.meridian..").or(resideInAnyPackage(allowed)))
+        .as(
+            pkg
+                + (mayUse.length == 0
+                    ? " is a leaf: it uses no other Meridian package"
+                    : " uses no Meridian package but " + String.join(", ", mayUse)));
   }
 
   private static String[] packages(String... names) {

@@ -1,34 +1,34 @@
 package io.meridian.cluster;
 
 import com.typesafe.config.Config;
-import io.meridian.http.HttpApi;
 import io.meridian.cassandra.RegionJournals;
-import io.meridian.region.Rehoming;
+import io.meridian.http.HttpApi;
+import io.meridian.metrics.Metrics;
 import io.meridian.region.RegionService;
+import io.meridian.region.Rehoming;
+import io.meridian.replication.HintPublisher;
 import io.meridian.topology.Regions;
 import io.meridian.user.User;
-import io.meridian.user.UserSettings;
 import io.meridian.user.UserGateway;
-import io.meridian.metrics.Metrics;
-import io.meridian.replication.HintPublisher;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.persistence.typed.ReplicaId;
+import io.meridian.user.UserSettings;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ReplicatedSharding;
 import org.apache.pekko.cluster.sharding.typed.ReplicatedShardingExtension;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.persistence.typed.ReplicaId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Meridian node: an actor system in its region's data center, the replicated user sharding,
- * the HTTP API and Pekko Management. {@link #start} creates the system; {@link #init} wires an
- * existing one (tests start several regions in one JVM that way).
+ * One Meridian node: an actor system in its region's data center, the replicated user sharding, the
+ * HTTP API and Pekko Management. {@link #start} creates the system; {@link #init} wires an existing
+ * one (tests start several regions in one JVM that way).
  */
 public final class Node {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -47,8 +47,9 @@ public final class Node {
     public static Settings fromConfig(Config config) {
       Config m = config.getConfig("meridian");
       if (m.getInt("user.snapshot-every") != 0) {
-        throw new IllegalArgumentException("meridian.user.snapshot-every must be 0: snapshots of replicated entities lose or delay"
-            + " events and crash replicas on Pekko 1.x (docs/decisions.md, \"snapshots stay off\")");
+        throw new IllegalArgumentException(
+            "meridian.user.snapshot-every must be 0: snapshots of replicated entities lose or delay"
+                + " events and crash replicas on Pekko 1.x (docs/decisions.md, \"snapshots stay off\")");
       }
       return new Settings(
           m.getString("region"),
@@ -68,8 +69,13 @@ public final class Node {
   private final CompletionStage<ServerBinding> binding;
   private final RegionService regionService;
 
-  private Node(ActorSystem<?> system, Settings settings, ReplicatedSharding<User.Command> users,
-      UserGateway gateway, CompletionStage<ServerBinding> binding, RegionService regionService) {
+  private Node(
+      ActorSystem<?> system,
+      Settings settings,
+      ReplicatedSharding<User.Command> users,
+      UserGateway gateway,
+      CompletionStage<ServerBinding> binding,
+      RegionService regionService) {
     this.system = system;
     this.settings = settings;
     this.users = users;
@@ -82,7 +88,10 @@ public final class Node {
     return regionService;
   }
 
-  /** Creates the actor system from a fully resolved config (per-region journals included) and wires it. */
+  /**
+   * Creates the actor system from a fully resolved config (per-region journals included) and wires
+   * it.
+   */
   public static Node start(Config config) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     return init(system);
@@ -90,10 +99,17 @@ public final class Node {
 
   public static Node init(ActorSystem<?> system) {
     Settings settings = Settings.fromConfig(system.settings().config());
-    var regionService = new RegionService(system, settings.regions(), settings.region(), settings.askTimeout());
-    var userSettings = new UserSettings(
-        settings.regions(), userJournals(), settings.snapshotEvery(), settings.catchUpTimeout(), regionService::isDeclaredDown);
-    ReplicatedSharding<User.Command> users = ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
+    var regionService =
+        new RegionService(system, settings.regions(), settings.region(), settings.askTimeout());
+    var userSettings =
+        new UserSettings(
+            settings.regions(),
+            userJournals(),
+            settings.snapshotEvery(),
+            settings.catchUpTimeout(),
+            regionService::isDeclaredDown);
+    ReplicatedSharding<User.Command> users =
+        ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
     NodeState state = NodeState.get(system);
     state.shardingStarted.set(true);
 
@@ -103,29 +119,55 @@ public final class Node {
         HintPublisher.create(
             settings.regions().names(),
             regionService::isDeclaredDown,
-            (region, origin, hint) -> users.getEntityRefsFor(origin.entityId()).get(new ReplicaId(region)).tell(new User.ReplicationHint(hint))),
+            (region, origin, hint) ->
+                users
+                    .getEntityRefsFor(origin.entityId())
+                    .get(new ReplicaId(region))
+                    .tell(new User.ReplicationHint(hint))),
         "replication-hints",
         Props.empty());
-    var gateway = new UserGateway(users, settings.regions(), settings.region(), settings.askTimeout(), regionService, Metrics.get(system));
-    Rehoming.start(system, regionService, gateway, region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
+    var gateway =
+        new UserGateway(
+            users,
+            settings.regions(),
+            settings.region(),
+            settings.askTimeout(),
+            regionService,
+            Metrics.get(system));
+    Rehoming.start(
+        system,
+        regionService,
+        gateway,
+        region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
     warmUp(system, gateway, state, 1);
     var api = new HttpApi(system, settings.http(), gateway, regionService);
-    CompletionStage<ServerBinding> binding = api.bind().thenApply(b -> {
-      state.httpBound.set(true);
-      return b;
-    });
+    CompletionStage<ServerBinding> binding =
+        api.bind()
+            .thenApply(
+                b -> {
+                  state.httpBound.set(true);
+                  return b;
+                });
     if (settings.startManagement()) PekkoManagement.get(system).start();
-    if (system.settings().config().getBoolean("meridian.cluster-bootstrap")) ClusterBootstrap.get(system).start();
-    log.info("node of region={} started (regions {}; replication through the journals, woken by hints)", settings.region(), settings.regions().names());
+    if (system.settings().config().getBoolean("meridian.cluster-bootstrap"))
+      ClusterBootstrap.get(system).start();
+    log.info(
+        "node of region={} started (regions {}; replication through the journals, woken by hints)",
+        settings.region(),
+        settings.regions().names());
     return new Node(system, settings, users, gateway, binding, regionService);
   }
 
   /**
-   * Where the user replicas write and read: each region's own Cassandra plugins (RegionJournals). Built
-   * here, where the node is composed, so that neither the persistence config nor the entity names the other.
+   * Where the user replicas write and read: each region's own Cassandra plugins (RegionJournals).
+   * Built here, where the node is composed, so that neither the persistence config nor the entity
+   * names the other.
    */
   public static UserSettings.Journals userJournals() {
-    return new UserSettings.Journals(RegionJournals.JOURNAL_PLUGIN_ID, RegionJournals.SNAPSHOT_PLUGIN_ID, RegionJournals.REPLICATION_QUERY_PLUGIN_ID);
+    return new UserSettings.Journals(
+        RegionJournals.JOURNAL_PLUGIN_ID,
+        RegionJournals.SNAPSHOT_PLUGIN_ID,
+        RegionJournals.REPLICATION_QUERY_PLUGIN_ID);
   }
 
   /** An id no client can use (ids must start with a letter or digit). */
@@ -133,19 +175,33 @@ public final class Node {
 
   /**
    * Recovers this region's replica of a reserved user once, so the journal and snapshot plugins
-   * start and auto-create their schema (seconds of DDL on a fresh Cassandra) before the node reports
-   * ready, instead of during the first client request.
+   * start and auto-create their schema (seconds of DDL on a fresh Cassandra) before the node
+   * reports ready, instead of during the first client request.
    */
-  private static void warmUp(ActorSystem<?> system, UserGateway gateway, NodeState state, int attempt) {
-    gateway.askAt(WARM_UP_USER, gateway.region(), User.Get::new).whenComplete((outcome, failure) -> {
-      if (failure == null) {
-        state.journalsWarm.set(true);
-        log.info("journals of region={} ready after {} attempt(s)", gateway.region(), attempt);
-      } else if (!system.whenTerminated().isCompleted()) {
-        log.info("journals of region={} not ready yet (attempt {}): {}", gateway.region(), attempt, failure.toString());
-        system.scheduler().scheduleOnce(Duration.ofSeconds(1), () -> warmUp(system, gateway, state, attempt + 1), system.executionContext());
-      }
-    });
+  private static void warmUp(
+      ActorSystem<?> system, UserGateway gateway, NodeState state, int attempt) {
+    gateway
+        .askAt(WARM_UP_USER, gateway.region(), User.Get::new)
+        .whenComplete(
+            (outcome, failure) -> {
+              if (failure == null) {
+                state.journalsWarm.set(true);
+                log.info(
+                    "journals of region={} ready after {} attempt(s)", gateway.region(), attempt);
+              } else if (!system.whenTerminated().isCompleted()) {
+                log.info(
+                    "journals of region={} not ready yet (attempt {}): {}",
+                    gateway.region(),
+                    attempt,
+                    failure.toString());
+                system
+                    .scheduler()
+                    .scheduleOnce(
+                        Duration.ofSeconds(1),
+                        () -> warmUp(system, gateway, state, attempt + 1),
+                        system.executionContext());
+              }
+            });
   }
 
   public ActorSystem<?> system() {

@@ -8,7 +8,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code ./meridian node}: one node of one region, for real deployments and for the demo's processes. */
+/**
+ * {@code ./meridian node}: one node of one region, for real deployments and for the demo's
+ * processes.
+ */
 @Command(
     name = "node",
     mixinStandardHelpOptions = true,
@@ -28,26 +31,41 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--region", description = "This node's region (data center).")
   String region;
 
-  @Option(names = "--http-host") String httpHost;
+  @Option(names = "--http-host")
+  String httpHost;
 
-  @Option(names = "--http-port") Integer httpPort;
+  @Option(names = "--http-port")
+  Integer httpPort;
 
-  @Option(names = "--remote-host", description = "Artery hostname (the address other nodes reach this one on).")
+  @Option(
+      names = "--remote-host",
+      description = "Artery hostname (the address other nodes reach this one on).")
   String remoteHost;
 
-  @Option(names = "--remote-port") Integer remotePort;
+  @Option(names = "--remote-port")
+  Integer remotePort;
 
-  @Option(names = "--management-port") Integer managementPort;
+  @Option(names = "--management-port")
+  Integer managementPort;
 
-  @Option(names = "--seed-nodes", split = ",", description = "Seed node addresses, e.g. pekko://meridian@127.0.0.1:2551")
+  @Option(
+      names = "--seed-nodes",
+      split = ",",
+      description = "Seed node addresses, e.g. pekko://meridian@127.0.0.1:2551")
   List<String> seedNodes;
 
-  @Option(names = "--cassandra-contact-points", split = ",", description = "host:port,...; none: start an embedded Cassandra.")
+  @Option(
+      names = "--cassandra-contact-points",
+      split = ",",
+      description = "host:port,...; none: start an embedded Cassandra.")
   List<String> cassandraContactPoints;
 
-  @Option(names = "--cassandra-local-dc") String cassandraLocalDc;
+  @Option(names = "--cassandra-local-dc")
+  String cassandraLocalDc;
 
-  @Option(names = "--parent-pid", description = "Exit when this process is gone (used by ./meridian demo).")
+  @Option(
+      names = "--parent-pid",
+      description = "Exit when this process is gone (used by ./meridian demo).")
   Long parentPid;
 
   @Override
@@ -60,8 +78,10 @@ public final class NodeCommand implements Callable<Integer> {
     if (remotePort != null) overrides.put("pekko.remote.artery.canonical.port", remotePort);
     if (managementPort != null) overrides.put("pekko.management.http.port", managementPort);
     if (seedNodes != null) overrides.put("pekko.cluster.seed-nodes", new ArrayList<>(seedNodes));
-    if (cassandraContactPoints != null) overrides.put("meridian.cassandra.contact-points", new ArrayList<>(cassandraContactPoints));
-    if (cassandraLocalDc != null) overrides.put("meridian.cassandra.local-datacenter", cassandraLocalDc);
+    if (cassandraContactPoints != null)
+      overrides.put("meridian.cassandra.contact-points", new ArrayList<>(cassandraContactPoints));
+    if (cassandraLocalDc != null)
+      overrides.put("meridian.cassandra.local-datacenter", cassandraLocalDc);
     Node node = NodeLauncher.launch(overrides, embeddedCassandra);
     if (parentPid != null) ParentWatch.exitWhenGone(node.system(), parentPid);
     return 0;

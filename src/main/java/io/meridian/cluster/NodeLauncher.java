@@ -35,14 +35,18 @@ public final class NodeLauncher {
     String start(Path dataDir);
   }
 
-  /** Loads config, starts an embedded Cassandra when no contact points are configured, and starts the node. */
+  /**
+   * Loads config, starts an embedded Cassandra when no contact points are configured, and starts
+   * the node.
+   */
   public static Node launch(Map<String, Object> overrides, EmbeddedCassandra embeddedCassandra) {
     Config config = load(overrides);
     Regions regions = Regions.fromConfig(config.getConfig("meridian"));
     Optional<String> embedded = Optional.empty();
     if (RegionJournals.wantsEmbeddedCassandra(config)) {
       String region = config.getString("meridian.region");
-      embedded = Optional.of(embeddedCassandra.start(Path.of(".meridian", "node-" + region, "cassandra")));
+      embedded =
+          Optional.of(embeddedCassandra.start(Path.of(".meridian", "node-" + region, "cassandra")));
     }
     return Node.start(RegionJournals.withRegionJournals(config, regions, embedded));
   }

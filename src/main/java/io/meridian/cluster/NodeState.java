@@ -21,7 +21,10 @@ public final class NodeState implements Extension {
 
   final AtomicBoolean shardingStarted = new AtomicBoolean();
   final AtomicBoolean httpBound = new AtomicBoolean();
-  /** This region's journal, snapshot store and replication streams answered once (schema exists). */
+
+  /**
+   * This region's journal, snapshot store and replication streams answered once (schema exists).
+   */
   final AtomicBoolean journalsWarm = new AtomicBoolean();
 
   /** This incarnation has read the region directory from a majority (set by Node once wired). */

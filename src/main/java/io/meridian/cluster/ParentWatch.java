@@ -9,12 +9,19 @@ final class ParentWatch {
   private ParentWatch() {}
 
   static void exitWhenGone(ActorSystem<?> system, long parentPid) {
-    system.scheduler().scheduleAtFixedRate(Duration.ofSeconds(1), Duration.ofSeconds(1), () -> {
-      boolean alive = ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false);
-      if (!alive) {
-        LoggerFactory.getLogger(ParentWatch.class).warn("parent process {} is gone; stopping", parentPid);
-        Runtime.getRuntime().halt(3);
-      }
-    }, system.executionContext());
+    system
+        .scheduler()
+        .scheduleAtFixedRate(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            () -> {
+              boolean alive = ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false);
+              if (!alive) {
+                LoggerFactory.getLogger(ParentWatch.class)
+                    .warn("parent process {} is gone; stopping", parentPid);
+                Runtime.getRuntime().halt(3);
+              }
+            },
+            system.executionContext());
   }
 }

@@ -29,7 +29,12 @@ public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> 
     var typed = Adapter.toTyped(system);
     NodeState state = NodeState.get(typed);
     boolean up = Cluster.get(typed).selfMember().status() == MemberStatus.up();
-    if (!up || !state.shardingStarted() || !state.httpBound.get() || !state.journalsWarm.get() || !state.directoryConfirmed.getAsBoolean()) return CompletableFuture.completedFuture(false);
+    if (!up
+        || !state.shardingStarted()
+        || !state.httpBound.get()
+        || !state.journalsWarm.get()
+        || !state.directoryConfirmed.getAsBoolean())
+      return CompletableFuture.completedFuture(false);
     // A session of its own (Pekko Connectors' default config path): the registry runs a session's
     // init function only for its first user, and the journal's init is what creates the schema.
     return CassandraSessionRegistry.get(system)
@@ -37,7 +42,8 @@ public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> 
         .selectOne("SELECT release_version FROM system.local")
         .thenApply(row -> row.isPresent())
         .toCompletableFuture()
-        .completeOnTimeout(false, CASSANDRA_PROBE_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .completeOnTimeout(
+            false, CASSANDRA_PROBE_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .exceptionally(failure -> false);
   }
 }

@@ -15,10 +15,10 @@ import scala.concurrent.Await;
 /**
  * The node side of the chaos tool's network partitions: drops this node's Artery traffic to and/or
  * from every member of another region, with Artery's test-mode blackhole (the mechanism the
- * integration tests use in {@code ThreeRegions.isolate}). Only for chaos runs: it needs
- * {@code pekko.remote.artery.advanced.test-mode = on}, and the HTTP API exposes it only when
- * {@code meridian.chaos.enabled = on}; neither is on by default. HTTP is not affected, so the
- * chaos tool can always heal what it cut.
+ * integration tests use in {@code ThreeRegions.isolate}). Only for chaos runs: it needs {@code
+ * pekko.remote.artery.advanced.test-mode = on}, and the HTTP API exposes it only when {@code
+ * meridian.chaos.enabled = on}; neither is on by default. HTTP is not affected, so the chaos tool
+ * can always heal what it cut.
  */
 public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
   public static final String ENABLED_KEY = "meridian.chaos.enabled";
@@ -41,6 +41,7 @@ public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
   }
 
   private final ActorSystem<?> system;
+
   /**
    * Per region, every address this node has cut. Healing must reach them even when they are no
    * longer members here: a cut-off region the others declared down is removed from their view, and
@@ -48,7 +49,8 @@ public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
    * region never heard it was downed and ran on as an island (seen in a chaos run with fast failure
    * detection, where partitions outlast detection plus auto-down).
    */
-  private final java.util.Map<String, java.util.Set<Address>> cut = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.Set<Address>> cut =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private Blackhole(ActorSystem<?> system) {
     this.system = system;
@@ -80,16 +82,23 @@ public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
   /** Drops traffic with every current member of {@code region}; returns the addresses cut. */
   public List<String> cut(String region, Direction direction) {
     List<Address> targets = membersOf(region);
-    cut.computeIfAbsent(region, r -> java.util.concurrent.ConcurrentHashMap.newKeySet()).addAll(targets);
+    cut.computeIfAbsent(region, r -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+        .addAll(targets);
     return apply(targets, direction.artery(), ThrottlerTransportAdapter.blackholeThrottleMode());
   }
 
-  /** Lets all traffic with {@code region} through again, both ways: its members now, and every address cut before. */
+  /**
+   * Lets all traffic with {@code region} through again, both ways: its members now, and every
+   * address cut before.
+   */
   public List<String> heal(String region) {
     var targets = new java.util.LinkedHashSet<>(membersOf(region));
     java.util.Set<Address> wasCut = cut.remove(region);
     if (wasCut != null) targets.addAll(wasCut);
-    return apply(List.copyOf(targets), ThrottlerTransportAdapter.bothDirection(), ThrottlerTransportAdapter.unthrottledThrottleMode());
+    return apply(
+        List.copyOf(targets),
+        ThrottlerTransportAdapter.bothDirection(),
+        ThrottlerTransportAdapter.unthrottledThrottleMode());
   }
 
   private List<Address> membersOf(String region) {
@@ -99,14 +108,23 @@ public final class Blackhole implements org.apache.pekko.actor.typed.Extension {
         .toList();
   }
 
-  private List<String> apply(List<Address> targets, ThrottlerTransportAdapter.Direction direction, ThrottlerTransportAdapter.ThrottleMode mode) {
+  private List<String> apply(
+      List<Address> targets,
+      ThrottlerTransportAdapter.Direction direction,
+      ThrottlerTransportAdapter.ThrottleMode mode) {
     var classic = Adapter.toClassic(system);
     for (Address target : targets) {
       var command = new ThrottlerTransportAdapter.SetThrottle(target, direction, mode);
       try {
-        Object done = Await.result(((RARP) RARP.get(classic)).provider().transport().managementCommand(command),
-            scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));
-        if (!Boolean.TRUE.equals(done)) throw new IllegalStateException("the transport refused " + command + " (is pekko.remote.artery.advanced.test-mode on?)");
+        Object done =
+            Await.result(
+                ((RARP) RARP.get(classic)).provider().transport().managementCommand(command),
+                scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));
+        if (!Boolean.TRUE.equals(done))
+          throw new IllegalStateException(
+              "the transport refused "
+                  + command
+                  + " (is pekko.remote.artery.advanced.test-mode on?)");
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {

@@ -28,20 +28,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster HTTP API v1 (docs/api.md) of one node: the routes of each feature (users, payments,
- * regions and admin, chaos) and metrics, composed with one error shape ({@code {"error","message"}})
- * for every refusal, including the ones Pekko HTTP's routing produces (unknown path, wrong method),
- * and {@code X-Meridian-Served-By} on every answer.
+ * regions and admin, chaos) and metrics, composed with one error shape ({@code
+ * {"error","message"}}) for every refusal, including the ones Pekko HTTP's routing produces
+ * (unknown path, wrong method), and {@code X-Meridian-Served-By} on every answer.
  */
 public final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   static final String SERVED_BY_HEADER = "X-Meridian-Served-By";
 
-  public record Settings(String host, int port, long maxBodyBytes, String adminToken, PaymentService.Settings payments) {
+  public record Settings(
+      String host,
+      int port,
+      long maxBodyBytes,
+      String adminToken,
+      PaymentService.Settings payments) {
 
     public static Settings fromConfig(com.typesafe.config.Config meridian) {
       var payments = PaymentService.Settings.fromConfig(meridian);
       return new Settings(
-          meridian.getString("http.host"), meridian.getInt("http.port"), meridian.getBytes("http.max-body-bytes"), meridian.getString("admin-token"), payments);
+          meridian.getString("http.host"),
+          meridian.getInt("http.port"),
+          meridian.getBytes("http.max-body-bytes"),
+          meridian.getString("admin-token"),
+          payments);
     }
   }
 
@@ -56,65 +65,115 @@ public final class HttpApi {
   private final Metrics metrics;
   private final String region;
 
-  public HttpApi(ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regionService) {
+  public HttpApi(
+      ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regionService) {
     this.system = system;
     this.settings = settings;
-    var json = new Json(JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
+    var json =
+        new Json(
+            JacksonObjectMapperProvider.get(system).getOrCreate("meridian-http", Optional.empty()));
     this.responses = new ResponseMapper(json);
     this.requestBody = new RequestBody(json, settings.maxBodyBytes());
     this.metrics = Metrics.get(system);
     this.users = new UserRoutes(gateway, requestBody, responses);
-    this.payments = new PaymentRoutes(new PaymentService(gateway, regionService, settings.payments(), metrics), requestBody, responses);
+    this.payments =
+        new PaymentRoutes(
+            new PaymentService(gateway, regionService, settings.payments(), metrics),
+            requestBody,
+            responses);
     this.region = gateway.region();
     var adminToken = new AdminToken(settings.adminToken());
-    this.regions = new RegionRoutes(regionService, gateway.regions(), region, adminToken, responses);
-    this.chaos = new ChaosRoutes(system, gateway.regions(), region, adminToken, requestBody, responses);
+    this.regions =
+        new RegionRoutes(regionService, gateway.regions(), region, adminToken, responses);
+    this.chaos =
+        new ChaosRoutes(system, gateway.regions(), region, adminToken, requestBody, responses);
   }
 
   public CompletionStage<ServerBinding> bind() {
     return Http.get(system)
         .newServerAt(settings.host(), settings.port())
         .bind(route())
-        .thenApply(binding -> {
-          binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(5), system);
-          log.info("HTTP API of region={} listening on {}", region, binding.localAddress());
-          return binding;
-        });
+        .thenApply(
+            binding -> {
+              binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(5), system);
+              log.info("HTTP API of region={} listening on {}", region, binding.localAddress());
+              return binding;
+            });
   }
 
   public Route route() {
-    Route api = concat(
-        pathPrefix("v1", () -> concat(users.route(), payments.route(), regions.route(), chaos.route())),
-        path("metrics", () -> get(() -> complete(HttpResponse.create()
-            .withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
+    Route api =
+        concat(
+            pathPrefix(
+                "v1",
+                () -> concat(users.route(), payments.route(), regions.route(), chaos.route())),
+            path(
+                "metrics",
+                () ->
+                    get(
+                        () ->
+                            complete(
+                                HttpResponse.create()
+                                    .withEntity(
+                                        HttpEntities.create(
+                                            ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()))))));
     return mapResponse(
         response -> {
           metrics.httpResponse(response.status().intValue());
           return response.addHeader(RawHeader.create(SERVED_BY_HEADER, region));
         },
-        () -> handleExceptions(exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
+        () ->
+            handleExceptions(
+                exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
   }
 
   private ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
         .match(ApiError.class, e -> complete(responses.error(e)))
-        .match(EntityStreamSizeException.class, e -> complete(responses.error(requestBody.tooLarge())))
-        .matchAny(e -> {
-          Throwable cause = e.getCause();
-          if (cause instanceof EntityStreamSizeException) return complete(responses.error(requestBody.tooLarge()));
-          log.warn("request failed in region={}", region, e);
-          return complete(responses.failure(e));
-        })
+        .match(
+            EntityStreamSizeException.class, e -> complete(responses.error(requestBody.tooLarge())))
+        .matchAny(
+            e -> {
+              Throwable cause = e.getCause();
+              if (cause instanceof EntityStreamSizeException)
+                return complete(responses.error(requestBody.tooLarge()));
+              log.warn("request failed in region={}", region, e);
+              return complete(responses.failure(e));
+            })
         .build();
   }
 
   private RejectionHandler rejectionHandler() {
     return RejectionHandler.newBuilder()
-        .handleAll(MethodRejection.class, rejections -> complete(responses.error(StatusCodes.METHOD_NOT_ALLOWED, "method_not_allowed",
-            "use " + rejections.stream().map(r -> r.supported().name()).distinct().toList(), List.of())))
-        .handleNotFound(complete(responses.error(StatusCodes.NOT_FOUND, "not_found", "no such endpoint; see docs/api.md", List.of())))
-        .handleAll(org.apache.pekko.http.javadsl.server.Rejection.class, rejections -> complete(responses.error(StatusCodes.BAD_REQUEST, "bad_request",
-            "the request could not be handled: " + rejections.get(0), List.of())))
+        .handleAll(
+            MethodRejection.class,
+            rejections ->
+                complete(
+                    responses.error(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        "method_not_allowed",
+                        "use "
+                            + rejections.stream()
+                                .map(r -> r.supported().name())
+                                .distinct()
+                                .toList(),
+                        List.of())))
+        .handleNotFound(
+            complete(
+                responses.error(
+                    StatusCodes.NOT_FOUND,
+                    "not_found",
+                    "no such endpoint; see docs/api.md",
+                    List.of())))
+        .handleAll(
+            org.apache.pekko.http.javadsl.server.Rejection.class,
+            rejections ->
+                complete(
+                    responses.error(
+                        StatusCodes.BAD_REQUEST,
+                        "bad_request",
+                        "the request could not be handled: " + rejections.get(0),
+                        List.of())))
         .build();
   }
 }

@@ -24,9 +24,11 @@ final class Json {
     try {
       node = mapper.readTree(body);
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest("malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiError.badRequest(
+          "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
     }
-    if (node == null || !node.isObject()) throw ApiError.badRequest("malformed_json", "the body must be a JSON object");
+    if (node == null || !node.isObject())
+      throw ApiError.badRequest("malformed_json", "the body must be a JSON object");
     return (ObjectNode) node;
   }
 

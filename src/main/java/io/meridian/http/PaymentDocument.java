@@ -4,7 +4,10 @@ import io.meridian.payment.PaymentOutcome;
 import java.util.List;
 import java.util.Locale;
 
-/** What clients see about one payment (docs/api.md); {@code status} is {@code confirmed} or {@code pending_replication}. */
+/**
+ * What clients see about one payment (docs/api.md); {@code status} is {@code confirmed} or {@code
+ * pending_replication}.
+ */
 record PaymentDocument(
     String userId,
     String paymentId,

@@ -14,9 +14,9 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code /v1/users/{id}/payments...}: docs/api.md. Validation first, then one call into the
- * {@link PaymentService}, whose outcome the {@link ResponseMapper} answers: 201 (200 for a status
- * read) once durable, 503 {@code not_durable_yet} when it could not be confirmed in time.
+ * {@code /v1/users/{id}/payments...}: docs/api.md. Validation first, then one call into the {@link
+ * PaymentService}, whose outcome the {@link ResponseMapper} answers: 201 (200 for a status read)
+ * once durable, 503 {@code not_durable_yet} when it could not be confirmed in time.
  */
 final class PaymentRoutes {
   private final PaymentService payments;
@@ -30,14 +30,27 @@ final class PaymentRoutes {
   }
 
   Route route() {
-    return pathPrefix("users", () ->
-        pathPrefix(PathMatchers.segment(), rawUserId -> {
-          String userId = Validation.id("userId", rawUserId);
-          return concat(
-              path("payments", () -> post(() -> requestBody.json(body -> pay(userId, body)))),
-              path(PathMatchers.segment("payments").slash(PathMatchers.segment()), rawPaymentId ->
-                  get(() -> answer(payments.status(userId, Validation.id("paymentId", rawPaymentId)), StatusCodes.OK))));
-        }));
+    return pathPrefix(
+        "users",
+        () ->
+            pathPrefix(
+                PathMatchers.segment(),
+                rawUserId -> {
+                  String userId = Validation.id("userId", rawUserId);
+                  return concat(
+                      path(
+                          "payments",
+                          () -> post(() -> requestBody.json(body -> pay(userId, body)))),
+                      path(
+                          PathMatchers.segment("payments").slash(PathMatchers.segment()),
+                          rawPaymentId ->
+                              get(
+                                  () ->
+                                      answer(
+                                          payments.status(
+                                              userId, Validation.id("paymentId", rawPaymentId)),
+                                          StatusCodes.OK))));
+                }));
   }
 
   private Route pay(String userId, ObjectNode body) {
@@ -48,13 +61,16 @@ final class PaymentRoutes {
         switch (kindText) {
           case "credit" -> User.PaymentKind.CREDIT;
           case "debit" -> User.PaymentKind.DEBIT;
-          default -> throw ApiError.badRequest("invalid_field", "field 'kind' must be 'credit' or 'debit'");
+          default ->
+              throw ApiError.badRequest(
+                  "invalid_field", "field 'kind' must be 'credit' or 'debit'");
         };
     var amount = Validation.amount(body);
     return answer(payments.pay(userId, paymentId, kind, amount), StatusCodes.CREATED);
   }
 
   private Route answer(CompletionStage<PaymentOutcome> outcome, StatusCode success) {
-    return completeWithFuture(responses.recover(outcome.thenApply(o -> responses.payment(o, success))));
+    return completeWithFuture(
+        responses.recover(outcome.thenApply(o -> responses.payment(o, success))));
   }
 }

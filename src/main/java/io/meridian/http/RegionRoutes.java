@@ -11,9 +11,9 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /v1/regions} (every region as this node sees it) and the operator's
- * {@code POST /v1/admin/regions/{r}/down|up}: docs/api.md and docs/failover.md. A declaration needs the
- * admin token and a majority of regions (503 {@code no_quorum} on the minority side).
+ * {@code GET /v1/regions} (every region as this node sees it) and the operator's {@code POST
+ * /v1/admin/regions/{r}/down|up}: docs/api.md and docs/failover.md. A declaration needs the admin
+ * token and a majority of regions (503 {@code no_quorum} on the minority side).
  */
 final class RegionRoutes {
   private final RegionBoard board;
@@ -22,7 +22,12 @@ final class RegionRoutes {
   private final AdminToken adminToken;
   private final ResponseMapper responses;
 
-  RegionRoutes(RegionBoard board, Regions regions, String region, AdminToken adminToken, ResponseMapper responses) {
+  RegionRoutes(
+      RegionBoard board,
+      Regions regions,
+      String region,
+      AdminToken adminToken,
+      ResponseMapper responses) {
     this.board = board;
     this.regions = regions;
     this.region = region;
@@ -35,21 +40,43 @@ final class RegionRoutes {
   }
 
   private Route regionsRoute() {
-    return path("regions", () -> get(() -> complete(responses.ok(Map.of("regions", board.regionInfos(), "servedBy", region)))));
+    return path(
+        "regions",
+        () ->
+            get(
+                () ->
+                    complete(
+                        responses.ok(Map.of("regions", board.regionInfos(), "servedBy", region)))));
   }
 
   private Route adminRoute() {
-    return pathPrefix("admin", () -> path(
-        PathMatchers.segment("regions").slash(PathMatchers.segment()).slash(PathMatchers.segment()),
-        (target, action) -> post(() -> optionalHeaderValueByName("Authorization", auth -> {
-          adminToken.authorize(auth);
-          String r = Validation.region(regions, "region", target);
-          CompletionStage<RegionBoard.RegionInfo> change = switch (action) {
-            case "down" -> board.declareDown(r, "operator");
-            case "up" -> board.declareUp(r, "operator");
-            default -> throw new ApiError(StatusCodes.NOT_FOUND, "not_found", "use .../down or .../up");
-          };
-          return completeWithFuture(responses.recover(change.thenApply(responses::ok)));
-        }))));
+    return pathPrefix(
+        "admin",
+        () ->
+            path(
+                PathMatchers.segment("regions")
+                    .slash(PathMatchers.segment())
+                    .slash(PathMatchers.segment()),
+                (target, action) ->
+                    post(
+                        () ->
+                            optionalHeaderValueByName(
+                                "Authorization",
+                                auth -> {
+                                  adminToken.authorize(auth);
+                                  String r = Validation.region(regions, "region", target);
+                                  CompletionStage<RegionBoard.RegionInfo> change =
+                                      switch (action) {
+                                        case "down" -> board.declareDown(r, "operator");
+                                        case "up" -> board.declareUp(r, "operator");
+                                        default ->
+                                            throw new ApiError(
+                                                StatusCodes.NOT_FOUND,
+                                                "not_found",
+                                                "use .../down or .../up");
+                                      };
+                                  return completeWithFuture(
+                                      responses.recover(change.thenApply(responses::ok)));
+                                }))));
   }
 }

@@ -9,7 +9,10 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** The request body every route that takes one reads: a JSON object within {@code meridian.http.max-body-bytes}. */
+/**
+ * The request body every route that takes one reads: a JSON object within {@code
+ * meridian.http.max-body-bytes}.
+ */
 final class RequestBody {
   private final Json json;
   private final long maxBytes;
@@ -21,17 +24,30 @@ final class RequestBody {
 
   /** A JSON object body within the size limit; 415 for another content type, 413 when too large. */
   Route json(Function<ObjectNode, Route> inner) {
-    return extractRequestEntity(entity -> {
-      if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
-        throw new ApiError(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
-      }
-      if (entity.getContentLengthOption().orElse(0L) > maxBytes) throw tooLarge();
-      return extractStrictEntity(Duration.ofSeconds(5), maxBytes, strict -> inner.apply(json.object(strict.getData().utf8String())));
-    });
+    return extractRequestEntity(
+        entity -> {
+          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            throw new ApiError(
+                StatusCodes.UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json");
+          }
+          if (entity.getContentLengthOption().orElse(0L) > maxBytes) throw tooLarge();
+          return extractStrictEntity(
+              Duration.ofSeconds(5),
+              maxBytes,
+              strict -> inner.apply(json.object(strict.getData().utf8String())));
+        });
   }
 
-  /** Also what a body that turns out larger while streaming is answered with (the exception handler). */
+  /**
+   * Also what a body that turns out larger while streaming is answered with (the exception
+   * handler).
+   */
   ApiError tooLarge() {
-    return new ApiError(StatusCodes.PAYLOAD_TOO_LARGE, "payload_too_large", "the body must be at most " + maxBytes + " bytes");
+    return new ApiError(
+        StatusCodes.PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the body must be at most " + maxBytes + " bytes");
   }
 }

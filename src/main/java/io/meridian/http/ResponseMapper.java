@@ -15,9 +15,10 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
  * The one place where an answer becomes an HTTP response: documents, the user entity's replies,
- * payment outcomes, refused requests ({@link ApiError}) and failures of the cluster path ({@link Unavailable}). Every
- * routes class and the exception handler go through it, so a status code and an error code mean
- * the same on every endpoint, and every error has the shape {@code {"error","message"}}.
+ * payment outcomes, refused requests ({@link ApiError}) and failures of the cluster path ({@link
+ * Unavailable}). Every routes class and the exception handler go through it, so a status code and
+ * an error code mean the same on every endpoint, and every error has the shape {@code
+ * {"error","message"}}.
  */
 final class ResponseMapper {
   static final String OWNER_HEADER = "X-Meridian-Owner";
@@ -46,17 +47,26 @@ final class ResponseMapper {
   }
 
   /**
-   * A reply of the user entity: the user ({@code success}, with the owner header), or why it was not
-   * done. A {@link User.PaymentFound} is the payments feature's to show, never a user answer.
+   * A reply of the user entity: the user ({@code success}, with the owner header), or why it was
+   * not done. A {@link User.PaymentFound} is the payments feature's to show, never a user answer.
    */
   HttpResponse reply(User.Reply reply, StatusCode success) {
     if (reply instanceof User.Accepted accepted) {
-      List<HttpHeader> headers = accepted.user().owner() == null ? List.of() : List.of(RawHeader.create(OWNER_HEADER, accepted.user().owner()));
+      List<HttpHeader> headers =
+          accepted.user().owner() == null
+              ? List.of()
+              : List.of(RawHeader.create(OWNER_HEADER, accepted.user().owner()));
       return document(success, UserDocument.of(accepted.user()), headers);
     }
     if (reply instanceof User.NotOwner notOwner) {
-      return error(StatusCodes.SERVICE_UNAVAILABLE, "owner_unavailable",
-          "ownership of this user is moving (owner " + notOwner.owner() + ", epoch " + notOwner.epoch() + "); retry shortly",
+      return error(
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "owner_unavailable",
+          "ownership of this user is moving (owner "
+              + notOwner.owner()
+              + ", epoch "
+              + notOwner.epoch()
+              + "); retry shortly",
           List.of(RawHeader.create(OWNER_HEADER, notOwner.owner())));
     }
     if (reply instanceof User.Rejected rejected) return rejection(rejected);
@@ -65,17 +75,26 @@ final class ResponseMapper {
 
   /**
    * A payment outcome: the payment ({@code success}, with the owner header) once recorded, 503
-   * {@code not_durable_yet} when it is not durable in two regions yet, else the user entity's reply.
+   * {@code not_durable_yet} when it is not durable in two regions yet, else the user entity's
+   * reply.
    */
   HttpResponse payment(PaymentOutcome outcome, StatusCode success) {
     if (outcome instanceof PaymentOutcome.Recorded recorded) {
-      return document(success, PaymentDocument.of(recorded), List.of(RawHeader.create(OWNER_HEADER, recorded.owner())));
+      return document(
+          success,
+          PaymentDocument.of(recorded),
+          List.of(RawHeader.create(OWNER_HEADER, recorded.owner())));
     }
     if (outcome instanceof PaymentOutcome.NoOtherRegion isolated) {
-      return error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet", isolated.message(), List.of());
+      return error(
+          StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet", isolated.message(), List.of());
     }
     if (outcome instanceof PaymentOutcome.NotConfirmedInTime unconfirmed) {
-      return error(StatusCodes.SERVICE_UNAVAILABLE, "not_durable_yet", unconfirmed.message(), List.of(RawHeader.create(OWNER_HEADER, unconfirmed.owner())));
+      return error(
+          StatusCodes.SERVICE_UNAVAILABLE,
+          "not_durable_yet",
+          unconfirmed.message(),
+          List.of(RawHeader.create(OWNER_HEADER, unconfirmed.owner())));
     }
     if (outcome instanceof PaymentOutcome.Refused refused) return reply(refused.reply(), success);
     throw new IllegalStateException("unexpected payment outcome " + outcome);
@@ -89,7 +108,10 @@ final class ResponseMapper {
           case INVALID -> StatusCodes.BAD_REQUEST;
           case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
         };
-    String code = rejected.reason() == User.Reason.NOT_DECLARED_DOWN ? "region_unavailable" : rejected.reason().name().toLowerCase(Locale.ROOT);
+    String code =
+        rejected.reason() == User.Reason.NOT_DECLARED_DOWN
+            ? "region_unavailable"
+            : rejected.reason().name().toLowerCase(Locale.ROOT);
     return error(status, code, rejected.message(), List.of());
   }
 
@@ -103,14 +125,22 @@ final class ResponseMapper {
    * unavailable (503), or anything else, a defect (500, without internals).
    */
   HttpResponse failure(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     if (cause instanceof ApiError error) return error(error);
     Optional<Unavailable> unavailable = Unavailable.of(cause);
     if (unavailable.isPresent()) return unavailable(unavailable.get());
-    return error(StatusCodes.INTERNAL_SERVER_ERROR, "internal_error", "unexpected failure: " + cause.getClass().getSimpleName(), List.of());
+    return error(
+        StatusCodes.INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "unexpected failure: " + cause.getClass().getSimpleName(),
+        List.of());
   }
 
   HttpResponse unavailable(Unavailable unavailable) {
-    return error(StatusCodes.SERVICE_UNAVAILABLE, unavailable.code(), unavailable.message(), List.of());
+    return error(
+        StatusCodes.SERVICE_UNAVAILABLE, unavailable.code(), unavailable.message(), List.of());
   }
 }

@@ -8,11 +8,11 @@ import java.util.concurrent.TimeoutException;
 /**
  * Why the cluster path could not serve a request now, whichever feature asked: each is a 503 that
  * the client may retry (docs/api.md). The gateway and the region service fail with exceptions of
- * their own packages ({@link UserGateway.RegionUnavailable}, {@link UserGateway.OwnershipUnconfirmed},
- * {@link RegionService.NoQuorum}) and an ask that ran out of time fails with a
- * {@link TimeoutException}; {@link #of} gathers them into this closed family, so that each kind
- * carries its own error code and message and a new kind cannot be added without saying what the
- * client sees.
+ * their own packages ({@link UserGateway.RegionUnavailable}, {@link
+ * UserGateway.OwnershipUnconfirmed}, {@link RegionService.NoQuorum}) and an ask that ran out of
+ * time fails with a {@link TimeoutException}; {@link #of} gathers them into this closed family, so
+ * that each kind carries its own error code and message and a new kind cannot be added without
+ * saying what the client sees.
  */
 sealed interface Unavailable {
 
@@ -22,7 +22,10 @@ sealed interface Unavailable {
   /** What the client is told, including what to do about it. */
   String message();
 
-  /** The region the request needed is known to be unreachable (and not declared down), so nothing was sent there. */
+  /**
+   * The region the request needed is known to be unreachable (and not declared down), so nothing
+   * was sent there.
+   */
   record RegionUnavailable(String reason) implements Unavailable {
     @Override
     public String code() {
@@ -74,11 +77,17 @@ sealed interface Unavailable {
     }
   }
 
-  /** The member of the family {@code cause} stands for; empty for any other failure (a defect, answered 500). */
+  /**
+   * The member of the family {@code cause} stands for; empty for any other failure (a defect,
+   * answered 500).
+   */
   static Optional<Unavailable> of(Throwable cause) {
-    if (cause instanceof UserGateway.RegionUnavailable unavailable) return Optional.of(new RegionUnavailable(unavailable.getMessage()));
-    if (cause instanceof UserGateway.OwnershipUnconfirmed unconfirmed) return Optional.of(new OwnershipUnconfirmed(unconfirmed.getMessage()));
-    if (cause instanceof RegionService.NoQuorum noQuorum) return Optional.of(new NoQuorum(noQuorum.getMessage()));
+    if (cause instanceof UserGateway.RegionUnavailable unavailable)
+      return Optional.of(new RegionUnavailable(unavailable.getMessage()));
+    if (cause instanceof UserGateway.OwnershipUnconfirmed unconfirmed)
+      return Optional.of(new OwnershipUnconfirmed(unconfirmed.getMessage()));
+    if (cause instanceof RegionService.NoQuorum noQuorum)
+      return Optional.of(new NoQuorum(noQuorum.getMessage()));
     if (cause instanceof TimeoutException) return Optional.of(new NoAnswerInTime());
     return Optional.empty();
   }

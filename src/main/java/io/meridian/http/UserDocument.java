@@ -4,7 +4,10 @@ import io.meridian.user.User;
 import java.util.List;
 import java.util.Map;
 
-/** The user as clients see it (docs/api.md, Documents); built from the entity's view, never the entity's own types. */
+/**
+ * The user as clients see it (docs/api.md, Documents); built from the entity's view, never the
+ * entity's own types.
+ */
 record UserDocument(
     String userId,
     String homeRegion,

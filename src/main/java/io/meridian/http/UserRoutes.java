@@ -15,7 +15,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code /v1/users/...}: docs/api.md. Validation first, then one call into the {@link UserGateway}. */
+/**
+ * {@code /v1/users/...}: docs/api.md. Validation first, then one call into the {@link UserGateway}.
+ */
 final class UserRoutes {
   private final UserGateway gateway;
   private final RequestBody requestBody;
@@ -28,35 +30,75 @@ final class UserRoutes {
   }
 
   Route route() {
-    return pathPrefix("users", () ->
-        concat(
-            pathEnd(() -> post(() -> requestBody.json(this::create))),
-            pathPrefix(PathMatchers.segment(), rawUserId -> {
-              String userId = Validation.id("userId", rawUserId);
-              return concat(
-                  pathEnd(() -> get(() -> parameterOptional("consistency", consistency -> read(userId, consistency)))),
-                  path("profile", () -> patch(() -> requestBody.json(body -> updateProfile(userId, body)))),
-                  path("points", () -> post(() -> requestBody.json(body -> adjustPoints(userId, body)))),
-                  path(PathMatchers.segment("devices").slash(PathMatchers.segment()), rawDeviceId -> {
-                    String deviceId = Validation.id("deviceId", rawDeviceId);
-                    return concat(
-                        put(() -> answer(gateway.anyReplica(userId, "add-device", replyTo -> new User.AddDevice(deviceId, replyTo)), StatusCodes.OK)),
-                        delete(() -> answer(gateway.anyReplica(userId, "remove-device", replyTo -> new User.RemoveDevice(deviceId, replyTo)), StatusCodes.OK)));
-                  }),
-                  path("move", () -> post(() -> requestBody.json(body -> move(userId, body)))));
-            })));
+    return pathPrefix(
+        "users",
+        () ->
+            concat(
+                pathEnd(() -> post(() -> requestBody.json(this::create))),
+                pathPrefix(
+                    PathMatchers.segment(),
+                    rawUserId -> {
+                      String userId = Validation.id("userId", rawUserId);
+                      return concat(
+                          pathEnd(
+                              () ->
+                                  get(
+                                      () ->
+                                          parameterOptional(
+                                              "consistency",
+                                              consistency -> read(userId, consistency)))),
+                          path(
+                              "profile",
+                              () ->
+                                  patch(
+                                      () -> requestBody.json(body -> updateProfile(userId, body)))),
+                          path(
+                              "points",
+                              () ->
+                                  post(() -> requestBody.json(body -> adjustPoints(userId, body)))),
+                          path(
+                              PathMatchers.segment("devices").slash(PathMatchers.segment()),
+                              rawDeviceId -> {
+                                String deviceId = Validation.id("deviceId", rawDeviceId);
+                                return concat(
+                                    put(
+                                        () ->
+                                            answer(
+                                                gateway.anyReplica(
+                                                    userId,
+                                                    "add-device",
+                                                    replyTo ->
+                                                        new User.AddDevice(deviceId, replyTo)),
+                                                StatusCodes.OK)),
+                                    delete(
+                                        () ->
+                                            answer(
+                                                gateway.anyReplica(
+                                                    userId,
+                                                    "remove-device",
+                                                    replyTo ->
+                                                        new User.RemoveDevice(deviceId, replyTo)),
+                                                StatusCodes.OK)));
+                              }),
+                          path(
+                              "move",
+                              () -> post(() -> requestBody.json(body -> move(userId, body)))));
+                    })));
   }
 
   private Route create(ObjectNode body) {
     Validation.onlyFields(body, Set.of("userId", "homeRegion"));
     String userId = Validation.id("userId", Validation.requiredText(body, "userId"));
-    return optionalHeaderValueByName("X-Client-Region", clientRegion -> {
-      String home = Validation.optionalText(body, "homeRegion");
-      if (home != null) home = Validation.region(gateway.regions(), "homeRegion", home);
-      else if (clientRegion.isPresent()) home = Validation.region(gateway.regions(), "X-Client-Region", clientRegion.get());
-      else home = gateway.region();
-      return answer(gateway.create(userId, home), StatusCodes.CREATED);
-    });
+    return optionalHeaderValueByName(
+        "X-Client-Region",
+        clientRegion -> {
+          String home = Validation.optionalText(body, "homeRegion");
+          if (home != null) home = Validation.region(gateway.regions(), "homeRegion", home);
+          else if (clientRegion.isPresent())
+            home = Validation.region(gateway.regions(), "X-Client-Region", clientRegion.get());
+          else home = gateway.region();
+          return answer(gateway.create(userId, home), StatusCodes.CREATED);
+        });
   }
 
   private Route read(String userId, Optional<String> consistency) {
@@ -64,7 +106,8 @@ final class UserRoutes {
     return switch (mode) {
       case "local" -> answer(gateway.readLocal(userId), StatusCodes.OK);
       case "owner" -> answer(gateway.readFromOwner(userId), StatusCodes.OK);
-      default -> throw ApiError.badRequest("invalid_parameter", "consistency must be 'local' or 'owner'");
+      default ->
+          throw ApiError.badRequest("invalid_parameter", "consistency must be 'local' or 'owner'");
     };
   }
 
@@ -75,23 +118,32 @@ final class UserRoutes {
       String value = Validation.optionalText(body, field);
       if (value != null) changes.put(field, Validation.profileField(field, value));
     }
-    if (changes.isEmpty()) throw ApiError.badRequest("missing_field", "set at least one of " + User.PROFILE_FIELDS);
-    return answer(gateway.toOwner(userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)), StatusCodes.OK);
+    if (changes.isEmpty())
+      throw ApiError.badRequest("missing_field", "set at least one of " + User.PROFILE_FIELDS);
+    return answer(
+        gateway.toOwner(
+            userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)),
+        StatusCodes.OK);
   }
 
   private Route adjustPoints(String userId, ObjectNode body) {
     Validation.onlyFields(body, Set.of("delta"));
     long delta = Validation.pointsDelta(body);
-    return answer(gateway.anyReplica(userId, "adjust-points", replyTo -> new User.AdjustPoints(delta, replyTo)), StatusCodes.OK);
+    return answer(
+        gateway.anyReplica(
+            userId, "adjust-points", replyTo -> new User.AdjustPoints(delta, replyTo)),
+        StatusCodes.OK);
   }
 
   private Route move(String userId, ObjectNode body) {
     Validation.onlyFields(body, Set.of("toRegion"));
-    String to = Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
+    String to =
+        Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
     return answer(gateway.moveHome(userId, to), StatusCodes.OK);
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {
-    return completeWithFuture(responses.recover(outcome.thenApply(o -> responses.reply(o.reply(), success))));
+    return completeWithFuture(
+        responses.recover(outcome.thenApply(o -> responses.reply(o.reply(), success))));
   }
 }

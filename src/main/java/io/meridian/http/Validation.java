@@ -7,12 +7,19 @@ import java.util.Iterator;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The input rules of the API: ids, regions, fields and numbers; each failure is a 400 that names the fix. */
+/**
+ * The input rules of the API: ids, regions, fields and numbers; each failure is a 400 that names
+ * the fix.
+ */
 final class Validation {
   private Validation() {}
 
-  /** Ids (users, devices, payments): 1–64 of letters, digits, '.', '_', ':', '-', starting with a letter or digit. */
+  /**
+   * Ids (users, devices, payments): 1–64 of letters, digits, '.', '_', ':', '-', starting with a
+   * letter or digit.
+   */
   static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]{2,}");
   private static final Pattern LOCALE = Pattern.compile("[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}");
   static final long MAX_POINTS_DELTA = 1_000_000;
@@ -20,7 +27,9 @@ final class Validation {
 
   static String id(String kind, String value) {
     if (value == null || !ID.matcher(value).matches()) {
-      throw ApiError.badRequest("invalid_id", kind + " must be 1-64 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
+      throw ApiError.badRequest(
+          "invalid_id",
+          kind + " must be 1-64 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit");
     }
     return value;
   }
@@ -35,28 +44,36 @@ final class Validation {
   static void onlyFields(JsonNode body, Set<String> allowed) {
     for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
       String name = names.next();
-      if (!allowed.contains(name)) throw ApiError.badRequest("unknown_field", "unknown field '" + name + "'; allowed: " + allowed);
+      if (!allowed.contains(name))
+        throw ApiError.badRequest(
+            "unknown_field", "unknown field '" + name + "'; allowed: " + allowed);
     }
   }
 
   static String requiredText(JsonNode body, String field) {
     JsonNode node = body.get(field);
-    if (node == null || node.isNull()) throw ApiError.badRequest("missing_field", "field '" + field + "' is required");
-    if (!node.isTextual()) throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
+    if (node == null || node.isNull())
+      throw ApiError.badRequest("missing_field", "field '" + field + "' is required");
+    if (!node.isTextual())
+      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
     return node.textValue();
   }
 
   static String optionalText(JsonNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) return null;
-    if (!node.isTextual()) throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
+    if (!node.isTextual())
+      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
     return node.textValue();
   }
 
   static String profileField(String field, String value) {
     boolean ok =
         switch (field) {
-          case "displayName" -> !value.isBlank() && value.length() <= 100 && value.chars().noneMatch(Character::isISOControl);
+          case "displayName" ->
+              !value.isBlank()
+                  && value.length() <= 100
+                  && value.chars().noneMatch(Character::isISOControl);
           case "email" -> value.length() <= 254 && EMAIL.matcher(value).matches();
           case "locale" -> LOCALE.matcher(value).matches();
           default -> false;
@@ -75,13 +92,19 @@ final class Validation {
 
   static long pointsDelta(JsonNode body) {
     JsonNode node = body.get("delta");
-    if (node == null || node.isNull()) throw ApiError.badRequest("missing_field", "field 'delta' is required");
+    if (node == null || node.isNull())
+      throw ApiError.badRequest("missing_field", "field 'delta' is required");
     if (!node.isIntegralNumber() || !node.canConvertToLong()) {
       throw ApiError.badRequest("invalid_field", "field 'delta' must be a whole number");
     }
     long delta = node.longValue();
     if (delta == 0 || Math.abs(delta) > MAX_POINTS_DELTA) {
-      throw ApiError.badRequest("out_of_range", "field 'delta' must be non-zero and between -" + MAX_POINTS_DELTA + " and " + MAX_POINTS_DELTA);
+      throw ApiError.badRequest(
+          "out_of_range",
+          "field 'delta' must be non-zero and between -"
+              + MAX_POINTS_DELTA
+              + " and "
+              + MAX_POINTS_DELTA);
     }
     return delta;
   }
@@ -93,10 +116,13 @@ final class Validation {
     try {
       amount = new BigDecimal(text);
     } catch (NumberFormatException e) {
-      throw ApiError.badRequest("invalid_field", "field 'amount' must be a decimal string like \"12.50\"");
+      throw ApiError.badRequest(
+          "invalid_field", "field 'amount' must be a decimal string like \"12.50\"");
     }
     if (amount.signum() <= 0 || amount.scale() > 2 || amount.compareTo(MAX_AMOUNT) > 0) {
-      throw ApiError.badRequest("out_of_range", "field 'amount' must be positive, at most " + MAX_AMOUNT + ", with at most 2 decimals");
+      throw ApiError.badRequest(
+          "out_of_range",
+          "field 'amount' must be positive, at most " + MAX_AMOUNT + ", with at most 2 decimals");
     }
     return amount.setScale(2);
   }

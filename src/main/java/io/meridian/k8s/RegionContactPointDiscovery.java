@@ -34,14 +34,15 @@ import scala.jdk.javaapi.FutureConverters;
  * <p>Pekko's own discovery methods cannot express this: {@code aggregate} returns the first method
  * that finds anything (the local pods always win), and {@code config} takes fixed endpoint objects
  * that an environment variable cannot fill. Cluster bootstrap joins through any contact point that
- * reports seed nodes, so a new pod, or a whole region coming back, joins the running cluster through
- * whichever region answers; forming a new cluster stays off except for the very first deployment.
+ * reports seed nodes, so a new pod, or a whole region coming back, joins the running cluster
+ * through whichever region answers; forming a new cluster stays off except for the very first
+ * deployment.
  *
- * <p>Configured under {@code pekko.discovery.meridian-regions} (conf/kubernetes.conf):
- * {@code local-method} (the discovery method for this region's pods), {@code contact-points}
- * (comma-separated {@code host[:port]} of the other regions) and {@code default-port}. Every address
- * a contact point name resolves to is one target; names that do not resolve are skipped, since a
- * region that is down must not stop the others from joining.
+ * <p>Configured under {@code pekko.discovery.meridian-regions} (conf/kubernetes.conf): {@code
+ * local-method} (the discovery method for this region's pods), {@code contact-points}
+ * (comma-separated {@code host[:port]} of the other regions) and {@code default-port}. Every
+ * address a contact point name resolves to is one target; names that do not resolve are skipped,
+ * since a region that is down must not stop the others from joining.
  */
 public final class RegionContactPointDiscovery extends ServiceDiscovery {
   private static final Logger log = LoggerFactory.getLogger(RegionContactPointDiscovery.class);
@@ -54,16 +55,21 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
       String s = text.trim();
       if (s.startsWith("[")) {
         int close = s.indexOf(']');
-        if (close < 0) throw new IllegalArgumentException("unclosed '[' in contact point '" + text + "'");
+        if (close < 0)
+          throw new IllegalArgumentException("unclosed '[' in contact point '" + text + "'");
         String host = s.substring(1, close);
         String rest = s.substring(close + 1);
         if (rest.isEmpty()) return new ContactPoint(host, defaultPort);
-        if (!rest.startsWith(":")) throw new IllegalArgumentException("expected ':port' after ']' in contact point '" + text + "'");
+        if (!rest.startsWith(":"))
+          throw new IllegalArgumentException(
+              "expected ':port' after ']' in contact point '" + text + "'");
         return new ContactPoint(host, port(rest.substring(1), text));
       }
       int colon = s.lastIndexOf(':');
       if (colon < 0) return new ContactPoint(s, defaultPort);
-      if (s.indexOf(':') != colon) throw new IllegalArgumentException("IPv6 contact point '" + text + "' must be written as [address]:port");
+      if (s.indexOf(':') != colon)
+        throw new IllegalArgumentException(
+            "IPv6 contact point '" + text + "' must be written as [address]:port");
       return new ContactPoint(s.substring(0, colon), port(s.substring(colon + 1), text));
     }
 
@@ -96,10 +102,14 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
     this.system = system;
     Config config = system.settings().config().getConfig(CONFIG_PATH);
     this.localMethod = config.getString("local-method");
-    this.contactPoints = ContactPoint.parseList(config.getString("contact-points"), config.getInt("default-port"));
+    this.contactPoints =
+        ContactPoint.parseList(config.getString("contact-points"), config.getInt("default-port"));
     // InetAddress lookups block.
     this.blockingExecutor = system.dispatchers().lookup(Dispatchers.DefaultBlockingDispatcherId());
-    log.info("Bootstrap contact points: pods of this region via [{}], other regions {}", localMethod, contactPoints);
+    log.info(
+        "Bootstrap contact points: pods of this region via [{}], other regions {}",
+        localMethod,
+        contactPoints);
   }
 
   public List<ContactPoint> contactPoints() {
@@ -110,23 +120,34 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
   public Future<Resolved> lookup(Lookup lookup, FiniteDuration resolveTimeout) {
     Duration timeout = Duration.ofNanos(resolveTimeout.toNanos());
     CompletableFuture<List<ResolvedTarget>> local = localTargets(lookup, resolveTimeout);
-    List<CompletableFuture<List<ResolvedTarget>>> remote = contactPoints.stream().map(cp -> resolve(cp, timeout)).toList();
+    List<CompletableFuture<List<ResolvedTarget>>> remote =
+        contactPoints.stream().map(cp -> resolve(cp, timeout)).toList();
     CompletionStage<Resolved> all =
         CompletableFuture.allOf(remote.toArray(CompletableFuture[]::new))
-            .thenCombine(local, (ignored, localTargets) -> {
-              // Keyed by host and port: a pod of this region is found once, however many ways.
-              Map<String, ResolvedTarget> targets = new LinkedHashMap<>();
-              localTargets.forEach(t -> targets.putIfAbsent(key(t), t));
-              remote.forEach(r -> r.join().forEach(t -> targets.putIfAbsent(key(t), t)));
-              return new Resolved(lookup.serviceName(), CollectionConverters.asScala(new ArrayList<>(targets.values())).toList());
-            });
+            .thenCombine(
+                local,
+                (ignored, localTargets) -> {
+                  // Keyed by host and port: a pod of this region is found once, however many ways.
+                  Map<String, ResolvedTarget> targets = new LinkedHashMap<>();
+                  localTargets.forEach(t -> targets.putIfAbsent(key(t), t));
+                  remote.forEach(r -> r.join().forEach(t -> targets.putIfAbsent(key(t), t)));
+                  return new Resolved(
+                      lookup.serviceName(),
+                      CollectionConverters.asScala(new ArrayList<>(targets.values())).toList());
+                });
     return FutureConverters.asScala(all);
   }
 
-  private CompletableFuture<List<ResolvedTarget>> localTargets(Lookup lookup, FiniteDuration resolveTimeout) {
+  private CompletableFuture<List<ResolvedTarget>> localTargets(
+      Lookup lookup, FiniteDuration resolveTimeout) {
     CompletableFuture<Resolved> resolved;
     try {
-      resolved = FutureConverters.asJava(Discovery.get(system).loadServiceDiscovery(localMethod).lookup(lookup, resolveTimeout)).toCompletableFuture();
+      resolved =
+          FutureConverters.asJava(
+                  Discovery.get(system)
+                      .loadServiceDiscovery(localMethod)
+                      .lookup(lookup, resolveTimeout))
+              .toCompletableFuture();
     } catch (Exception e) {
       // Loading kubernetes-api reads the ServiceAccount's files and may throw (checked) I/O errors.
       resolved = CompletableFuture.failedFuture(e);
@@ -135,10 +156,12 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
     // form a new cluster then, because it is not among its own contact points.
     return resolved
         .thenApply(r -> List.copyOf(r.getAddresses()))
-        .exceptionally(e -> {
-          log.warn("Looking up this region's pods with [{}] failed: {}", localMethod, e.toString());
-          return List.of();
-        });
+        .exceptionally(
+            e -> {
+              log.warn(
+                  "Looking up this region's pods with [{}] failed: {}", localMethod, e.toString());
+              return List.of();
+            });
   }
 
   private CompletableFuture<List<ResolvedTarget>> resolve(ContactPoint cp, Duration timeout) {
@@ -150,7 +173,12 @@ public final class RegionContactPointDiscovery extends ServiceDiscovery {
   private static List<ResolvedTarget> resolveNow(ContactPoint cp) {
     try {
       return Arrays.stream(InetAddress.getAllByName(cp.host()))
-          .map(address -> new ResolvedTarget(address.getHostAddress(), Option.apply((Object) cp.port()), Option.apply(address)))
+          .map(
+              address ->
+                  new ResolvedTarget(
+                      address.getHostAddress(),
+                      Option.apply((Object) cp.port()),
+                      Option.apply(address)))
           .toList();
     } catch (UnknownHostException e) {
       log.debug("Contact point {} does not resolve (region down or not deployed yet)", cp);

@@ -33,8 +33,10 @@ public final class Metrics implements Extension {
     return system.registerExtension(ID);
   }
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final String region;
+
   /** Newest replication lag seen per origin region, for GET /v1/regions. */
   private final Map<String, AtomicLong> lastLagMillis = new ConcurrentHashMap<>();
 
@@ -54,11 +56,15 @@ public final class Metrics implements Extension {
     return registry.scrape();
   }
 
-  /** An event that originated in {@code origin} was applied here {@code lagMillis} after it was decided. */
+  /**
+   * An event that originated in {@code origin} was applied here {@code lagMillis} after it was
+   * decided.
+   */
   public void replicationLag(String origin, long lagMillis) {
     long lag = Math.max(0, lagMillis);
     Timer.builder("meridian_replication_lag")
-        .description("Origin's decision (just before its persist) to applied in this region, by origin region")
+        .description(
+            "Origin's decision (just before its persist) to applied in this region, by origin region")
         .tag("origin", origin)
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
@@ -75,11 +81,17 @@ public final class Metrics implements Extension {
   }
 
   public void eventPersisted(String eventType) {
-    Counter.builder("meridian_events_persisted").tag("type", eventType).register(registry).increment();
+    Counter.builder("meridian_events_persisted")
+        .tag("type", eventType)
+        .register(registry)
+        .increment();
   }
 
   public void ownershipChanged(String reason) {
-    Counter.builder("meridian_ownership_changes").tag("reason", reason).register(registry).increment();
+    Counter.builder("meridian_ownership_changes")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
   }
 
   /**
@@ -87,7 +99,10 @@ public final class Metrics implements Extension {
    * quorum): not in {@code meridian_command_latency}, which times answered commands only.
    */
   public void commandFailed(String type, Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     Counter.builder("meridian_command_failures")
         .description("Commands that got no reply, by cause")
         .tag("command", type)
@@ -106,7 +121,10 @@ public final class Metrics implements Extension {
   }
 
   public void httpResponse(int status) {
-    Counter.builder("meridian_http_responses").tag("status", Integer.toString(status)).register(registry).increment();
+    Counter.builder("meridian_http_responses")
+        .tag("status", Integer.toString(status))
+        .register(registry)
+        .increment();
   }
 
   public void payment(String outcome) {
@@ -118,11 +136,14 @@ public final class Metrics implements Extension {
    * (not declared down, but unreachable from here or without Up members), 0 declared down.
    */
   public void regionStatusSource(String region, java.util.function.Supplier<String> status) {
-    io.micrometer.core.instrument.Gauge.builder("meridian_region_status", () -> switch (status.get()) {
-          case "down" -> 0;
-          case "suspect" -> 1;
-          default -> 2;
-        })
+    io.micrometer.core.instrument.Gauge.builder(
+            "meridian_region_status",
+            () ->
+                switch (status.get()) {
+                  case "down" -> 0;
+                  case "suspect" -> 1;
+                  default -> 2;
+                })
         .description("2 up, 1 suspect, 0 declared down (as this node sees the region)")
         .tag("of", region)
         .register(registry);

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
-/** Which other regions must have applied a payment before it is acknowledged ({@code meridian.payments.confirmation}). */
+/**
+ * Which other regions must have applied a payment before it is acknowledged ({@code
+ * meridian.payments.confirmation}).
+ */
 public enum ConfirmationPolicy {
   /** The owner's failover successor, the region that would take over its users (the default). */
   SUCCESSOR,
@@ -30,8 +33,14 @@ public enum ConfirmationPolicy {
    */
   List<String> confirmers(String owner, Regions regions, Predicate<String> declaredDown) {
     return switch (this) {
-      case SUCCESSOR -> regions.successorsOf(owner).stream().filter(r -> !declaredDown.test(r)).findFirst().map(List::of).orElse(List.of());
-      case ANY_OTHER, ALL -> regions.names().stream().filter(r -> !r.equals(owner) && !declaredDown.test(r)).toList();
+      case SUCCESSOR ->
+          regions.successorsOf(owner).stream()
+              .filter(r -> !declaredDown.test(r))
+              .findFirst()
+              .map(List::of)
+              .orElse(List.of());
+      case ANY_OTHER, ALL ->
+          regions.names().stream().filter(r -> !r.equals(owner) && !declaredDown.test(r)).toList();
     };
   }
 }

@@ -15,7 +15,13 @@ public sealed interface PaymentOutcome {
    * time. A payment request only ends here once the confirmation is durable; a status read also
    * when it is not (the payment is then pending replication).
    */
-  record Recorded(String userId, String paymentId, User.Payment payment, String owner, Confirmation confirmation) implements PaymentOutcome {}
+  record Recorded(
+      String userId,
+      String paymentId,
+      User.Payment payment,
+      String owner,
+      Confirmation confirmation)
+      implements PaymentOutcome {}
 
   /**
    * Refused before anything was sent: this region reaches no other region (no successor it could
@@ -23,15 +29,29 @@ public sealed interface PaymentOutcome {
    */
   record NoOtherRegion(String region) implements PaymentOutcome {
     public String message() {
-      return "region " + region + " reaches no other region, so a payment could not be made durable in two regions; retry with the same paymentId";
+      return "region "
+          + region
+          + " reaches no other region, so a payment could not be made durable in two regions; retry with the same paymentId";
     }
   }
 
-  /** Recorded by the owner, but the confirming regions did not all confirm within {@code timeout}; a retry with the same id is safe. */
-  record NotConfirmedInTime(String paymentId, String owner, Confirmation confirmation, Duration timeout) implements PaymentOutcome {
+  /**
+   * Recorded by the owner, but the confirming regions did not all confirm within {@code timeout}; a
+   * retry with the same id is safe.
+   */
+  record NotConfirmedInTime(
+      String paymentId, String owner, Confirmation confirmation, Duration timeout)
+      implements PaymentOutcome {
     public String message() {
-      return "payment " + paymentId + " is recorded by " + owner + " but " + confirmation.missing() + " did not confirm it within "
-          + timeout.toMillis() + " ms; retrying with the same paymentId is safe";
+      return "payment "
+          + paymentId
+          + " is recorded by "
+          + owner
+          + " but "
+          + confirmation.missing()
+          + " did not confirm it within "
+          + timeout.toMillis()
+          + " ms; retrying with the same paymentId is safe";
     }
   }
 

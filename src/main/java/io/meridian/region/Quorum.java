@@ -11,9 +11,12 @@ import java.util.function.Predicate;
 public final class Quorum {
   private Quorum() {}
 
-  /** {@code reachable}: whether this node reaches another region now (Up members, not unreachable). */
+  /**
+   * {@code reachable}: whether this node reaches another region now (Up members, not unreachable).
+   */
   public static boolean hasQuorum(List<String> regions, String self, Predicate<String> reachable) {
-    long count = regions.stream().filter(region -> region.equals(self) || reachable.test(region)).count();
+    long count =
+        regions.stream().filter(region -> region.equals(self) || reachable.test(region)).count();
     return count * 2 > regions.size();
   }
 }

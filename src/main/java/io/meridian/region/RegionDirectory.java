@@ -27,11 +27,16 @@ public final class RegionDirectory {
    *     declaration later downs only those, never a newer incarnation that joined meanwhile. Empty
    *     for up; {@code null} in records written before it existed (then every member is downed).
    */
-  public record RegionRecord(RegionBoard.Status status, long epoch, String reason, long at, List<String> downedMembers)
+  public record RegionRecord(
+      RegionBoard.Status status, long epoch, String reason, long at, List<String> downedMembers)
       implements CborSerializable {
-    static final RegionRecord INITIAL = new RegionRecord(RegionBoard.Status.up, 0, "initial", 0, List.of());
+    static final RegionRecord INITIAL =
+        new RegionRecord(RegionBoard.Status.up, 0, "initial", 0, List.of());
 
-    /** Highest epoch wins; at equal epochs "down" wins (the safer claim), then the later declaration. */
+    /**
+     * Highest epoch wins; at equal epochs "down" wins (the safer claim), then the later
+     * declaration.
+     */
     RegionRecord merge(RegionRecord other) {
       if (other.epoch != epoch) return other.epoch > epoch ? other : this;
       if (other.status != status) return other.status == RegionBoard.Status.down ? other : this;
@@ -41,7 +46,10 @@ public final class RegionDirectory {
       return withDownedMembers(union(downedMembers, other.downedMembers));
     }
 
-    /** The same declaration seen with two member lists downs both; a missing list means every member. */
+    /**
+     * The same declaration seen with two member lists downs both; a missing list means every
+     * member.
+     */
     private static List<String> union(List<String> a, List<String> b) {
       if (a == null || b == null) return null;
       var union = new java.util.TreeSet<>(a);
@@ -50,13 +58,15 @@ public final class RegionDirectory {
     }
 
     private RegionRecord withDownedMembers(List<String> members) {
-      return java.util.Objects.equals(members, downedMembers) ? this : new RegionRecord(status, epoch, reason, at, members);
+      return java.util.Objects.equals(members, downedMembers)
+          ? this
+          : new RegionRecord(status, epoch, reason, at, members);
     }
 
     /**
-     * Whether a node that learns of this declaration downs {@code member} (an {@link #incarnation}):
-     * a down declaration covers the incarnations it lists, or every one if it lists none (older
-     * records); an up declaration downs nobody.
+     * Whether a node that learns of this declaration downs {@code member} (an {@link
+     * #incarnation}): a down declaration covers the incarnations it lists, or every one if it lists
+     * none (older records); an up declaration downs nobody.
      */
     boolean downs(String member) {
       if (status != RegionBoard.Status.down) return false;
@@ -70,7 +80,8 @@ public final class RegionDirectory {
   }
 
   /** Region name → declared status. A region never declared is up at epoch 0. */
-  public static final class Directory extends AbstractReplicatedData<Directory> implements CborSerializable {
+  public static final class Directory extends AbstractReplicatedData<Directory>
+      implements CborSerializable {
     public static final Key<Directory> KEY = new Key<>("meridian-region-directory") {};
     public static final Directory EMPTY = new Directory(Map.of());
 
@@ -120,14 +131,16 @@ public final class RegionDirectory {
   }
 
   /** What one node sees: the regions it finds unreachable and since when (its clock, ms). */
-  public record Observation(String observerRegion, Map<String, Long> unreachableSince, long at) implements CborSerializable {
+  public record Observation(String observerRegion, Map<String, Long> unreachableSince, long at)
+      implements CborSerializable {
     Set<String> unreachable() {
       return unreachableSince.keySet();
     }
   }
 
   /** Node address → its newest observation (newest {@code at} wins per node). */
-  public static final class Observations extends AbstractReplicatedData<Observations> implements CborSerializable {
+  public static final class Observations extends AbstractReplicatedData<Observations>
+      implements CborSerializable {
     public static final Key<Observations> KEY = new Key<>("meridian-region-observations") {};
     public static final Observations EMPTY = new Observations(Map.of());
 

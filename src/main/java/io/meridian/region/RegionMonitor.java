@@ -39,37 +39,63 @@ public final class RegionMonitor {
 
   public sealed interface Command {}
 
-  public record DeclareDown(String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+  public record DeclareDown(
+      String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo)
+      implements Command {}
 
-  public record DeclareUp(String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+  public record DeclareUp(String region, String reason, ActorRef<StatusReply<RegionRecord>> replyTo)
+      implements Command {}
 
-  private enum Tick implements Command { INSTANCE }
+  private enum Tick implements Command {
+    INSTANCE
+  }
 
   private record DirectoryChanged(Directory directory) implements Command {}
 
   private record ObservationsChanged(Observations observations) implements Command {}
 
-  private record ReachabilityChanged(ClusterEvent.DataCenterReachabilityEvent event) implements Command {}
+  private record ReachabilityChanged(ClusterEvent.DataCenterReachabilityEvent event)
+      implements Command {}
 
   private record DirectoryRead(Replicator.GetResponse<Directory> response) implements Command {}
 
-  private record WriteDone(String region, RegionRecord record, boolean ok, ActorRef<StatusReply<RegionRecord>> replyTo) implements Command {}
+  private record WriteDone(
+      String region, RegionRecord record, boolean ok, ActorRef<StatusReply<RegionRecord>> replyTo)
+      implements Command {}
 
-  private enum Ignored implements Command { INSTANCE }
+  private enum Ignored implements Command {
+    INSTANCE
+  }
 
   /**
    * {@code staleClaimWindow}: how long after this region is declared up again its nodes check a
    * user's ownership with the other regions before executing a single-writer write (UserGateway).
    */
-  public record Settings(Optional<Duration> autoDownAfter, boolean autoUp, Duration returnGrace, Duration writeTimeout, Duration staleClaimWindow) {}
+  public record Settings(
+      Optional<Duration> autoDownAfter,
+      boolean autoUp,
+      Duration returnGrace,
+      Duration writeTimeout,
+      Duration staleClaimWindow) {}
 
   static Behavior<Command> create(RegionService service, Settings settings) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
-      return DistributedData.<Command, Directory>withReplicatorMessageAdapter(directoryAdapter ->
-          DistributedData.<Command, Observations>withReplicatorMessageAdapter(observationsAdapter ->
-              new Running(context, service, settings, directoryAdapter, observationsAdapter).behavior()));
-    }));
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(500));
+                  return DistributedData.<Command, Directory>withReplicatorMessageAdapter(
+                      directoryAdapter ->
+                          DistributedData.<Command, Observations>withReplicatorMessageAdapter(
+                              observationsAdapter ->
+                                  new Running(
+                                          context,
+                                          service,
+                                          settings,
+                                          directoryAdapter,
+                                          observationsAdapter)
+                                      .behavior()));
+                }));
   }
 
   private static final class Running {
@@ -81,21 +107,38 @@ public final class RegionMonitor {
     private final Cluster cluster;
     private final SelfUniqueAddress selfAddress;
     private final String self;
-    /** Regions this node's failure detector reports unreachable (UnreachableDataCenter), and since when. */
+
+    /**
+     * Regions this node's failure detector reports unreachable (UnreachableDataCenter), and since
+     * when.
+     */
     private final Map<String, Long> unreachableSince = new HashMap<>();
-    /** Regions seen with Up members once that now have none (they left, or were removed), and since when. */
+
+    /**
+     * Regions seen with Up members once that now have none (they left, or were removed), and since
+     * when.
+     */
     private final Map<String, Long> absentSince = new HashMap<>();
+
     private final java.util.Set<String> seenUp = new java.util.HashSet<>();
+
     /** When each region was first seen with Up, reachable members again while declared down. */
     private final Map<String, Long> returnedSince = new HashMap<>();
+
     private Observation published;
+
     /** The observations as replicated, and each node's newest report as AutoDown reads them. */
     private Observations observations = Observations.EMPTY;
+
     private Reports reports = Reports.NONE;
+
     /** A read of the directory is in flight. */
     private boolean confirming;
 
-    Running(ActorContext<Command> context, RegionService service, Settings settings,
+    Running(
+        ActorContext<Command> context,
+        RegionService service,
+        Settings settings,
         ReplicatorMessageAdapter<Command, Directory> directoryReplicator,
         ReplicatorMessageAdapter<Command, Observations> observationReplicator) {
       this.context = context;
@@ -108,42 +151,61 @@ public final class RegionMonitor {
       this.self = service.self();
       directoryReplicator.subscribe(Directory.KEY, Running::onSubscription);
       observationReplicator.subscribe(Observations.KEY, Running::onSubscription);
-      ActorRef<ClusterEvent.DataCenterReachabilityEvent> reachability = context.messageAdapter(ClusterEvent.DataCenterReachabilityEvent.class, ReachabilityChanged::new);
-      cluster.subscriptions().tell(Subscribe.create(reachability, ClusterEvent.DataCenterReachabilityEvent.class));
+      ActorRef<ClusterEvent.DataCenterReachabilityEvent> reachability =
+          context.messageAdapter(
+              ClusterEvent.DataCenterReachabilityEvent.class, ReachabilityChanged::new);
+      cluster
+          .subscriptions()
+          .tell(Subscribe.create(reachability, ClusterEvent.DataCenterReachabilityEvent.class));
     }
 
     /**
      * One function for both subscriptions: Pekko keys an actor's message adapters by message class,
-     * and both deliver a SubscribeResponse, so the second subscribe replaces the first one's function.
-     * (With a function per key, a directory change went through the observations function, which
-     * threw and stopped this actor on every node that had not written the change itself.)
+     * and both deliver a SubscribeResponse, so the second subscribe replaces the first one's
+     * function. (With a function per key, a directory change went through the observations
+     * function, which threw and stopped this actor on every node that had not written the change
+     * itself.)
      */
-    private static Command onSubscription(Replicator.SubscribeResponse<? extends org.apache.pekko.cluster.ddata.ReplicatedData> response) {
+    private static Command onSubscription(
+        Replicator.SubscribeResponse<? extends org.apache.pekko.cluster.ddata.ReplicatedData>
+            response) {
       if (!(response instanceof Replicator.Changed<?> changed)) return Ignored.INSTANCE;
-      if (changed.dataValue() instanceof Directory directory) return new DirectoryChanged(directory);
-      if (changed.dataValue() instanceof Observations observations) return new ObservationsChanged(observations);
+      if (changed.dataValue() instanceof Directory directory)
+        return new DirectoryChanged(directory);
+      if (changed.dataValue() instanceof Observations observations)
+        return new ObservationsChanged(observations);
       return Ignored.INSTANCE;
     }
 
     Behavior<Command> behavior() {
       return Behaviors.receive(Command.class)
-          .onMessage(DeclareDown.class, cmd -> declare(cmd.region(), RegionBoard.Status.down, cmd.reason(), cmd.replyTo()))
-          .onMessage(DeclareUp.class, cmd -> declare(cmd.region(), RegionBoard.Status.up, cmd.reason(), cmd.replyTo()))
+          .onMessage(
+              DeclareDown.class,
+              cmd -> declare(cmd.region(), RegionBoard.Status.down, cmd.reason(), cmd.replyTo()))
+          .onMessage(
+              DeclareUp.class,
+              cmd -> declare(cmd.region(), RegionBoard.Status.up, cmd.reason(), cmd.replyTo()))
           .onMessage(WriteDone.class, this::onWriteDone)
           .onMessage(DirectoryRead.class, this::onDirectoryRead)
           .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
-          .onMessage(ObservationsChanged.class, msg -> {
-            observations = observations.mergeData(msg.observations());
-            reports = reports.received(observations, System.currentTimeMillis());
-            return Behaviors.same();
-          })
+          .onMessage(
+              ObservationsChanged.class,
+              msg -> {
+                observations = observations.mergeData(msg.observations());
+                reports = reports.received(observations, System.currentTimeMillis());
+                return Behaviors.same();
+              })
           .onMessage(ReachabilityChanged.class, this::onReachability)
           .onMessage(Tick.class, tick -> onTick())
           .onMessage(Ignored.class, msg -> Behaviors.same())
           .build();
     }
 
-    private Behavior<Command> declare(String region, RegionBoard.Status status, String reason, ActorRef<StatusReply<RegionRecord>> replyTo) {
+    private Behavior<Command> declare(
+        String region,
+        RegionBoard.Status status,
+        String reason,
+        ActorRef<StatusReply<RegionRecord>> replyTo) {
       if (!service.regions().contains(region)) {
         if (replyTo != null) replyTo.tell(StatusReply.error("unknown region " + region));
         return Behaviors.same();
@@ -157,12 +219,23 @@ public final class RegionMonitor {
         if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(self)));
         return Behaviors.same();
       }
-      RegionRecord next = new RegionRecord(status, current.epoch() + 1, reason, System.currentTimeMillis(),
-          status == RegionBoard.Status.down ? incarnationsOf(region) : List.of());
+      RegionRecord next =
+          new RegionRecord(
+              status,
+              current.epoch() + 1,
+              reason,
+              System.currentTimeMillis(),
+              status == RegionBoard.Status.down ? incarnationsOf(region) : List.of());
       directoryReplicator.askUpdate(
-          askReplyTo -> new Replicator.Update<>(Directory.KEY, Directory.EMPTY, directoryWrite(), askReplyTo,
-              directory -> directory.with(region, next)),
-          response -> new WriteDone(region, next, response instanceof Replicator.UpdateSuccess, replyTo));
+          askReplyTo ->
+              new Replicator.Update<>(
+                  Directory.KEY,
+                  Directory.EMPTY,
+                  directoryWrite(),
+                  askReplyTo,
+                  directory -> directory.with(region, next)),
+          response ->
+              new WriteDone(region, next, response instanceof Replicator.UpdateSuccess, replyTo));
       return Behaviors.same();
     }
 
@@ -176,20 +249,26 @@ public final class RegionMonitor {
      */
     private Replicator.WriteConsistency directoryWrite() {
       int replicas = Math.min(majorityOfNodes(), reachableOtherNodes() + 1);
-      return replicas < 2 ? Replicator.writeLocal() : new Replicator.WriteTo(replicas, settings.writeTimeout());
+      return replicas < 2
+          ? Replicator.writeLocal()
+          : new Replicator.WriteTo(replicas, settings.writeTimeout());
     }
 
     /**
      * A new incarnation reads the directory from every node it reaches, so it meets any write above
-     * (a majority of nodes, or all the reachable ones) in at least one node that is still there.
-     * If a node it counts as reachable does not answer, the read is retried on the next tick.
+     * (a majority of nodes, or all the reachable ones) in at least one node that is still there. If
+     * a node it counts as reachable does not answer, the read is retried on the next tick.
      */
     private Replicator.ReadConsistency directoryRead() {
       int replicas = reachableOtherNodes() + 1;
-      return replicas < 2 ? Replicator.readLocal() : new Replicator.ReadFrom(replicas, settings.writeTimeout());
+      return replicas < 2
+          ? Replicator.readLocal()
+          : new Replicator.ReadFrom(replicas, settings.writeTimeout());
     }
 
-    /** A majority of the Up members of all regions, this node included (what WriteMajority counts). */
+    /**
+     * A majority of the Up members of all regions, this node included (what WriteMajority counts).
+     */
     private int majorityOfNodes() {
       int up = 0;
       for (Member member : cluster.state().getMembers()) {
@@ -206,7 +285,9 @@ public final class RegionMonitor {
       var unreachableMembers = cluster.state().getUnreachable();
       int count = 0;
       for (Member member : cluster.state().getMembers()) {
-        if (member.equals(cluster.selfMember()) || member.status() != MemberStatus.up() || unreachableMembers.contains(member)) continue;
+        if (member.equals(cluster.selfMember())
+            || member.status() != MemberStatus.up()
+            || unreachableMembers.contains(member)) continue;
         if (member.dataCenter().equals(self) || service.isServing(member.dataCenter())) count++;
       }
       return count;
@@ -214,14 +295,30 @@ public final class RegionMonitor {
 
     private Behavior<Command> onWriteDone(WriteDone done) {
       if (!done.ok()) {
-        context.getLog().warn("region status change region={} status={} epoch={} not confirmed by a majority", done.region(), done.record().status(), done.record().epoch());
-        if (done.replyTo() != null) done.replyTo().tell(StatusReply.error(new RegionService.NoQuorum(self)));
+        context
+            .getLog()
+            .warn(
+                "region status change region={} status={} epoch={} not confirmed by a majority",
+                done.region(),
+                done.record().status(),
+                done.record().epoch());
+        if (done.replyTo() != null)
+          done.replyTo().tell(StatusReply.error(new RegionService.NoQuorum(self)));
         return Behaviors.same();
       }
-      context.getLog().info("region status region={} status={} epoch={} reason={} declaredBy={}", done.region(), done.record().status(), done.record().epoch(), done.record().reason(), self);
+      context
+          .getLog()
+          .info(
+              "region status region={} status={} epoch={} reason={} declaredBy={}",
+              done.region(),
+              done.record().status(),
+              done.record().epoch(),
+              done.record().reason(),
+              self);
       Directory updated = service.view().directory().with(done.region(), done.record());
       onDirectoryChanged(new DirectoryChanged(updated));
-      if (done.replyTo() != null) done.replyTo().tell(StatusReply.success(service.recordOf(done.region())));
+      if (done.replyTo() != null)
+        done.replyTo().tell(StatusReply.success(service.recordOf(done.region())));
       return Behaviors.same();
     }
 
@@ -241,29 +338,49 @@ public final class RegionMonitor {
     }
 
     /**
-     * Declaring a region down downs its members, so the cluster (and sharding) stop waiting for them:
-     * the incarnations the declaration lists. A node that learns of it late (a partition healed, or
-     * gossip was slow) must not down a new incarnation that joined after a quick restart.
+     * Declaring a region down downs its members, so the cluster (and sharding) stop waiting for
+     * them: the incarnations the declaration lists. A node that learns of it late (a partition
+     * healed, or gossip was slow) must not down a new incarnation that joined after a quick
+     * restart.
      */
     private void downMembersOf(String region, RegionRecord declaration) {
-      if (region.equals(self)) return; // our own members are downed by the others; we learn it and stop
+      if (region.equals(self))
+        return; // our own members are downed by the others; we learn it and stop
       for (Member member : cluster.state().getMembers()) {
-        if (!member.dataCenter().equals(region) || member.status() == MemberStatus.down() || member.status() == MemberStatus.removed()) continue;
+        if (!member.dataCenter().equals(region)
+            || member.status() == MemberStatus.down()
+            || member.status() == MemberStatus.removed()) continue;
         String incarnation = RegionRecord.incarnation(member.uniqueAddress());
         if (!declaration.downs(incarnation)) {
-          context.getLog().info("keeping member {} of region={}: joined after the down declaration epoch={}", incarnation, region, declaration.epoch());
+          context
+              .getLog()
+              .info(
+                  "keeping member {} of region={}: joined after the down declaration epoch={}",
+                  incarnation,
+                  region,
+                  declaration.epoch());
           continue;
         }
-        context.getLog().info("downing member {} of region={} (declared down epoch={})", incarnation, region, declaration.epoch());
+        context
+            .getLog()
+            .info(
+                "downing member {} of region={} (declared down epoch={})",
+                incarnation,
+                region,
+                declaration.epoch());
         cluster.manager().tell(new Down(member.address()));
       }
     }
 
-    /** The incarnations of {@code region}'s members this node knows, not already down or removed. */
+    /**
+     * The incarnations of {@code region}'s members this node knows, not already down or removed.
+     */
     private List<String> incarnationsOf(String region) {
       var incarnations = new java.util.ArrayList<String>();
       for (Member member : cluster.state().getMembers()) {
-        if (member.dataCenter().equals(region) && member.status() != MemberStatus.down() && member.status() != MemberStatus.removed()) {
+        if (member.dataCenter().equals(region)
+            && member.status() != MemberStatus.down()
+            && member.status() != MemberStatus.removed()) {
           incarnations.add(RegionRecord.incarnation(member.uniqueAddress()));
         }
       }
@@ -274,10 +391,20 @@ public final class RegionMonitor {
     private Behavior<Command> onReachability(ReachabilityChanged msg) {
       if (msg.event() instanceof ClusterEvent.UnreachableDataCenter unreachable) {
         unreachableSince.putIfAbsent(unreachable.dataCenter(), System.currentTimeMillis());
-        context.getLog().info("region status region={} status=suspect seenFrom={}", unreachable.dataCenter(), self);
+        context
+            .getLog()
+            .info(
+                "region status region={} status=suspect seenFrom={}",
+                unreachable.dataCenter(),
+                self);
       } else if (msg.event() instanceof ClusterEvent.ReachableDataCenter reachable) {
         unreachableSince.remove(reachable.dataCenter());
-        context.getLog().info("region status region={} status=reachable seenFrom={}", reachable.dataCenter(), self);
+        context
+            .getLog()
+            .info(
+                "region status region={} status=reachable seenFrom={}",
+                reachable.dataCenter(),
+                self);
       }
       trackAbsentRegions();
       return Behaviors.same();
@@ -295,12 +422,16 @@ public final class RegionMonitor {
     /**
      * Ownership is confirmed (UserGateway) only once this incarnation has read the directory from a
      * majority: a new incarnation starts with an empty directory, may not have heard yet that its
-     * own region is declared down, and would act on its replicas' old claims. Once is enough: a node
-     * that is cut off later has no quorum while cut off, and if the majority declared its region
-     * down meanwhile, its members were downed, so it is quarantined and stops instead of rejoining.
+     * own region is declared down, and would act on its replicas' old claims. Once is enough: a
+     * node that is cut off later has no quorum while cut off, and if the majority declared its
+     * region down meanwhile, its members were downed, so it is quarantined and stops instead of
+     * rejoining.
      */
     private void confirmDirectory() {
-      if (service.directoryConfirmed() || confirming || !service.hasQuorum() || cluster.selfMember().status() != MemberStatus.up()) return;
+      if (service.directoryConfirmed()
+          || confirming
+          || !service.hasQuorum()
+          || cluster.selfMember().status() != MemberStatus.up()) return;
       confirming = true;
       directoryReplicator.askGet(
           askReplyTo -> new Replicator.Get<>(Directory.KEY, directoryRead(), askReplyTo),
@@ -312,17 +443,30 @@ public final class RegionMonitor {
       if (read.response() instanceof Replicator.GetSuccess<Directory> success) {
         onDirectoryChanged(new DirectoryChanged(success.get(Directory.KEY)));
       } else if (!(read.response() instanceof Replicator.NotFound<Directory>)) {
-        context.getLog().info("region={} could not read the region directory from a majority yet: {}", self, read.response());
+        context
+            .getLog()
+            .info(
+                "region={} could not read the region directory from a majority yet: {}",
+                self,
+                read.response());
         return Behaviors.same();
       }
       if (!service.directoryConfirmed()) {
         service.publish(service.view().confirmed());
-        context.getLog().info("region={} read the region directory from a majority: ownership confirmed (own status {})", self, service.recordOf(self).status());
+        context
+            .getLog()
+            .info(
+                "region={} read the region directory from a majority: ownership confirmed (own status {})",
+                self,
+                service.recordOf(self).status());
       }
       return Behaviors.same();
     }
 
-    /** A region whose members all left counts as unreachable too (a crashed region may also leave no trace). */
+    /**
+     * A region whose members all left counts as unreachable too (a crashed region may also leave no
+     * trace).
+     */
     private void trackAbsentRegions() {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
@@ -345,13 +489,20 @@ public final class RegionMonitor {
      * the next gossip round (2 s), which was most of the time between suspect and declared down.
      */
     private void publishObservation() {
-      Observation current = new Observation(self, service.view().unreachableSince(), System.currentTimeMillis());
-      if (published != null && published.unreachableSince().equals(current.unreachableSince())) return;
+      Observation current =
+          new Observation(self, service.view().unreachableSince(), System.currentTimeMillis());
+      if (published != null && published.unreachableSince().equals(current.unreachableSince()))
+        return;
       published = current;
       String node = selfAddress.uniqueAddress().address().toString();
       observationReplicator.askUpdate(
-          askReplyTo -> new Replicator.Update<>(Observations.KEY, Observations.EMPTY, new Replicator.WriteAll(settings.writeTimeout()), askReplyTo,
-              obs -> obs.with(node, current)),
+          askReplyTo ->
+              new Replicator.Update<>(
+                  Observations.KEY,
+                  Observations.EMPTY,
+                  new Replicator.WriteAll(settings.writeTimeout()),
+                  askReplyTo,
+                  obs -> obs.with(node, current)),
           response -> Ignored.INSTANCE);
       observations = observations.with(node, current);
       reports = reports.received(observations, System.currentTimeMillis());
@@ -362,18 +513,38 @@ public final class RegionMonitor {
       for (String region : service.regions().names()) {
         if (service.isDeclaredDown(region)) declaredDown.add(region);
       }
-      var toDown = AutoDown.regionsToDown(service.regions().names(), self, service.liveNodesByRegion(), reports.all(), declaredDown,
-          service.hasQuorum(), System.currentTimeMillis(), after.toMillis());
+      var toDown =
+          AutoDown.regionsToDown(
+              service.regions().names(),
+              self,
+              service.liveNodesByRegion(),
+              reports.all(),
+              declaredDown,
+              service.hasQuorum(),
+              System.currentTimeMillis(),
+              after.toMillis());
       for (String region : toDown) {
-        context.getLog().warn("auto-down region={}: unreachable from a majority of the other regions for {}", region, after);
-        declare(region, RegionBoard.Status.down, "unreachable from a majority for " + after.toMillis() + " ms", null);
+        context
+            .getLog()
+            .warn(
+                "auto-down region={}: unreachable from a majority of the other regions for {}",
+                region,
+                after);
+        declare(
+            region,
+            RegionBoard.Status.down,
+            "unreachable from a majority for " + after.toMillis() + " ms",
+            null);
       }
     }
 
     private void autoUp() {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
-        boolean back = service.isDeclaredDown(region) && service.hasLiveMembers(region) && !service.view().isUnreachable(region);
+        boolean back =
+            service.isDeclaredDown(region)
+                && service.hasLiveMembers(region)
+                && !service.view().isUnreachable(region);
         if (!back) {
           returnedSince.remove(region);
           continue;

@@ -1,5 +1,6 @@
 package io.meridian.region;
 
+import com.typesafe.config.Config;
 import io.meridian.metrics.Metrics;
 import io.meridian.region.RegionDirectory.RegionRecord;
 import io.meridian.topology.Regions;
@@ -18,16 +19,19 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
-import com.typesafe.config.Config;
 
 /**
  * The region directory as this node sees it: declared status (replicated), reachability (this
  * node's failure detector), routing decisions (who may be sent to, who takes over a down region's
- * users) and the quorum rule. Reads are lock-free snapshots; changes go through {@link RegionMonitor}.
+ * users) and the quorum rule. Reads are lock-free snapshots; changes go through {@link
+ * RegionMonitor}.
  */
 public final class RegionService implements RegionBoard, RegionAvailability {
 
-  /** This region cannot see a majority of regions, so it cannot confirm ownership or declare anything. */
+  /**
+   * This region cannot see a majority of regions, so it cannot confirm ownership or declare
+   * anything.
+   */
   public static final class NoQuorum extends RuntimeException {
     public NoQuorum(String region) {
       super("region " + region + " cannot reach a majority of regions");
@@ -39,8 +43,11 @@ public final class RegionService implements RegionBoard, RegionAvailability {
     void regionChanged(String region, RegionRecord before, RegionRecord after);
   }
 
-  /** The newest snapshot {@link RegionMonitor} published; every question below is answered from one. */
+  /**
+   * The newest snapshot {@link RegionMonitor} published; every question below is answered from one.
+   */
   private final AtomicReference<RegionView> view = new AtomicReference<>(RegionView.INITIAL);
+
   final Metrics metrics;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final ActorSystem<?> system;
@@ -58,21 +65,37 @@ public final class RegionService implements RegionBoard, RegionAvailability {
     this.self = self;
     this.askTimeout = askTimeout;
     this.metrics = Metrics.get(system);
-    for (String region : regions.names()) metrics.regionStatusSource(region, () -> statusOf(region).name());
+    for (String region : regions.names())
+      metrics.regionStatusSource(region, () -> statusOf(region).name());
   }
 
   /** Reads {@code meridian.failover.*}. */
   public static RegionMonitor.Settings monitorSettings(Config config) {
     Config failover = config.getConfig("meridian.failover");
     String autoDown = failover.getString("auto-down-after");
-    Optional<Duration> after = autoDown.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(failover.getDuration("auto-down-after"));
-    Duration staleClaimWindow = failover.hasPath("stale-claim-window") ? failover.getDuration("stale-claim-window") : Duration.ofMinutes(10);
-    return new RegionMonitor.Settings(after, failover.getBoolean("auto-hand-back"), failover.getDuration("return-grace"), failover.getDuration("directory-write-timeout"), staleClaimWindow);
+    Optional<Duration> after =
+        autoDown.equalsIgnoreCase("off")
+            ? Optional.empty()
+            : Optional.of(failover.getDuration("auto-down-after"));
+    Duration staleClaimWindow =
+        failover.hasPath("stale-claim-window")
+            ? failover.getDuration("stale-claim-window")
+            : Duration.ofMinutes(10);
+    return new RegionMonitor.Settings(
+        after,
+        failover.getBoolean("auto-hand-back"),
+        failover.getDuration("return-grace"),
+        failover.getDuration("directory-write-timeout"),
+        staleClaimWindow);
   }
 
   public RegionService start(RegionMonitor.Settings settings) {
     staleClaimWindow = settings.staleClaimWindow();
-    monitor = system.systemActorOf(RegionMonitor.create(this, settings), "region-monitor", org.apache.pekko.actor.typed.Props.empty());
+    monitor =
+        system.systemActorOf(
+            RegionMonitor.create(this, settings),
+            "region-monitor",
+            org.apache.pekko.actor.typed.Props.empty());
     return this;
   }
 
@@ -114,7 +137,9 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   public boolean isServing(String region) {
     if (region.equals(self)) return true;
     RegionView now = view.get();
-    return now.directory().recordOf(region).status() != Status.down && hasLiveMembers(region) && !now.isUnreachable(region);
+    return now.directory().recordOf(region).status() != Status.down
+        && hasLiveMembers(region)
+        && !now.isUnreachable(region);
   }
 
   boolean hasLiveMembers(String region) {
@@ -137,13 +162,16 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   }
 
   static boolean isPresent(MemberStatus status) {
-    return status == MemberStatus.joining() || status == MemberStatus.weaklyUp() || status == MemberStatus.up();
+    return status == MemberStatus.joining()
+        || status == MemberStatus.weaklyUp()
+        || status == MemberStatus.up();
   }
 
   /** This node reaches a majority of all configured regions (itself included). */
   public boolean hasQuorum() {
     RegionView now = view.get();
-    return Quorum.hasQuorum(regions.names(), self, region -> hasLiveMembers(region) && !now.isUnreachable(region));
+    return Quorum.hasQuorum(
+        regions.names(), self, region -> hasLiveMembers(region) && !now.isUnreachable(region));
   }
 
   /**
@@ -154,12 +182,15 @@ public final class RegionService implements RegionBoard, RegionAvailability {
     var unreachableMembers = cluster.state().getUnreachable();
     var live = new java.util.HashMap<String, java.util.Set<String>>();
     for (Member member : cluster.state().getMembers()) {
-      boolean up = member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
+      boolean up =
+          member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
       if (!up || unreachableMembers.contains(member)) continue;
       if (!member.dataCenter().equals(self) && !isServing(member.dataCenter())) continue;
-      live.computeIfAbsent(member.dataCenter(), r -> new java.util.HashSet<>()).add(member.address().toString());
+      live.computeIfAbsent(member.dataCenter(), r -> new java.util.HashSet<>())
+          .add(member.address().toString());
     }
-    live.computeIfAbsent(self, r -> new java.util.HashSet<>()).add(cluster.selfMember().address().toString());
+    live.computeIfAbsent(self, r -> new java.util.HashSet<>())
+        .add(cluster.selfMember().address().toString());
     return live;
   }
 
@@ -195,7 +226,9 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   @Override
   public boolean ownClaimsMayBeStale() {
     RegionRecord own = recordOf(self);
-    return own.status() == Status.up && own.epoch() > 0 && System.currentTimeMillis() - own.at() < staleClaimWindow.toMillis();
+    return own.status() == Status.up
+        && own.epoch() > 0
+        && System.currentTimeMillis() - own.at() < staleClaimWindow.toMillis();
   }
 
   public Optional<String> successorOf(String region) {
@@ -210,7 +243,13 @@ public final class RegionService implements RegionBoard, RegionAvailability {
     List<RegionInfo> infos = new ArrayList<>();
     for (String region : regions.names()) {
       RegionRecord record = recordOf(region);
-      infos.add(new RegionInfo(region, statusOf(region), successorOf(region).orElse(null), record.epoch(), region.equals(self) ? Long.valueOf(0) : lag.get(region)));
+      infos.add(
+          new RegionInfo(
+              region,
+              statusOf(region),
+              successorOf(region).orElse(null),
+              record.epoch(),
+              region.equals(self) ? Long.valueOf(0) : lag.get(region)));
     }
     return infos;
   }
@@ -226,8 +265,16 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   }
 
   private CompletionStage<RegionInfo> change(
-      org.apache.pekko.japi.function.Function<ActorRef<org.apache.pekko.pattern.StatusReply<RegionRecord>>, RegionMonitor.Command> command, String region) {
+      org.apache.pekko.japi.function.Function<
+              ActorRef<org.apache.pekko.pattern.StatusReply<RegionRecord>>, RegionMonitor.Command>
+          command,
+      String region) {
     return AskPattern.askWithStatus(monitor, command, askTimeout.plusSeconds(2), system.scheduler())
-        .thenApply(record -> regionInfos().stream().filter(info -> info.region().equals(region)).findFirst().orElseThrow());
+        .thenApply(
+            record ->
+                regionInfos().stream()
+                    .filter(info -> info.region().equals(region))
+                    .findFirst()
+                    .orElseThrow());
   }
 }

@@ -15,7 +15,8 @@ import java.util.Map;
  *     new incarnation starts with an empty directory and would otherwise take its own region for
  *     up, and its replicas' old ownership claims for current
  */
-public record RegionView(Directory directory, Map<String, Long> unreachableSince, boolean directoryConfirmed) {
+public record RegionView(
+    Directory directory, Map<String, Long> unreachableSince, boolean directoryConfirmed) {
   public static final RegionView INITIAL = new RegionView(Directory.EMPTY, Map.of(), false);
 
   public RegionView {

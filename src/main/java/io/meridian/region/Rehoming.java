@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The index of users is the journals' own persistence-id table ({@code all_persistence_ids}): a
  * user has a persistence id in every region whose replica persisted an event for it, so the union
- * over the regions' journals is every user. Seizing a user that the down region no longer owns is
- * a no-op in the entity. Runs on the leader node of the region only.
+ * over the regions' journals is every user. Seizing a user that the down region no longer owns is a
+ * no-op in the entity. Runs on the leader node of the region only.
  */
 public final class Rehoming implements RegionService.Listener {
   private static final Logger log = LoggerFactory.getLogger(Rehoming.class);
@@ -38,7 +38,11 @@ public final class Rehoming implements RegionService.Listener {
   private final Function<String, String> persistenceIdsQueryOf;
   private final int ratePerSecond;
 
-  private Rehoming(ActorSystem<?> system, RegionService regions, UserGateway gateway, Function<String, String> persistenceIdsQueryOf,
+  private Rehoming(
+      ActorSystem<?> system,
+      RegionService regions,
+      UserGateway gateway,
+      Function<String, String> persistenceIdsQueryOf,
       int ratePerSecond) {
     this.system = system;
     this.regions = regions;
@@ -48,35 +52,63 @@ public final class Rehoming implements RegionService.Listener {
   }
 
   /**
-   * @param persistenceIdsQueryOf the id of the query plugin that lists the persistence ids in a region's
-   *     journal (given by the node's composition, which knows where the journals are)
+   * @param persistenceIdsQueryOf the id of the query plugin that lists the persistence ids in a
+   *     region's journal (given by the node's composition, which knows where the journals are)
    */
-  public static void start(ActorSystem<?> system, RegionService regions, UserGateway gateway, Function<String, String> persistenceIdsQueryOf) {
+  public static void start(
+      ActorSystem<?> system,
+      RegionService regions,
+      UserGateway gateway,
+      Function<String, String> persistenceIdsQueryOf) {
     int rate = system.settings().config().getInt("meridian.failover.sweep-rate");
     regions.addListener(new Rehoming(system, regions, gateway, persistenceIdsQueryOf, rate));
   }
 
   @Override
-  public void regionChanged(String region, RegionDirectory.RegionRecord before, RegionDirectory.RegionRecord after) {
+  public void regionChanged(
+      String region, RegionDirectory.RegionRecord before, RegionDirectory.RegionRecord after) {
     if (!isRegionLeader() || region.equals(regions.self())) return;
-    if (after.status() == RegionBoard.Status.down && regions.successorOf(region).filter(regions.self()::equals).isPresent()) {
-      // Stops as soon as the region is declared up again: what it has not seized by then stays home.
-      sweep("seize", region, regions.regions().names(), userId -> seize(userId, region), () -> regions.isDeclaredDown(region));
-    } else if (before.status() == RegionBoard.Status.down && after.status() == RegionBoard.Status.up) {
+    if (after.status() == RegionBoard.Status.down
+        && regions.successorOf(region).filter(regions.self()::equals).isPresent()) {
+      // Stops as soon as the region is declared up again: what it has not seized by then stays
+      // home.
+      sweep(
+          "seize",
+          region,
+          regions.regions().names(),
+          userId -> seize(userId, region),
+          () -> regions.isDeclaredDown(region));
+    } else if (before.status() == RegionBoard.Status.down
+        && after.status() == RegionBoard.Status.up) {
       // A seizure that a node with a stale directory executed just after this pass read the user
       // would stay here for good: a second pass, a few seconds later, hands those back too.
-      sweep("hand-back", region, List.of(region), userId -> handBack(userId, region), () -> !regions.isDeclaredDown(region))
+      sweep(
+              "hand-back",
+              region,
+              List.of(region),
+              userId -> handBack(userId, region),
+              () -> !regions.isDeclaredDown(region))
           .thenCompose(first -> afterDelay(SECOND_HAND_BACK_PASS))
-          .thenCompose(ignored -> regions.isDeclaredDown(region)
-              ? CompletableFuture.completedFuture(0)
-              : sweep("hand-back (second pass)", region, List.of(region), userId -> handBack(userId, region), () -> !regions.isDeclaredDown(region)));
+          .thenCompose(
+              ignored ->
+                  regions.isDeclaredDown(region)
+                      ? CompletableFuture.completedFuture(0)
+                      : sweep(
+                          "hand-back (second pass)",
+                          region,
+                          List.of(region),
+                          userId -> handBack(userId, region),
+                          () -> !regions.isDeclaredDown(region)));
     }
   }
 
   static final Duration SECOND_HAND_BACK_PASS = Duration.ofSeconds(5);
 
   private CompletionStage<Void> afterDelay(Duration delay) {
-    return org.apache.pekko.pattern.Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(),
+    return org.apache.pekko.pattern.Patterns.after(
+        delay,
+        system.classicSystem().scheduler(),
+        system.executionContext(),
         () -> CompletableFuture.<Void>completedFuture(null));
   }
 
@@ -87,22 +119,43 @@ public final class Rehoming implements RegionService.Listener {
   }
 
   private CompletionStage<Boolean> seize(String userId, String from) {
-    return gateway.askAt(userId, regions.self(), replyTo -> new User.SeizeOwnership(from, "region " + from + " declared down", replyTo))
-        .thenApply(outcome -> outcome.reply() instanceof User.Accepted a && regions.self().equals(a.user().owner()));
+    return gateway
+        .askAt(
+            userId,
+            regions.self(),
+            replyTo -> new User.SeizeOwnership(from, "region " + from + " declared down", replyTo))
+        .thenApply(
+            outcome ->
+                outcome.reply() instanceof User.Accepted a
+                    && regions.self().equals(a.user().owner()));
   }
 
   private CompletionStage<Boolean> handBack(String userId, String home) {
-    return gateway.askAt(userId, regions.self(), User.Get::new).thenCompose(outcome -> {
-      if (outcome.reply() instanceof User.Accepted a && home.equals(a.user().homeRegion()) && regions.self().equals(a.user().owner())) {
-        return gateway.askAt(userId, regions.self(), User.HandBack::new).thenApply(o -> o.reply() instanceof User.Accepted);
-      }
-      return CompletableFuture.completedFuture(false);
-    });
+    return gateway
+        .askAt(userId, regions.self(), User.Get::new)
+        .thenCompose(
+            outcome -> {
+              if (outcome.reply() instanceof User.Accepted a
+                  && home.equals(a.user().homeRegion())
+                  && regions.self().equals(a.user().owner())) {
+                return gateway
+                    .askAt(userId, regions.self(), User.HandBack::new)
+                    .thenApply(o -> o.reply() instanceof User.Accepted);
+              }
+              return CompletableFuture.completedFuture(false);
+            });
   }
 
-  /** Applies {@code action} to every user id in {@code journals}, throttled, while {@code stillWanted} holds; completes with the number changed. */
-  private CompletionStage<Integer> sweep(String kind, String region, List<String> journals,
-      java.util.function.Function<String, CompletionStage<Boolean>> action, java.util.function.BooleanSupplier stillWanted) {
+  /**
+   * Applies {@code action} to every user id in {@code journals}, throttled, while {@code
+   * stillWanted} holds; completes with the number changed.
+   */
+  private CompletionStage<Integer> sweep(
+      String kind,
+      String region,
+      List<String> journals,
+      java.util.function.Function<String, CompletionStage<Boolean>> action,
+      java.util.function.BooleanSupplier stillWanted) {
     long start = System.nanoTime();
     Source<String, NotUsed> userIds = Source.from(journals).flatMapConcat(this::userIdsIn);
     Set<String> seen = new HashSet<>();
@@ -110,24 +163,53 @@ public final class Rehoming implements RegionService.Listener {
         .filter(seen::add)
         .throttle(ratePerSecond, Duration.ofSeconds(1))
         .takeWhile(userId -> stillWanted.getAsBoolean())
-        .mapAsyncUnordered(4, userId -> action.apply(userId).exceptionally(failure -> {
-          log.warn("{} of user={} for region={} failed: {}", kind, userId, region, failure.toString());
-          return false;
-        }))
+        .mapAsyncUnordered(
+            4,
+            userId ->
+                action
+                    .apply(userId)
+                    .exceptionally(
+                        failure -> {
+                          log.warn(
+                              "{} of user={} for region={} failed: {}",
+                              kind,
+                              userId,
+                              region,
+                              failure.toString());
+                          return false;
+                        }))
         .runWith(Sink.fold(0, (count, changed) -> changed ? count + 1 : count), system)
-        .whenComplete((count, failure) -> {
-          long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
-          if (failure != null) log.warn("{} sweep for region={} by region={} failed after {} ms", kind, region, regions.self(), ms, failure);
-          else log.info("{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)",
-              kind, region, regions.self(), count, ms, seen.size());
-        })
+        .whenComplete(
+            (count, failure) -> {
+              long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+              if (failure != null)
+                log.warn(
+                    "{} sweep for region={} by region={} failed after {} ms",
+                    kind,
+                    region,
+                    regions.self(),
+                    ms,
+                    failure);
+              else
+                log.info(
+                    "{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)",
+                    kind,
+                    region,
+                    regions.self(),
+                    count,
+                    ms,
+                    seen.size());
+            })
         .exceptionally(failure -> 0);
   }
 
   private Source<String, NotUsed> userIdsIn(String journalRegion) {
-    CurrentPersistenceIdsQuery journal = PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
-        .getReadJournalFor(CurrentPersistenceIdsQuery.class, persistenceIdsQueryOf.apply(journalRegion));
-    return journal.currentPersistenceIds()
+    CurrentPersistenceIdsQuery journal =
+        PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+            .getReadJournalFor(
+                CurrentPersistenceIdsQuery.class, persistenceIdsQueryOf.apply(journalRegion));
+    return journal
+        .currentPersistenceIds()
         .filter(id -> id.startsWith(User.ENTITY_TYPE + "|"))
         .map(id -> id.substring(User.ENTITY_TYPE.length() + 1, id.lastIndexOf('|')))
         .recoverWithRetries(1, Throwable.class, Source::empty);

@@ -22,20 +22,22 @@ import scala.Option;
 /**
  * Reads a region's pekko-persistence-cassandra journal with one CQL query per read.
  *
- * <p>Why not the plugin's {@code currentEventsByPersistenceId}: it costs three queries each time (the
- * deleted-to marker, the partition, and the next partition in case a write straddled the boundary),
- * and its live variant polls on a timer. This reader issues exactly one {@code SELECT} on the
- * journal table ({@code messages}), whose layout is the plugin's documented schema
+ * <p>Why not the plugin's {@code currentEventsByPersistenceId}: it costs three queries each time
+ * (the deleted-to marker, the partition, and the next partition in case a write straddled the
+ * boundary), and its live variant polls on a timer. This reader issues exactly one {@code SELECT}
+ * on the journal table ({@code messages}), whose layout is the plugin's documented schema
  * (docs/cassandra-schema.cql), through the plugin's own session (same config path, so the same
  * {@code CqlSession}). Assumptions, pinned by {@code CassandraEventReaderIT}:
+ *
  * <ul>
- *   <li>event {@code n} is in partition {@code (n - 1) / target-partition-size}: the journal writes an
- *       atomic write into the partition of its highest sequence number (CassandraJournal.scala:393-417
- *       in pekko-persistence-cassandra 1.1.0), and Meridian persists one event per write;</li>
- *   <li>no events are deleted (Meridian never deletes: no snapshots, no retention);</li>
+ *   <li>event {@code n} is in partition {@code (n - 1) / target-partition-size}: the journal writes
+ *       an atomic write into the partition of its highest sequence number
+ *       (CassandraJournal.scala:393-417 in pekko-persistence-cassandra 1.1.0), and Meridian
+ *       persists one event per write;
+ *   <li>no events are deleted (Meridian never deletes: no snapshots, no retention);
  *   <li>the payload and the metadata (Replicated Event Sourcing's {@code ReplicatedEventMetadata})
- *       are Pekko-serialized in the columns {@code ser_id, ser_manifest, event} and
- *       {@code meta_ser_id, meta_ser_manifest, meta}.</li>
+ *       are Pekko-serialized in the columns {@code ser_id, ser_manifest, event} and {@code
+ *       meta_ser_id, meta_ser_manifest, meta}.
  * </ul>
  */
 public final class CassandraEventReader implements EventReader {
@@ -45,16 +47,22 @@ public final class CassandraEventReader implements EventReader {
   private final String readProfile;
   private final long partitionSize;
   private final Serialization serialization;
-  private final AtomicReference<CompletionStage<PreparedStatement>> prepared = new AtomicReference<>();
+  private final AtomicReference<CompletionStage<PreparedStatement>> prepared =
+      new AtomicReference<>();
 
-  /** @param pluginPath the region's plugin root, e.g. {@code cassandra-us} (RegionJournals). */
+  /**
+   * @param pluginPath the region's plugin root, e.g. {@code cassandra-us} (RegionJournals).
+   */
   public CassandraEventReader(ActorSystem<?> system, String pluginPath) {
     this.system = system;
     this.pluginPath = pluginPath;
     Config plugin = system.settings().config().getConfig(pluginPath);
-    this.statement = "SELECT sequence_nr, timestamp, ser_id, ser_manifest, event, meta_ser_id, meta_ser_manifest, meta FROM "
-        + plugin.getString("journal.keyspace") + "." + plugin.getString("journal.table")
-        + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr >= ? AND sequence_nr <= ?";
+    this.statement =
+        "SELECT sequence_nr, timestamp, ser_id, ser_manifest, event, meta_ser_id, meta_ser_manifest, meta FROM "
+            + plugin.getString("journal.keyspace")
+            + "."
+            + plugin.getString("journal.table")
+            + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr >= ? AND sequence_nr <= ?";
     this.readProfile = plugin.getString("query.read-profile");
     this.partitionSize = plugin.getLong("journal.target-partition-size");
     this.serialization = SerializationExtension.get(system.classicSystem());
@@ -69,42 +77,59 @@ public final class CassandraEventReader implements EventReader {
     CompletionStage<PreparedStatement> current = prepared.get();
     if (current != null) return current;
     CompletionStage<PreparedStatement> attempt = session().prepare(statement);
-    attempt.whenComplete((ok, failure) -> {
-      if (failure != null) prepared.compareAndSet(attempt, null);
-    });
+    attempt.whenComplete(
+        (ok, failure) -> {
+          if (failure != null) prepared.compareAndSet(attempt, null);
+        });
     return prepared.compareAndSet(null, attempt) ? attempt : prepared.get();
   }
 
   @Override
-  public CompletionStage<List<EventEnvelope>> read(String persistenceId, long fromSequenceNr, int max) {
+  public CompletionStage<List<EventEnvelope>> read(
+      String persistenceId, long fromSequenceNr, int max) {
     long partition = (fromSequenceNr - 1) / partitionSize;
     // Never past the partition's end: the next read starts in the next partition.
     long to = Math.min(fromSequenceNr + max - 1, (partition + 1) * partitionSize);
     return statement()
-        .thenCompose(ps -> session().selectAll(ps.bind(persistenceId, partition, fromSequenceNr, to).setExecutionProfileName(readProfile)))
+        .thenCompose(
+            ps ->
+                session()
+                    .selectAll(
+                        ps.bind(persistenceId, partition, fromSequenceNr, to)
+                            .setExecutionProfileName(readProfile)))
         .thenApply(rows -> envelopes(persistenceId, fromSequenceNr, rows));
   }
 
-  /** The rows as envelopes, stopping at the first gap (a row not readable yet in this data center). */
+  /**
+   * The rows as envelopes, stopping at the first gap (a row not readable yet in this data center).
+   */
   private List<EventEnvelope> envelopes(String persistenceId, long fromSequenceNr, List<Row> rows) {
     var envelopes = new ArrayList<EventEnvelope>(rows.size());
     long expected = fromSequenceNr;
     for (Row row : rows) {
       long sequenceNr = row.getLong("sequence_nr");
       if (sequenceNr != expected) break;
-      Object event = deserialize(row.getByteBuffer("event"), row.getInt("ser_id"), row.getString("ser_manifest"));
+      Object event =
+          deserialize(
+              row.getByteBuffer("event"), row.getInt("ser_id"), row.getString("ser_manifest"));
       ByteBuffer meta = row.getByteBuffer("meta");
-      Option<Object> metadata = meta == null
-          ? Option.empty()
-          : Option.apply(deserialize(meta, row.getInt("meta_ser_id"), row.getString("meta_ser_manifest")));
+      Option<Object> metadata =
+          meta == null
+              ? Option.empty()
+              : Option.apply(
+                  deserialize(meta, row.getInt("meta_ser_id"), row.getString("meta_ser_manifest")));
       long timestamp = Uuids.unixTimestamp(row.getUuid("timestamp")); // the write time, a timeuuid
-      envelopes.add(new EventEnvelope(Offset.sequence(sequenceNr), persistenceId, sequenceNr, event, timestamp, metadata));
+      envelopes.add(
+          new EventEnvelope(
+              Offset.sequence(sequenceNr), persistenceId, sequenceNr, event, timestamp, metadata));
       expected++;
     }
     return envelopes;
   }
 
   private Object deserialize(ByteBuffer bytes, int serializerId, String manifest) {
-    return serialization.deserialize(Bytes.getArray(bytes), serializerId, manifest == null ? "" : manifest).get();
+    return serialization
+        .deserialize(Bytes.getArray(bytes), serializerId, manifest == null ? "" : manifest)
+        .get();
   }
 }

@@ -8,8 +8,9 @@ import org.apache.pekko.persistence.query.EventEnvelope;
 public interface EventReader {
 
   /**
-   * At most {@code max} events of {@code persistenceId} with sequence numbers from {@code fromSequenceNr}
-   * on, in order and without gaps (what is there now; an empty list when nothing is).
+   * At most {@code max} events of {@code persistenceId} with sequence numbers from {@code
+   * fromSequenceNr} on, in order and without gaps (what is there now; an empty list when nothing
+   * is).
    */
   CompletionStage<List<EventEnvelope>> read(String persistenceId, long fromSequenceNr, int max);
 }

@@ -14,7 +14,8 @@ final class OriginOf {
 
   /** The origin region's name, or "" for an event without replication metadata. */
   static String envelope(EventEnvelope envelope) {
-    return envelope.eventMetadata().isDefined() && envelope.eventMetadata().get() instanceof ReplicatedEventMetadata meta
+    return envelope.eventMetadata().isDefined()
+            && envelope.eventMetadata().get() instanceof ReplicatedEventMetadata meta
         ? meta.originReplica().id()
         : "";
   }

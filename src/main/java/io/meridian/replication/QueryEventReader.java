@@ -22,8 +22,12 @@ public final class QueryEventReader implements EventReader {
   }
 
   @Override
-  public CompletionStage<List<EventEnvelope>> read(String persistenceId, long fromSequenceNr, int max) {
+  public CompletionStage<List<EventEnvelope>> read(
+      String persistenceId, long fromSequenceNr, int max) {
     long to = fromSequenceNr + max - 1 < fromSequenceNr ? Long.MAX_VALUE : fromSequenceNr + max - 1;
-    return journal.currentEventsByPersistenceId(persistenceId, fromSequenceNr, to).asJava().runWith(Sink.seq(), system);
+    return journal
+        .currentEventsByPersistenceId(persistenceId, fromSequenceNr, to)
+        .asJava()
+        .runWith(Sink.seq(), system);
   }
 }

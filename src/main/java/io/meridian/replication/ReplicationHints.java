@@ -18,13 +18,14 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * This node's switchboard between incoming {@link Hint}s and the live replication streams of
- * {@link HintedReadJournal} that run here, by persistence id, plus the replication metrics.
+ * This node's switchboard between incoming {@link Hint}s and the live replication streams of {@link
+ * HintedReadJournal} that run here, by persistence id, plus the replication metrics.
  *
  * <p>A hint that finds no stream (the replica is still recovering, so its streams have not started)
  * is kept as pending, and the stream that registers for that persistence id starts with it as its
  * target: otherwise a hint that raced the replica's start, for a row not yet readable in this data
- * center, would wait for the safety poll. Pending hints are bounded: forgetting one costs latency only.
+ * center, would wait for the safety poll. Pending hints are bounded: forgetting one costs latency
+ * only.
  */
 public final class ReplicationHints implements Extension {
 
@@ -56,16 +57,28 @@ public final class ReplicationHints implements Extension {
 
   private ReplicationHints(MeterRegistry registry) {
     this.registry = registry;
-    this.hintsReceived = Counter.builder("meridian_replication_hints_received")
-        .description("Hints received from other regions' replicas").register(registry);
-    this.hintsWithoutStream = Counter.builder("meridian_replication_hints_pending")
-        .description("Hints that arrived before the replica's stream started (kept as its first target)").register(registry);
-    Gauge.builder("meridian_replication_live_streams", streams, s -> s.values().stream().mapToInt(Set::size).sum())
-        .description("Live replication streams on this node (two per live replica with three regions)")
+    this.hintsReceived =
+        Counter.builder("meridian_replication_hints_received")
+            .description("Hints received from other regions' replicas")
+            .register(registry);
+    this.hintsWithoutStream =
+        Counter.builder("meridian_replication_hints_pending")
+            .description(
+                "Hints that arrived before the replica's stream started (kept as its first target)")
+            .register(registry);
+    Gauge.builder(
+            "meridian_replication_live_streams",
+            streams,
+            s -> s.values().stream().mapToInt(Set::size).sum())
+        .description(
+            "Live replication streams on this node (two per live replica with three regions)")
         .register(registry);
   }
 
-  /** Wakes the streams reading {@code hint.persistenceId()} here, or keeps the hint for the stream that starts next. */
+  /**
+   * Wakes the streams reading {@code hint.persistenceId()} here, or keeps the hint for the stream
+   * that starts next.
+   */
   public void deliver(Hint hint) {
     hintsReceived.increment();
     Set<LongConsumer> listeners = streams.get(hint.persistenceId());
@@ -81,8 +94,8 @@ public final class ReplicationHints implements Extension {
 
   /**
    * Makes every live stream here that reads a journal of {@code region} read it now (once): after a
-   * partition heals, the hints sent during it are lost, and the streams would otherwise wait for the
-   * safety poll.
+   * partition heals, the hints sent during it are lost, and the streams would otherwise wait for
+   * the safety poll.
    */
   public void wakeAllReading(String region) {
     String suffix = "|" + region;
@@ -92,7 +105,11 @@ public final class ReplicationHints implements Extension {
       for (LongConsumer listener : entry.getValue()) listener.accept(0);
       woken++;
     }
-    if (woken > 0) Counter.builder("meridian_replication_wakeups").tag("reason", "reachable").register(registry).increment(woken);
+    if (woken > 0)
+      Counter.builder("meridian_replication_wakeups")
+          .tag("reason", "reachable")
+          .register(registry)
+          .increment(woken);
   }
 
   /**
@@ -105,18 +122,30 @@ public final class ReplicationHints implements Extension {
       for (LongConsumer listener : listeners) listener.accept(0);
       woken++;
     }
-    if (woken > 0) Counter.builder("meridian_replication_wakeups").tag("reason", "declared-up").register(registry).increment(woken);
+    if (woken > 0)
+      Counter.builder("meridian_replication_wakeups")
+          .tag("reason", "declared-up")
+          .register(registry)
+          .increment(woken);
   }
 
-  /** Makes the live streams reading {@code persistenceId} here read it now, once (a poke: no sequence number known). */
+  /**
+   * Makes the live streams reading {@code persistenceId} here read it now, once (a poke: no
+   * sequence number known).
+   */
   public void poke(String persistenceId) {
     Set<LongConsumer> listeners = streams.get(persistenceId);
     if (listeners == null) return;
     for (LongConsumer listener : listeners) listener.accept(0);
-    Counter.builder("meridian_replication_wakeups").tag("reason", "awaited").register(registry).increment();
+    Counter.builder("meridian_replication_wakeups")
+        .tag("reason", "awaited")
+        .register(registry)
+        .increment();
   }
 
-  /** A stream's registration: the newest hint that arrived before it (0 if none), and how to leave. */
+  /**
+   * A stream's registration: the newest hint that arrived before it (0 if none), and how to leave.
+   */
   record Registration(long pendingSequenceNr, Runnable cancel) {}
 
   Registration register(String persistenceId, LongConsumer listener) {
@@ -125,33 +154,49 @@ public final class ReplicationHints implements Extension {
     synchronized (pending) {
       hinted = pending.remove(persistenceId);
     }
-    return new Registration(hinted == null ? 0 : hinted, () -> streams.computeIfPresent(persistenceId, (id, set) -> {
-      set.remove(listener);
-      return set.isEmpty() ? null : set;
-    }));
+    return new Registration(
+        hinted == null ? 0 : hinted,
+        () ->
+            streams.computeIfPresent(
+                persistenceId,
+                (id, set) -> {
+                  set.remove(listener);
+                  return set.isEmpty() ? null : set;
+                }));
   }
 
-  /** Replicas waiting for the first read of a stream of theirs, oldest first, by persistence id read. */
-  private final Map<String, java.util.Queue<CompletableFuture<Long>>> firstReads = new ConcurrentHashMap<>();
+  /**
+   * Replicas waiting for the first read of a stream of theirs, oldest first, by persistence id
+   * read.
+   */
+  private final Map<String, java.util.Queue<CompletableFuture<Long>>> firstReads =
+      new ConcurrentHashMap<>();
 
   /**
    * Completes with the number of the origin's own events delivered by the first read of the next
    * stream to start for {@code persistenceId} (a replica calls this when its recovery completed,
    * before Pekko starts its streams), or fails after {@code timeout}. In production a node runs one
-   * replica of a user (it is in one region); tests that run several in one system are served in order.
+   * replica of a user (it is in one region); tests that run several in one system are served in
+   * order.
    */
   public CompletionStage<Long> awaitFirstRead(String persistenceId, Duration timeout) {
     var firstRead = new CompletableFuture<Long>();
-    firstReads.computeIfAbsent(persistenceId, id -> new java.util.concurrent.ConcurrentLinkedQueue<>()).add(firstRead);
-    firstRead.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((events, failure) -> forget(persistenceId, firstRead));
+    firstReads
+        .computeIfAbsent(persistenceId, id -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+        .add(firstRead);
+    firstRead
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((events, failure) -> forget(persistenceId, firstRead));
     return firstRead;
   }
 
   private void forget(String persistenceId, CompletableFuture<Long> firstRead) {
-    firstReads.computeIfPresent(persistenceId, (id, waiting) -> {
-      waiting.remove(firstRead);
-      return waiting.isEmpty() ? null : waiting;
-    });
+    firstReads.computeIfPresent(
+        persistenceId,
+        (id, waiting) -> {
+          waiting.remove(firstRead);
+          return waiting.isEmpty() ? null : waiting;
+        });
   }
 
   void firstReadDone(String persistenceId, long originEvents) {
@@ -168,7 +213,13 @@ public final class ReplicationHints implements Extension {
   // ------------------------------------------------------------------ metrics
 
   /** Why a stream read the journal. */
-  enum Trigger { START, HINT, BACKOFF, MORE, SAFETY_POLL }
+  enum Trigger {
+    START,
+    HINT,
+    BACKOFF,
+    MORE,
+    SAFETY_POLL
+  }
 
   void read(Trigger trigger, int events) {
     Counter.builder("meridian_replication_reads")
@@ -177,23 +228,32 @@ public final class ReplicationHints implements Extension {
         .register(registry)
         .increment();
     if (events > 0) {
-      Counter.builder("meridian_replication_events_read").description("Events read by replication streams")
-          .register(registry).increment(events);
+      Counter.builder("meridian_replication_events_read")
+          .description("Events read by replication streams")
+          .register(registry)
+          .increment(events);
     }
   }
 
   void safetyPoll() {
-    Counter.builder("meridian_replication_safety_polls").description("Safety polls of replication streams (catch lost hints)")
-        .register(registry).increment();
+    Counter.builder("meridian_replication_safety_polls")
+        .description("Safety polls of replication streams (catch lost hints)")
+        .register(registry)
+        .increment();
   }
 
   void hintUnsatisfied() {
     Counter.builder("meridian_replication_hints_unsatisfied")
-        .description("Hinted sequence numbers still unreadable after the whole back-off (the safety poll will read them)")
-        .register(registry).increment();
+        .description(
+            "Hinted sequence numbers still unreadable after the whole back-off (the safety poll will read them)")
+        .register(registry)
+        .increment();
   }
 
   void hintSent(String toRegion) {
-    Counter.builder("meridian_replication_hints_sent").tag("to", toRegion).register(registry).increment();
+    Counter.builder("meridian_replication_hints_sent")
+        .tag("to", toRegion)
+        .register(registry)
+        .increment();
   }
 }

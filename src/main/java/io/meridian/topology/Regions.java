@@ -13,26 +13,35 @@ import org.apache.pekko.persistence.typed.ReplicaId;
 /**
  * The configured regions, in their fixed order, and each region's failover order.
  *
- * <p>The order is part of the protocol: it breaks ties between ownership claims of equal epoch
- * (the region listed first wins), so every replica must be configured with the same list.
+ * <p>The order is part of the protocol: it breaks ties between ownership claims of equal epoch (the
+ * region listed first wins), so every replica must be configured with the same list.
  */
 public record Regions(List<String> names, Map<String, List<String>> failoverOrder) {
 
   public Regions {
     names = List.copyOf(names);
-    if (names.isEmpty()) throw new IllegalArgumentException("meridian.regions must name at least one region");
-    if (Set.copyOf(names).size() != names.size()) throw new IllegalArgumentException("meridian.regions has duplicates: " + names);
+    if (names.isEmpty())
+      throw new IllegalArgumentException("meridian.regions must name at least one region");
+    if (Set.copyOf(names).size() != names.size())
+      throw new IllegalArgumentException("meridian.regions has duplicates: " + names);
     var orders = new LinkedHashMap<String, List<String>>();
     for (String region : names) {
       List<String> order = failoverOrder.getOrDefault(region, List.of());
       for (String successor : order) {
         if (!names.contains(successor) || successor.equals(region)) {
-          throw new IllegalArgumentException("failover order of " + region + " names " + successor + ", which is not another configured region");
+          throw new IllegalArgumentException(
+              "failover order of "
+                  + region
+                  + " names "
+                  + successor
+                  + ", which is not another configured region");
         }
       }
       var complete = new ArrayList<>(order);
-      // Regions the operator did not list still follow, in the fixed order, so a successor always exists.
-      for (String other : names) if (!other.equals(region) && !complete.contains(other)) complete.add(other);
+      // Regions the operator did not list still follow, in the fixed order, so a successor always
+      // exists.
+      for (String other : names)
+        if (!other.equals(region) && !complete.contains(other)) complete.add(other);
       orders.put(region, List.copyOf(complete));
     }
     failoverOrder = Map.copyOf(orders);
@@ -74,6 +83,8 @@ public record Regions(List<String> names, Map<String, List<String>> failoverOrde
   }
 
   public Set<ReplicaId> replicaIds() {
-    return names.stream().map(ReplicaId::new).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    return names.stream()
+        .map(ReplicaId::new)
+        .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
   }
 }

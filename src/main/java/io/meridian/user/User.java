@@ -40,15 +40,16 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 /**
  * A user: one replicated event-sourced entity with one replica per region (docs/design.md, Model).
  *
- * <p>Single-writer commands (create, profile, payments, moves) are executed only by the replica that
- * currently owns the user; any other replica answers {@link NotOwner} and the caller forwards. CRDT
- * commands (points, devices) are accepted by every replica, because their events merge whatever the
- * order. The state and its merge rules are {@link UserState}.
+ * <p>Single-writer commands (create, profile, payments, moves) are executed only by the replica
+ * that currently owns the user; any other replica answers {@link NotOwner} and the caller forwards.
+ * CRDT commands (points, devices) are accepted by every replica, because their events merge
+ * whatever the order. The state and its merge rules are {@link UserState}.
  *
- * <p>Commands, replies and events are nested here and must keep their names: their class names are the
- * Jackson manifests the journals hold (events) and other nodes read (commands and replies).
+ * <p>Commands, replies and events are nested here and must keep their names: their class names are
+ * the Jackson manifests the journals hold (events) and other nodes read (commands and replies).
  */
-public final class User extends ReplicatedEventSourcedBehavior<User.Command, User.Event, UserState> {
+public final class User
+    extends ReplicatedEventSourcedBehavior<User.Command, User.Event, UserState> {
 
   public static final String ENTITY_TYPE = "User";
   public static final Set<String> PROFILE_FIELDS = Set.of("displayName", "email", "locale");
@@ -63,7 +64,8 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
   /** Set some profile fields (names from {@link #PROFILE_FIELDS}); owner only. */
-  public record UpdateProfile(Map<String, String> changes, ActorRef<Reply> replyTo) implements Command {}
+  public record UpdateProfile(Map<String, String> changes, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /** Add to (or, negative, take from) the loyalty points; any replica. */
   public record AdjustPoints(long delta, ActorRef<Reply> replyTo) implements Command {}
@@ -73,7 +75,8 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record RemoveDevice(String deviceId, ActorRef<Reply> replyTo) implements Command {}
 
   /** A credit or debit with a client-chosen id; owner only; the same id twice is applied once. */
-  public record RecordPayment(String paymentId, PaymentKind kind, BigDecimal amount, ActorRef<Reply> replyTo)
+  public record RecordPayment(
+      String paymentId, PaymentKind kind, BigDecimal amount, ActorRef<Reply> replyTo)
       implements Command {}
 
   public record GetPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
@@ -85,10 +88,11 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record HandBack(ActorRef<Reply> replyTo) implements Command {}
 
   /**
-   * Failover: this replica takes ownership from {@code fromRegion}, which was declared down. It is a
-   * no-op when the owner is no longer {@code fromRegion} (someone else moved the user meanwhile).
+   * Failover: this replica takes ownership from {@code fromRegion}, which was declared down. It is
+   * a no-op when the owner is no longer {@code fromRegion} (someone else moved the user meanwhile).
    */
-  public record SeizeOwnership(String fromRegion, String reason, ActorRef<Reply> replyTo) implements Command {}
+  public record SeizeOwnership(String fromRegion, String reason, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /** Answers once this replica has applied an ownership change of at least {@code epoch}. */
   public record AwaitEpoch(long epoch, ActorRef<Reply> replyTo) implements Command {}
@@ -97,7 +101,9 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record AwaitPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
 
   /** Sent by the replica to itself when it sees a negative balance that is not flagged yet. */
-  enum FlagOverdraft implements Command { INSTANCE }
+  enum FlagOverdraft implements Command {
+    INSTANCE
+  }
 
   /**
    * Another region's replica persisted an event: read its journal now. Handled as it arrives (also
@@ -106,13 +112,18 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record ReplicationHint(Hint hint) implements Command {}
 
   /**
-   * Sent by the replica to itself after an event that may satisfy a waiter or end the catch-up. As a
-   * command it is stashed while a journal write is in flight, so it is handled only once the event
-   * that triggered it is stored: an answer from here is an answer about durable state.
+   * Sent by the replica to itself after an event that may satisfy a waiter or end the catch-up. As
+   * a command it is stashed while a journal write is in flight, so it is handled only once the
+   * event that triggered it is stored: an answer from here is an answer about durable state.
    */
-  enum Recheck implements Command { INSTANCE }
+  enum Recheck implements Command {
+    INSTANCE
+  }
 
-  /** The first read of {@code origin}'s journal after recovery delivered {@code events} of its events (-1: gave up waiting). */
+  /**
+   * The first read of {@code origin}'s journal after recovery delivered {@code events} of its
+   * events (-1: gave up waiting).
+   */
   record CaughtUp(String origin, long events) implements Command {}
 
   // ---------------------------------------------------------------- replies
@@ -128,11 +139,23 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   public record PaymentFound(String paymentId, Payment payment) implements Reply {}
 
-  /** {@code NOT_DECLARED_DOWN}: a seizure refused because this replica's node does not see the old owner's region declared down. */
-  public enum Reason { UNKNOWN_USER, USER_EXISTS, INVALID, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT, UNKNOWN_PAYMENT, NOT_DECLARED_DOWN }
+  /**
+   * {@code NOT_DECLARED_DOWN}: a seizure refused because this replica's node does not see the old
+   * owner's region declared down.
+   */
+  public enum Reason {
+    UNKNOWN_USER,
+    USER_EXISTS,
+    INVALID,
+    INSUFFICIENT_FUNDS,
+    PAYMENT_CONFLICT,
+    UNKNOWN_PAYMENT,
+    NOT_DECLARED_DOWN
+  }
 
   /** A payment as replicas record it and a {@link PaymentFound} reply carries it. */
-  public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch) implements CborSerializable {
+  public record Payment(PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch)
+      implements CborSerializable {
     BigDecimal signedAmount() {
       return kind == PaymentKind.CREDIT ? amount : amount.negate();
     }
@@ -152,11 +175,16 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
       Map<String, Long> version)
       implements CborSerializable {}
 
-  public enum PaymentKind { CREDIT, DEBIT }
+  public enum PaymentKind {
+    CREDIT,
+    DEBIT
+  }
 
   // ---------------------------------------------------------------- events
 
-  /** Every event carries the wall-clock millis at which its origin replica decided it ({@code at}). */
+  /**
+   * Every event carries the wall-clock millis at which its origin replica decided it ({@code at}).
+   */
   public sealed interface Event extends CborSerializable {
     long at();
   }
@@ -164,25 +192,30 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   public record UserCreated(String userId, String homeRegion, long at) implements Event {}
 
   /** LWW: each field carries the event's {@code (timestamp, origin)} as its {@link LwwTime}. */
-  public record ProfileUpdated(Map<String, String> fields, long timestamp, String origin, long at) implements Event {}
+  public record ProfileUpdated(Map<String, String> fields, long timestamp, String origin, long at)
+      implements Event {}
 
   public record PointsAdjusted(long delta, long at) implements Event {}
 
   public record DevicesChanged(
       String deviceId,
       boolean added,
-      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+      @JsonSerialize(using = PekkoSerialized.Writer.class)
+          @JsonDeserialize(using = PekkoSerialized.Reader.class)
           ORSet.DeltaOp operation,
       long at)
       implements Event {}
 
-  public record PaymentRecorded(String paymentId, PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch, long at)
+  public record PaymentRecorded(
+      String paymentId, PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch, long at)
       implements Event {}
 
-  public record OwnershipTransferred(String from, String to, String home, long epoch, long at) implements Event {}
+  public record OwnershipTransferred(String from, String to, String home, long epoch, long at)
+      implements Event {}
 
   /** {@code home}: the home the seizing replica knew; a seizure does not move the home. */
-  public record OwnershipSeized(String from, String to, String home, long epoch, String reason, long at) implements Event {}
+  public record OwnershipSeized(
+      String from, String to, String home, long epoch, String reason, long at) implements Event {}
 
   public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
 
@@ -206,7 +239,8 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
     }
 
     @Override
-    public Behavior<Command> aroundReceive(TypedActorContext<Command> context, Command message, ReceiveTarget<Command> target) {
+    public Behavior<Command> aroundReceive(
+        TypedActorContext<Command> context, Command message, ReceiveTarget<Command> target) {
       if (message instanceof ReplicationHint hint) {
         ReplicationHints.get(context.asJava().getSystem()).deliver(hint.hint());
         return Behaviors.same();
@@ -217,8 +251,8 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   /**
    * One replica per configured region, each in its own data center. Pekko's direct replication is
-   * off: on Pekko 1.x it can drop an event for good (docs/decisions.md); the journal is the only data
-   * path, woken by hints (io.meridian.replication).
+   * off: on Pekko 1.x it can drop an event for good (docs/decisions.md); the journal is the only
+   * data path, woken by hints (io.meridian.replication).
    */
   public static ReplicatedEntityProvider<Command> provider(UserSettings settings) {
     return ReplicatedEntityProvider.createPerDataCenter(
@@ -232,29 +266,40 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private final UserSettings settings;
   private final String self;
   private final Metrics metrics;
+
   /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
   private final List<Waiter> waiters = new ArrayList<>();
+
   /** A {@link Recheck} is on its way. */
   private boolean recheckSent;
+
   /**
    * While the replica catches up after recovery: per other region, how many of its events the state
-   * must hold before commands are answered (null: not known yet; -1: gave up waiting). Null when caught up.
+   * must hold before commands are answered (null: not known yet; -1: gave up waiting). Null when
+   * caught up.
    */
   private Map<String, Long> catchUpTargets;
 
   /** {@code paymentId} null: answer with the user; else with that payment. */
-  private record Waiter(Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId, long deadlineNanos) {}
+  private record Waiter(
+      Predicate<UserState> condition,
+      ActorRef<Reply> replyTo,
+      String paymentId,
+      long deadlineNanos) {}
 
   private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
   /**
-   * A failed persist or recovery (journal unavailable) restarts the replica after a back-off instead
-   * of stopping it, so it serves again once Cassandra is back; commands arriving meanwhile are stashed.
+   * A failed persist or recovery (journal unavailable) restarts the replica after a back-off
+   * instead of stopping it, so it serves again once Cassandra is back; commands arriving meanwhile
+   * are stashed.
    */
   private static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy ON_PERSIST_FAILURE =
-      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
+      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+          Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
 
-  private User(ActorContext<Command> context, ReplicationContext replication, UserSettings settings) {
+  private User(
+      ActorContext<Command> context, ReplicationContext replication, UserSettings settings) {
     super(replication, java.util.Optional.of(ON_PERSIST_FAILURE));
     this.context = context;
     this.settings = settings;
@@ -274,7 +319,9 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return settings.snapshotEvery() > 0 ? RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2) : RetentionCriteria.disabled();
+    return settings.snapshotEvery() > 0
+        ? RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2)
+        : RetentionCriteria.disabled();
   }
 
   @Override
@@ -309,10 +356,16 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
       if (region.equals(self)) continue;
       catchUpTargets.put(region, null);
       long before = recovered.version().getOrDefault(region, 0L);
-      String persistenceId = ReplicationId.apply(ENTITY_TYPE, recovered.userId(), new ReplicaId(region)).persistenceId().id();
+      String persistenceId =
+          ReplicationId.apply(ENTITY_TYPE, recovered.userId(), new ReplicaId(region))
+              .persistenceId()
+              .id();
       ActorRef<Command> replica = context.getSelf();
-      hints.awaitFirstRead(persistenceId, settings.catchUpTimeout())
-          .whenComplete((events, timedOut) -> replica.tell(new CaughtUp(region, timedOut == null ? before + events : -1)));
+      hints
+          .awaitFirstRead(persistenceId, settings.catchUpTimeout())
+          .whenComplete(
+              (events, timedOut) ->
+                  replica.tell(new CaughtUp(region, timedOut == null ? before + events : -1)));
     }
   }
 
@@ -345,12 +398,15 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
    */
   private CommandHandler<Command, Event, UserState> handlersByState() {
     var builder = newCommandHandlerBuilder();
-    builder.forAnyState()
+    builder
+        .forAnyState()
         .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
         .onCommand(AwaitPayment.class, this::onAwaitPayment);
 
-    // Not created here: created elsewhere a moment ago, or not at all. Only the home region's replica creates.
-    builder.forState(state -> !state.created())
+    // Not created here: created elsewhere a moment ago, or not at all. Only the home region's
+    // replica creates.
+    builder
+        .forState(state -> !state.created())
         .onCommand(Create.class, this::onCreate)
         .onCommand(Get.class, this::onGetUnknown)
         .onCommand(UpdateProfile.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
@@ -365,26 +421,34 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
         .onCommand(FlagOverdraft.class, () -> Effect().none());
 
     // Owned here: the single-writer commands execute.
-    builder.forState(state -> state.isOwnedBy(self))
+    builder
+        .forState(state -> state.isOwnedBy(self))
         .onCommand(UpdateProfile.class, this::onUpdateProfile)
         .onCommand(RecordPayment.class, this::onRecordPayment)
         .onCommand(MoveHome.class, this::onMoveHome)
         .onCommand(HandBack.class, this::onHandBack)
-        .onCommand(SeizeOwnership.class, (state, cmd) -> replyAccepted(cmd.replyTo(), state)) // already the owner
+        .onCommand(
+            SeizeOwnership.class,
+            (state, cmd) -> replyAccepted(cmd.replyTo(), state)) // already the owner
         .onCommand(FlagOverdraft.class, this::onFlagOverdraft);
 
-    // Owned by another region: single-writer commands are answered with the owner, for the caller to
+    // Owned by another region: single-writer commands are answered with the owner, for the caller
+    // to
     // forward; a seizure from that owner executes here, if this node sees the owner's region down.
-    builder.forState(state -> state.created() && !state.isOwnedBy(self))
+    builder
+        .forState(state -> state.created() && !state.isOwnedBy(self))
         .onCommand(UpdateProfile.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(RecordPayment.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(MoveHome.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(HandBack.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(SeizeOwnership.class, this::onSeize)
-        .onCommand(FlagOverdraft.class, () -> Effect().none()); // only the owner flags (UserState.shouldFlagOverdraftAt)
+        .onCommand(
+            FlagOverdraft.class,
+            () -> Effect().none()); // only the owner flags (UserState.shouldFlagOverdraftAt)
 
     // Created, whoever owns it: reads and CRDT writes, which every replica accepts.
-    builder.forState(UserState::created)
+    builder
+        .forState(UserState::created)
         .onCommand(Create.class, this::onCreateExisting)
         .onCommand(Get.class, (state, cmd) -> replyAccepted(cmd.replyTo(), state))
         .onCommand(AdjustPoints.class, this::onAdjustPoints)
@@ -397,8 +461,10 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   // ---------------------------------------------------------------- a user not created here
 
   private Effect<Event, UserState> onCreate(UserState state, Create cmd) {
-    if (!settings.regions().contains(cmd.homeRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
-    if (!cmd.homeRegion().equals(self)) return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
+    if (!settings.regions().contains(cmd.homeRegion()))
+      return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
+    if (!cmd.homeRegion().equals(self))
+      return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
     return persistAndReply(new UserCreated(state.userId(), self, now()), cmd.replyTo());
   }
 
@@ -413,47 +479,81 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   private Effect<Event, UserState> onUpdateProfile(UserState state, UpdateProfile cmd) {
     if (cmd.changes().isEmpty() || !PROFILE_FIELDS.containsAll(cmd.changes().keySet())) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "profile fields are " + PROFILE_FIELDS));
+      return Effect()
+          .reply(
+              cmd.replyTo(), new Rejected(Reason.INVALID, "profile fields are " + PROFILE_FIELDS));
     }
-    // Newer than every field we have seen, even if this node's clock is behind the previous writer's.
-    LwwTime time = state.newestProfileTime(getReplicationContext().replicaId()).increase(now(), getReplicationContext().replicaId());
-    return persistAndReply(new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()), cmd.replyTo());
+    // Newer than every field we have seen, even if this node's clock is behind the previous
+    // writer's.
+    LwwTime time =
+        state
+            .newestProfileTime(getReplicationContext().replicaId())
+            .increase(now(), getReplicationContext().replicaId());
+    return persistAndReply(
+        new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()),
+        cmd.replyTo());
   }
 
   private Effect<Event, UserState> onRecordPayment(UserState state, RecordPayment cmd) {
     if (cmd.amount() == null || cmd.amount().signum() <= 0 || cmd.amount().scale() > 2) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(Reason.INVALID, "amount must be positive with at most 2 decimals"));
     }
     Payment existing = state.wallet().payments().get(cmd.paymentId());
     if (existing != null) {
       boolean same = existing.kind == cmd.kind() && existing.amount.compareTo(cmd.amount()) == 0;
       return same
           ? replyAccepted(cmd.replyTo(), state) // a retry: applied once
-          : Effect().reply(cmd.replyTo(), new Rejected(Reason.PAYMENT_CONFLICT, "payment " + cmd.paymentId() + " exists with another kind or amount"));
+          : Effect()
+              .reply(
+                  cmd.replyTo(),
+                  new Rejected(
+                      Reason.PAYMENT_CONFLICT,
+                      "payment " + cmd.paymentId() + " exists with another kind or amount"));
     }
     if (cmd.kind() == PaymentKind.DEBIT && state.wallet().balance().compareTo(cmd.amount()) < 0) {
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INSUFFICIENT_FUNDS, "balance " + state.wallet().balance() + " is less than " + cmd.amount()));
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(
+                  Reason.INSUFFICIENT_FUNDS,
+                  "balance " + state.wallet().balance() + " is less than " + cmd.amount()));
     }
-    var event = new PaymentRecorded(cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
+    var event =
+        new PaymentRecorded(
+            cmd.paymentId(), cmd.kind(), cmd.amount().setScale(2), self, state.epoch(), now());
     return persistAndReply(event, cmd.replyTo());
   }
 
   private Effect<Event, UserState> onMoveHome(UserState state, MoveHome cmd) {
-    if (!settings.regions().contains(cmd.toRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.toRegion());
-    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home())) return replyAccepted(cmd.replyTo(), state);
-    var event = new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
+    if (!settings.regions().contains(cmd.toRegion()))
+      return replyUnknownRegion(cmd.replyTo(), cmd.toRegion());
+    if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home()))
+      return replyAccepted(cmd.replyTo(), state);
+    var event =
+        new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
     return persistAndReply(event, cmd.replyTo());
   }
 
   private Effect<Event, UserState> onHandBack(UserState state, HandBack cmd) {
     String home = state.ownership().home();
     if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
-    return persistAndReply(new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
+    return persistAndReply(
+        new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
     if (!state.needsOverdraftFlag()) return Effect().none();
-    context.getLog().warn("overdraft user={} region={} epoch={} balance={}", state.userId(), self, state.epoch(), state.wallet().balance());
+    context
+        .getLog()
+        .warn(
+            "overdraft user={} region={} epoch={} balance={}",
+            state.userId(),
+            self,
+            state.epoch(),
+            state.wallet().balance());
     return Effect().persist(new OverdraftFlagged(state.wallet().balance(), self, now()));
   }
 
@@ -463,44 +563,70 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private Effect<Event, UserState> onSeize(UserState state, SeizeOwnership cmd) {
     if (!cmd.fromRegion().equals(state.owner())) return replyAccepted(cmd.replyTo(), state);
     if (!settings.declaredDownHere().test(cmd.fromRegion())) {
-      context.getLog().info("seizure refused user={} region={} epoch={} from={}: not declared down here",
-          state.userId(), self, state.epoch(), cmd.fromRegion());
-      return Effect().reply(cmd.replyTo(), new Rejected(Reason.NOT_DECLARED_DOWN, "region " + cmd.fromRegion() + " is not declared down in region " + self));
+      context
+          .getLog()
+          .info(
+              "seizure refused user={} region={} epoch={} from={}: not declared down here",
+              state.userId(),
+              self,
+              state.epoch(),
+              cmd.fromRegion());
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(
+                  Reason.NOT_DECLARED_DOWN,
+                  "region " + cmd.fromRegion() + " is not declared down in region " + self));
     }
-    var event = new OwnershipSeized(state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
+    var event =
+        new OwnershipSeized(
+            state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
     return persistAndReply(event, cmd.replyTo());
   }
 
   // ---------------------------------------------------------------- created, whoever owns it
 
   private Effect<Event, UserState> onCreateExisting(UserState state, Create cmd) {
-    if (!settings.regions().contains(cmd.homeRegion())) return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
-    return Effect().reply(cmd.replyTo(), new Rejected(Reason.USER_EXISTS, "user " + state.userId() + " already exists"));
+    if (!settings.regions().contains(cmd.homeRegion()))
+      return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
+    return Effect()
+        .reply(
+            cmd.replyTo(),
+            new Rejected(Reason.USER_EXISTS, "user " + state.userId() + " already exists"));
   }
 
   private Effect<Event, UserState> onAdjustPoints(UserState state, AdjustPoints cmd) {
-    if (cmd.delta() == 0) return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
+    if (cmd.delta() == 0)
+      return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
     return persistAndReply(new PointsAdjusted(cmd.delta(), now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onAddDevice(UserState state, AddDevice cmd) {
-    // Always persisted, even when present: a re-add is a new observation, so it wins over a concurrent remove.
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), true, deviceChange(state.devices(), cmd.deviceId(), true), now()), cmd.replyTo());
+    // Always persisted, even when present: a re-add is a new observation, so it wins over a
+    // concurrent remove.
+    return persistAndReply(
+        new DevicesChanged(
+            cmd.deviceId(), true, deviceChange(state.devices(), cmd.deviceId(), true), now()),
+        cmd.replyTo());
   }
 
   private Effect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice cmd) {
     if (!state.devices().contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
-    return persistAndReply(new DevicesChanged(cmd.deviceId(), false, deviceChange(state.devices(), cmd.deviceId(), false), now()), cmd.replyTo());
+    return persistAndReply(
+        new DevicesChanged(
+            cmd.deviceId(), false, deviceChange(state.devices(), cmd.deviceId(), false), now()),
+        cmd.replyTo());
   }
 
   /**
-   * The ORSet operation a replica persists for a device: its whole set after the add or remove, which
-   * the other replicas merge state-based. Why not the add/remove delta itself: Pekko's remove delta
-   * only cancels adds the receiving replica has already applied, and Replicated Event Sourcing keeps
-   * only each origin's own order, so a region that receives eu's removal before us's add (uneven
-   * partition, three regions) would keep the device for good. A state merge gives the same set in
-   * any order. ({@code FullStateDeltaOp} is the operation Pekko's own {@code clear()} persists, with
-   * its serializer; it is marked internal API, so a Pekko upgrade must keep UserMergePropertiesTest green.)
+   * The ORSet operation a replica persists for a device: its whole set after the add or remove,
+   * which the other replicas merge state-based. Why not the add/remove delta itself: Pekko's remove
+   * delta only cancels adds the receiving replica has already applied, and Replicated Event
+   * Sourcing keeps only each origin's own order, so a region that receives eu's removal before us's
+   * add (uneven partition, three regions) would keep the device for good. A state merge gives the
+   * same set in any order. ({@code FullStateDeltaOp} is the operation Pekko's own {@code clear()}
+   * persists, with its serializer; it is marked internal API, so a Pekko upgrade must keep
+   * UserMergePropertiesTest green.)
    */
   static ORSet.DeltaOp deviceChange(ORSet<String> devices, String deviceId, boolean add) {
     ORSet.DeltaOp delta = add ? devices.add(deviceId) : devices.remove(deviceId);
@@ -509,9 +635,14 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   private Effect<Event, UserState> onGetPayment(UserState state, GetPayment cmd) {
     Payment payment = state.wallet().payments().get(cmd.paymentId());
-    return Effect().reply(cmd.replyTo(), payment == null
-        ? new Rejected(Reason.UNKNOWN_PAYMENT, "no payment " + cmd.paymentId() + " seen by region " + self)
-        : new PaymentFound(cmd.paymentId(), payment));
+    return Effect()
+        .reply(
+            cmd.replyTo(),
+            payment == null
+                ? new Rejected(
+                    Reason.UNKNOWN_PAYMENT,
+                    "no payment " + cmd.paymentId() + " seen by region " + self)
+                : new PaymentFound(cmd.paymentId(), payment));
   }
 
   // ---------------------------------------------------------------- any state: waits, catch-up
@@ -521,10 +652,15 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   private Effect<Event, UserState> onAwaitPayment(UserState state, AwaitPayment cmd) {
-    return awaitOr(state, s -> s.wallet().payments().containsKey(cmd.paymentId()), cmd.replyTo(), cmd.paymentId());
+    return awaitOr(
+        state,
+        s -> s.wallet().payments().containsKey(cmd.paymentId()),
+        cmd.replyTo(),
+        cmd.paymentId());
   }
 
-  private Effect<Event, UserState> awaitOr(UserState state, Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId) {
+  private Effect<Event, UserState> awaitOr(
+      UserState state, Predicate<UserState> condition, ActorRef<Reply> replyTo, String paymentId) {
     if (condition.test(state)) return Effect().reply(replyTo, answerFor(state, paymentId));
     waiters.add(new Waiter(condition, replyTo, paymentId, System.nanoTime() + MAX_WAIT.toNanos()));
     // Someone waits for an event this replica has not seen: read the other regions' journals now
@@ -534,14 +670,22 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   private static Reply answerFor(UserState state, String paymentId) {
-    return paymentId == null ? new Accepted(state.view()) : new PaymentFound(paymentId, state.wallet().payments().get(paymentId));
+    return paymentId == null
+        ? new Accepted(state.view())
+        : new PaymentFound(paymentId, state.wallet().payments().get(paymentId));
   }
 
   private Effect<Event, UserState> onCaughtUp(UserState state, CaughtUp caught) {
     if (catchUpTargets == null) return Effect().none();
     catchUpTargets.put(caught.origin(), caught.events());
     if (caught.events() < 0) {
-      context.getLog().info("catch-up user={} region={} gave up waiting for the first read of {}", state.userId(), self, caught.origin());
+      context
+          .getLog()
+          .info(
+              "catch-up user={} region={} gave up waiting for the first read of {}",
+              state.userId(),
+              self,
+              caught.origin());
     }
     return caughtUp(state) ? Effect().unstashAll() : Effect().none();
   }
@@ -568,7 +712,11 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   private void pokeOtherRegions(UserState state) {
     var hints = ReplicationHints.get(context.getSystem());
     for (String region : settings.regions().names()) {
-      if (!region.equals(self)) hints.poke(ReplicationId.apply(ENTITY_TYPE, state.userId(), new ReplicaId(region)).persistenceId().id());
+      if (!region.equals(self))
+        hints.poke(
+            ReplicationId.apply(ENTITY_TYPE, state.userId(), new ReplicaId(region))
+                .persistenceId()
+                .id());
     }
   }
 
@@ -581,7 +729,12 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
   }
 
   private Effect<Event, UserState> replyUnknownUser(ActorRef<Reply> replyTo, UserState state) {
-    return Effect().reply(replyTo, new Rejected(Reason.UNKNOWN_USER, "user " + state.userId() + " does not exist (or has not replicated here yet)"));
+    return Effect()
+        .reply(
+            replyTo,
+            new Rejected(
+                Reason.UNKNOWN_USER,
+                "user " + state.userId() + " does not exist (or has not replicated here yet)"));
   }
 
   private Effect<Event, UserState> replyNotOwner(ActorRef<Reply> replyTo, UserState state) {
@@ -598,29 +751,49 @@ public final class User extends ReplicatedEventSourcedBehavior<User.Command, Use
 
   @Override
   public EventHandler<UserState, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((UserState state, Event event) -> apply(state, event));
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent((UserState state, Event event) -> apply(state, event));
   }
 
   private UserState apply(UserState state, Event event) {
-    UserState updated = state.apply(event, settings.regions()).counted(getReplicationContext().origin().id());
+    UserState updated =
+        state.apply(event, settings.regions()).counted(getReplicationContext().origin().id());
     if (!getReplicationContext().recoveryRunning()) afterApply(state, updated, event);
     return updated;
   }
 
-  /** Side effects of a live (not recovering) event: log ownership changes, answer waiters, flag overdrafts. */
+  /**
+   * Side effects of a live (not recovering) event: log ownership changes, answer waiters, flag
+   * overdrafts.
+   */
   private void afterApply(UserState before, UserState after, Event event) {
     String origin = getReplicationContext().origin().id();
     if (origin.equals(self)) metrics.eventPersisted(event.getClass().getSimpleName());
     else metrics.replicationLag(origin, System.currentTimeMillis() - event.at());
-    if (before.epoch() != after.epoch() || !java.util.Objects.equals(before.owner(), after.owner())) {
+    if (before.epoch() != after.epoch()
+        || !java.util.Objects.equals(before.owner(), after.owner())) {
       metrics.ownershipChanged(event.getClass().getSimpleName());
-      String cause = event instanceof OwnershipSeized seized ? "seized from " + seized.from() + ": " + seized.reason() : event.getClass().getSimpleName();
-      context.getLog().info("ownership user={} region={} owner={} home={} epoch={} cause={}",
-          after.userId(), self, after.owner(), after.ownership().home(), after.epoch(), cause);
+      String cause =
+          event instanceof OwnershipSeized seized
+              ? "seized from " + seized.from() + ": " + seized.reason()
+              : event.getClass().getSimpleName();
+      context
+          .getLog()
+          .info(
+              "ownership user={} region={} owner={} home={} epoch={} cause={}",
+              after.userId(),
+              self,
+              after.owner(),
+              after.ownership().home(),
+              after.epoch(),
+              cause);
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
-    if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self)) context.getSelf().tell(FlagOverdraft.INSTANCE);
-    // Never answer a waiter from here: this handler runs before the event's journal write (docs/design.md, Persistence).
+    if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self))
+      context.getSelf().tell(FlagOverdraft.INSTANCE);
+    // Never answer a waiter from here: this handler runs before the event's journal write
+    // (docs/design.md, Persistence).
     if ((!waiters.isEmpty() || catchUpTargets != null) && !recheckSent) {
       recheckSent = true;
       context.getSelf().tell(Recheck.INSTANCE);

@@ -40,7 +40,10 @@ public final class UserGateway {
   /** This region is cut off from a majority of regions, so it cannot confirm who owns the user. */
   public static final class OwnershipUnconfirmed extends RuntimeException {
     public OwnershipUnconfirmed(String region) {
-      super("region " + region + " is cut off from a majority of regions and cannot confirm ownership; single-writer writes are refused here");
+      super(
+          "region "
+              + region
+              + " is cut off from a majority of regions and cannot confirm ownership; single-writer writes are refused here");
     }
   }
 
@@ -78,10 +81,14 @@ public final class UserGateway {
 
   /** Create: executed by the home region's replica. */
   public CompletionStage<Outcome> create(String userId, String homeRegion) {
-    if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
-    // Also when this region itself is the declared-down home: a user owned by a region that is down.
-    if (availability.isDeclaredDown(homeRegion)) return CompletableFuture.failedFuture(new RegionUnavailable(homeRegion));
-    return timed("create", ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo)));
+    if (!availability.hasOwnershipQuorum())
+      return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+    // Also when this region itself is the declared-down home: a user owned by a region that is
+    // down.
+    if (availability.isDeclaredDown(homeRegion))
+      return CompletableFuture.failedFuture(new RegionUnavailable(homeRegion));
+    return timed(
+        "create", ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo)));
   }
 
   /** Read as this region sees it. */
@@ -89,16 +96,25 @@ public final class UserGateway {
     return timed("get", ask(userId, self, User.Get::new));
   }
 
-  /** Read from the owner's replica (found through the local replica, or any region that knows the user). */
+  /**
+   * Read from the owner's replica (found through the local replica, or any region that knows the
+   * user).
+   */
   public CompletionStage<Outcome> readFromOwner(String userId) {
     CompletionStage<Outcome> result =
         ask(userId, self, User.Get::new)
             .thenCompose(
                 local -> {
                   if (isUnknownUser(local.reply())) {
-                    return locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), User.Get::new)).orElse(done(local)));
+                    return locate(userId)
+                        .thenCompose(
+                            found ->
+                                found
+                                    .map(view -> askAt(userId, view.owner(), User.Get::new))
+                                    .orElse(done(local)));
                   }
-                  if (local.reply() instanceof User.Accepted accepted && !self.equals(accepted.user().owner())) {
+                  if (local.reply() instanceof User.Accepted accepted
+                      && !self.equals(accepted.user().owner())) {
                     return askAt(userId, accepted.user().owner(), User.Get::new);
                   }
                   return done(local);
@@ -107,64 +123,92 @@ public final class UserGateway {
   }
 
   /** A CRDT write: any replica accepts it; the local one unless it has not seen the user yet. */
-  public CompletionStage<Outcome> anyReplica(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
+  public CompletionStage<Outcome> anyReplica(
+      String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
     CompletionStage<Outcome> result =
         ask(userId, self, command)
             .thenCompose(
                 local ->
                     isUnknownUser(local.reply())
-                        ? locate(userId).thenCompose(found -> found.map(view -> askAt(userId, view.owner(), command)).orElse(done(local)))
+                        ? locate(userId)
+                            .thenCompose(
+                                found ->
+                                    found
+                                        .map(view -> askAt(userId, view.owner(), command))
+                                        .orElse(done(local)))
                         : done(local));
     return timed(commandType, result);
   }
 
   /**
-   * A single-writer command: executed by the owner's replica, wherever that is. Never by a replica of
-   * a region declared down (its users were taken over; the region is on its way back): there the
+   * A single-writer command: executed by the owner's replica, wherever that is. Never by a replica
+   * of a region declared down (its users were taken over; the region is on its way back): there the
    * owner is looked up and the command goes through the takeover path of {@link #viaOwner}.
    */
-  public CompletionStage<Outcome> toOwner(String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
-    if (!availability.hasOwnershipQuorum()) return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
+  public CompletionStage<Outcome> toOwner(
+      String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
+    if (!availability.hasOwnershipQuorum())
+      return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
     if (availability.isDeclaredDown(self)) {
       CompletionStage<Outcome> result =
           ask(userId, self, User.Get::new)
-              .thenCompose(local -> local.reply() instanceof User.Accepted accepted ? done(Optional.of(accepted.user())) : locate(userId))
-              .thenCompose(view -> view.isPresent() ? viaOwner(userId, view.get().owner(), command, 1) : ask(userId, self, command));
+              .thenCompose(
+                  local ->
+                      local.reply() instanceof User.Accepted accepted
+                          ? done(Optional.of(accepted.user()))
+                          : locate(userId))
+              .thenCompose(
+                  view ->
+                      view.isPresent()
+                          ? viaOwner(userId, view.get().owner(), command, 1)
+                          : ask(userId, self, command));
       return timed(commandType, result);
     }
-    CompletionStage<Void> claimChecked = availability.ownClaimsMayBeStale() ? catchUpOwnClaim(userId) : done(null);
+    CompletionStage<Void> claimChecked =
+        availability.ownClaimsMayBeStale() ? catchUpOwnClaim(userId) : done(null);
     CompletionStage<Outcome> result =
         claimChecked
             .thenCompose(ignored -> ask(userId, self, command))
             .thenCompose(
                 local -> {
                   if (isUnknownUser(local.reply())) {
-                    return locate(userId).thenCompose(found -> found.map(view -> viaOwner(userId, view.owner(), command, 1)).orElse(done(local)));
+                    return locate(userId)
+                        .thenCompose(
+                            found ->
+                                found
+                                    .map(view -> viaOwner(userId, view.owner(), command, 1))
+                                    .orElse(done(local)));
                   }
-                  if (local.reply() instanceof User.NotOwner notOwner) return viaOwner(userId, notOwner.owner(), command, 1);
+                  if (local.reply() instanceof User.NotOwner notOwner)
+                    return viaOwner(userId, notOwner.owner(), command, 1);
                   return done(local);
                 });
     return timed(commandType, result);
   }
 
   /**
-   * A planned move: the owner transfers home and ownership to {@code toRegion}, and the answer comes
-   * only once {@code toRegion}'s replica has applied the transfer (and so every event before it), so
-   * a client that reads there next sees the user as it was moved. A refusal comes back as it is.
+   * A planned move: the owner transfers home and ownership to {@code toRegion}, and the answer
+   * comes only once {@code toRegion}'s replica has applied the transfer (and so every event before
+   * it), so a client that reads there next sees the user as it was moved. A refusal comes back as
+   * it is.
    */
   public CompletionStage<Outcome> moveHome(String userId, String toRegion) {
     return toOwner(userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo))
-        .thenCompose(outcome -> {
-          if (outcome.reply() instanceof User.Accepted accepted) {
-            long epoch = accepted.user().epoch();
-            return askAt(userId, toRegion, replyTo -> new User.AwaitEpoch(epoch, replyTo));
-          }
-          return done(outcome);
-        });
+        .thenCompose(
+            outcome -> {
+              if (outcome.reply() instanceof User.Accepted accepted) {
+                long epoch = accepted.user().epoch();
+                return askAt(userId, toRegion, replyTo -> new User.AwaitEpoch(epoch, replyTo));
+              }
+              return done(outcome);
+            });
   }
 
-  /** Ask the given region's replica directly (used by moves, hand-back and payment confirmation). */
-  public CompletionStage<Outcome> askAt(String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
+  /**
+   * Ask the given region's replica directly (used by moves, hand-back and payment confirmation).
+   */
+  public CompletionStage<Outcome> askAt(
+      String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
     return ask(userId, region, command);
   }
 
@@ -174,18 +218,29 @@ public final class UserGateway {
    * or a move made while the region was away), so it never executes as an owner that was replaced.
    */
   private CompletionStage<Void> catchUpOwnClaim(String userId) {
-    return ask(userId, self, User.Get::new).thenCompose(local -> {
-      if (!(local.reply() instanceof User.Accepted accepted) || !self.equals(accepted.user().owner())) return done(null);
-      return askOthers(userId).thenCompose(answers -> {
-        if (answers.isEmpty()) return CompletableFuture.<Void>failedFuture(new OwnershipUnconfirmed(self));
-        long newest = answers.stream()
-            .filter(outcome -> outcome.reply() instanceof User.Accepted)
-            .mapToLong(outcome -> ((User.Accepted) outcome.reply()).user().epoch())
-            .max().orElse(0);
-        if (newest <= accepted.user().epoch()) return done(null);
-        return ask(userId, self, replyTo -> new User.AwaitEpoch(newest, replyTo)).thenApply(caughtUp -> (Void) null);
-      });
-    });
+    return ask(userId, self, User.Get::new)
+        .thenCompose(
+            local -> {
+              if (!(local.reply() instanceof User.Accepted accepted)
+                  || !self.equals(accepted.user().owner())) return done(null);
+              return askOthers(userId)
+                  .thenCompose(
+                      answers -> {
+                        if (answers.isEmpty())
+                          return CompletableFuture.<Void>failedFuture(
+                              new OwnershipUnconfirmed(self));
+                        long newest =
+                            answers.stream()
+                                .filter(outcome -> outcome.reply() instanceof User.Accepted)
+                                .mapToLong(
+                                    outcome -> ((User.Accepted) outcome.reply()).user().epoch())
+                                .max()
+                                .orElse(0);
+                        if (newest <= accepted.user().epoch()) return done(null);
+                        return ask(userId, self, replyTo -> new User.AwaitEpoch(newest, replyTo))
+                            .thenApply(caughtUp -> (Void) null);
+                      });
+            });
   }
 
   /** Where a single-writer command for a user owned by a given region goes from this node. */
@@ -193,7 +248,10 @@ public final class UserGateway {
     /** The owner's region serves: send it there. */
     record ToOwner(String region) implements Route {}
 
-    /** The owner's region is unavailable from here: its successor seizes the user, if it sees the owner down, then executes. */
+    /**
+     * The owner's region is unavailable from here: its successor seizes the user, if it sees the
+     * owner down, then executes.
+     */
     record ViaSuccessor(String owner, String successor) implements Route {}
 
     /** Nobody can take over: the caller gets {@link RegionUnavailable}. */
@@ -208,36 +266,52 @@ public final class UserGateway {
    * region itself, on its way back).
    */
   static Route route(String owner, RegionAvailability availability) {
-    if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner)) return new Route.ToOwner(owner);
-    return availability.takeoverFor(owner).<Route>map(successor -> new Route.ViaSuccessor(owner, successor)).orElse(new Route.Unavailable(owner));
+    if (availability.isAvailable(owner) && !availability.isDeclaredDown(owner))
+      return new Route.ToOwner(owner);
+    return availability
+        .takeoverFor(owner)
+        .<Route>map(successor -> new Route.ViaSuccessor(owner, successor))
+        .orElse(new Route.Unavailable(owner));
   }
 
-  private CompletionStage<Outcome> viaOwner(String userId, String owner, Function<ActorRef<User.Reply>, User.Command> command, int hop) {
+  private CompletionStage<Outcome> viaOwner(
+      String userId, String owner, Function<ActorRef<User.Reply>, User.Command> command, int hop) {
     Route route = route(owner, availability);
     CompletionStage<Outcome> sent;
     if (route instanceof Route.ToOwner to) {
       sent = ask(userId, to.region(), command);
     } else if (route instanceof Route.ViaSuccessor via) {
-      sent = ask(userId, via.successor(), replyTo -> new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
-          .thenCompose(seized -> isRefusedSeizure(seized.reply())
-              ? CompletableFuture.<Outcome>failedFuture(new RegionUnavailable(owner)) // nobody sees the owner down yet
-              : ask(userId, via.successor(), command));
+      sent =
+          ask(
+                  userId,
+                  via.successor(),
+                  replyTo ->
+                      new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
+              .thenCompose(
+                  seized ->
+                      isRefusedSeizure(seized.reply())
+                          ? CompletableFuture.<Outcome>failedFuture(
+                              new RegionUnavailable(owner)) // nobody sees the owner down yet
+                          : ask(userId, via.successor(), command));
     } else {
       sent = CompletableFuture.failedFuture(new RegionUnavailable(owner));
     }
-    return sent
-        .thenCompose(
-            outcome -> {
-              if (outcome.reply() instanceof User.NotOwner next && hop < MAX_HOPS) return viaOwner(userId, next.owner(), command, hop + 1);
-              return done(outcome);
-            });
+    return sent.thenCompose(
+        outcome -> {
+          if (outcome.reply() instanceof User.NotOwner next && hop < MAX_HOPS)
+            return viaOwner(userId, next.owner(), command, hop + 1);
+          return done(outcome);
+        });
   }
 
   private static boolean isRefusedSeizure(User.Reply reply) {
-    return reply instanceof User.Rejected rejected && rejected.reason() == User.Reason.NOT_DECLARED_DOWN;
+    return reply instanceof User.Rejected rejected
+        && rejected.reason() == User.Reason.NOT_DECLARED_DOWN;
   }
 
-  /** The user's view from the first other region that knows it (a create not yet replicated here). */
+  /**
+   * The user's view from the first other region that knows it (a create not yet replicated here).
+   */
   private CompletionStage<Optional<User.View>> locate(String userId) {
     return askOthers(userId)
         .thenApply(
@@ -253,14 +327,22 @@ public final class UserGateway {
     List<CompletableFuture<Outcome>> asks = new ArrayList<>();
     for (String region : regions.names()) {
       if (region.equals(self) || !availability.isAvailable(region)) continue;
-      asks.add(ask(userId, region, User.Get::new).toCompletableFuture().exceptionally(failure -> null));
+      asks.add(
+          ask(userId, region, User.Get::new).toCompletableFuture().exceptionally(failure -> null));
     }
     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
-        .thenApply(ignored -> asks.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+        .thenApply(
+            ignored ->
+                asks.stream()
+                    .map(CompletableFuture::join)
+                    .filter(java.util.Objects::nonNull)
+                    .toList());
   }
 
-  private CompletionStage<Outcome> ask(String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
-    if (!availability.isAvailable(region)) return CompletableFuture.failedFuture(new RegionUnavailable(region));
+  private CompletionStage<Outcome> ask(
+      String userId, String region, Function<ActorRef<User.Reply>, User.Command> command) {
+    if (!availability.isAvailable(region))
+      return CompletableFuture.failedFuture(new RegionUnavailable(region));
     Map<ReplicaId, EntityRef<User.Command>> refs = sharding.getEntityRefsFor(userId);
     EntityRef<User.Command> ref = refs.get(new ReplicaId(region));
     if (ref == null) return CompletableFuture.failedFuture(new RegionUnavailable(region));
@@ -280,7 +362,9 @@ public final class UserGateway {
     long start = System.nanoTime();
     return result.whenComplete(
         (outcome, failure) -> {
-          if (outcome != null) metrics.command(commandType, outcome.forwarded(), Duration.ofNanos(System.nanoTime() - start));
+          if (outcome != null)
+            metrics.command(
+                commandType, outcome.forwarded(), Duration.ofNanos(System.nanoTime() - start));
           else metrics.commandFailed(commandType, failure);
         });
   }

@@ -3,9 +3,9 @@ package io.meridian.user;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import io.meridian.topology.Regions;
 import io.meridian.serialization.CborSerializable;
 import io.meridian.serialization.PekkoSerialized;
+import io.meridian.topology.Regions;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -22,10 +22,11 @@ import org.apache.pekko.persistence.typed.crdt.ORSet;
 /**
  * What one replica of a {@link User} knows, and the merge rules that every replica applies to every
  * event ({@link #apply}): each part has a rule that is commutative, associative and idempotent, so
- * replicas that have applied the same set of events are equal whatever the order (UserMergePropertiesTest).
+ * replicas that have applied the same set of events are equal whatever the order
+ * (UserMergePropertiesTest).
  *
- * <p>Not stored while snapshots stay off (docs/decisions.md); a snapshot written before this type left
- * {@code User} reads through {@link UserStateMigration}.
+ * <p>Not stored while snapshots stay off (docs/decisions.md); a snapshot written before this type
+ * left {@code User} reads through {@link UserStateMigration}.
  *
  * @param version how many events of each origin this replica has applied (to tell when a starting
  *     replica has caught up with the other regions' journals)
@@ -35,9 +36,11 @@ public record UserState(
     boolean created,
     Ownership ownership,
     Map<String, LwwField> profile,
-    @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+    @JsonSerialize(using = PekkoSerialized.Writer.class)
+        @JsonDeserialize(using = PekkoSerialized.Reader.class)
         Counter points,
-    @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class)
+    @JsonSerialize(using = PekkoSerialized.Writer.class)
+        @JsonDeserialize(using = PekkoSerialized.Reader.class)
         ORSet<String> devices,
     Wallet wallet,
     Map<String, Long> version)
@@ -52,7 +55,8 @@ public record UserState(
     Ownership merge(Ownership other, Regions regions) {
       if (other == null) return this;
       if (other.epoch != epoch) return other.epoch > epoch ? other : this;
-      if (!other.owner.equals(owner)) return regions.rank(other.owner) < regions.rank(owner) ? other : this;
+      if (!other.owner.equals(owner))
+        return regions.rank(other.owner) < regions.rank(owner) ? other : this;
       return regions.rank(other.home) < regions.rank(home) ? other : this;
     }
   }
@@ -63,7 +67,8 @@ public record UserState(
     }
   }
 
-  public record Wallet(BigDecimal balance, Map<String, User.Payment> payments, boolean overdraftFlagged)
+  public record Wallet(
+      BigDecimal balance, Map<String, User.Payment> payments, boolean overdraftFlagged)
       implements CborSerializable {
     static final Wallet EMPTY = new Wallet(BigDecimal.ZERO.setScale(2), Map.of(), false);
   }
@@ -71,31 +76,45 @@ public record UserState(
   /**
    * Which record of one payment id every replica keeps when two owners recorded it concurrently (a
    * retry at the new owner after a seizure, before the old owner's record arrived): the newer
-   * owner's (higher epoch), then a fixed order of the other fields. The order, not arrival, decides.
+   * owner's (higher epoch), then a fixed order of the other fields. The order, not arrival,
+   * decides.
    */
-  static final Comparator<User.Payment> PAYMENT_PRECEDENCE = Comparator.comparingLong(User.Payment::epoch)
-      .thenComparing(User.Payment::acceptedBy)
-      .thenComparing(User.Payment::kind)
-      .thenComparing(User.Payment::amount);
+  static final Comparator<User.Payment> PAYMENT_PRECEDENCE =
+      Comparator.comparingLong(User.Payment::epoch)
+          .thenComparing(User.Payment::acceptedBy)
+          .thenComparing(User.Payment::kind)
+          .thenComparing(User.Payment::amount);
 
   static UserState empty(String userId, ReplicaId self) {
-    return new UserState(userId, false, null, Map.of(), Counter.empty(), ORSet.empty(self), Wallet.EMPTY, Map.of());
+    return new UserState(
+        userId, false, null, Map.of(), Counter.empty(), ORSet.empty(self), Wallet.EMPTY, Map.of());
   }
 
   // ---------------------------------------------------------------- the merge rules
 
-  /** This state with {@code event} applied: pure, so the property tests drive exactly what every replica applies. */
+  /**
+   * This state with {@code event} applied: pure, so the property tests drive exactly what every
+   * replica applies.
+   */
   UserState apply(User.Event event, Regions regions) {
-    if (event instanceof User.UserCreated e) return asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
-    if (event instanceof User.ProfileUpdated e) return withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
+    if (event instanceof User.UserCreated e)
+      return asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
+    if (event instanceof User.ProfileUpdated e)
+      return withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
     if (event instanceof User.PointsAdjusted e) return withPoints(e.delta());
     if (event instanceof User.DevicesChanged e) return withDevices(e.operation());
-    if (event instanceof User.PaymentRecorded e) return withPayment(e.paymentId(), new User.Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
-    if (event instanceof User.OwnershipTransferred e) return withOwnership(new Ownership(e.home(), e.to(), e.epoch()), regions);
+    if (event instanceof User.PaymentRecorded e)
+      return withPayment(
+          e.paymentId(), new User.Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
+    if (event instanceof User.OwnershipTransferred e)
+      return withOwnership(new Ownership(e.home(), e.to(), e.epoch()), regions);
     if (event instanceof User.OwnershipSeized e) {
-      // The claim must come from the event alone: a replica may apply a seizure before the events it
-      // followed (creation, an earlier move), and a home taken from the local state would then differ
-      // between replicas. Only seizures persisted before the event had a home fall back to the state.
+      // The claim must come from the event alone: a replica may apply a seizure before the events
+      // it
+      // followed (creation, an earlier move), and a home taken from the local state would then
+      // differ
+      // between replicas. Only seizures persisted before the event had a home fall back to the
+      // state.
       String home = e.home() != null ? e.home() : ownership == null ? e.from() : ownership.home();
       return withOwnership(new Ownership(home, e.to(), e.epoch()), regions);
     }
@@ -110,7 +129,8 @@ public record UserState(
   }
 
   UserState withVersion(Map<String, Long> counts) {
-    return new UserState(userId, created, ownership, profile, points, devices, wallet, Map.copyOf(counts));
+    return new UserState(
+        userId, created, ownership, profile, points, devices, wallet, Map.copyOf(counts));
   }
 
   UserState withOwnership(Ownership claim, Regions regions) {
@@ -120,7 +140,8 @@ public record UserState(
 
   UserState asCreated(Ownership claim, Regions regions) {
     UserState withClaim = withOwnership(claim, regions);
-    return new UserState(userId, true, withClaim.ownership, profile, points, devices, wallet, version);
+    return new UserState(
+        userId, true, withClaim.ownership, profile, points, devices, wallet, version);
   }
 
   UserState withProfile(Map<String, String> fields, LwwTime time) {
@@ -132,7 +153,8 @@ public record UserState(
             merged.put(name, new LwwField(value, time.timestamp(), time.originReplica().id()));
           }
         });
-    return new UserState(userId, created, ownership, Map.copyOf(merged), points, devices, wallet, version);
+    return new UserState(
+        userId, created, ownership, Map.copyOf(merged), points, devices, wallet, version);
   }
 
   UserState withPoints(long delta) {
@@ -141,12 +163,21 @@ public record UserState(
   }
 
   UserState withDevices(ORSet.DeltaOp operation) {
-    return new UserState(userId, created, ownership, profile, points, devices.applyOperation(operation), wallet, version);
+    return new UserState(
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        devices.applyOperation(operation),
+        wallet,
+        version);
   }
 
   UserState withPayment(String paymentId, User.Payment payment) {
     User.Payment recorded = wallet.payments().get(paymentId);
-    // Idempotent by payment id: counted once, and the same record kept everywhere whatever the order.
+    // Idempotent by payment id: counted once, and the same record kept everywhere whatever the
+    // order.
     if (recorded != null && PAYMENT_PRECEDENCE.compare(payment, recorded) <= 0) return this;
     var payments = new HashMap<>(wallet.payments());
     payments.put(paymentId, payment);

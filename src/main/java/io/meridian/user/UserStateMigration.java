@@ -7,14 +7,14 @@ import org.apache.pekko.serialization.jackson.JacksonMigration;
 
 /**
  * Reads a state written as {@code io.meridian.user.User$State} (before the state left {@code User},
- * issue 14) as a {@link UserState}: same fields, new class name. Registered in conf/serialization.conf
- * under the old name. Snapshots are off, so nothing should hold one; but a snapshot store that kept
- * one from an earlier build is read at recovery, and must not fail it.
+ * issue 14) as a {@link UserState}: same fields, new class name. Registered in
+ * conf/serialization.conf under the old name. Snapshots are off, so nothing should hold one; but a
+ * snapshot store that kept one from an earlier build is read at recovery, and must not fail it.
  *
- * <p>A migration reads through Jackson's tree, which strips trailing zeros from decimals
- * ({@code JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES}, not configurable through Pekko): the
- * money fields get back the scale every amount is stored with (2), or a balance of 11.50 would come
- * back as 11.5 and compare unequal (UserGoldenBytesTest caught it).
+ * <p>A migration reads through Jackson's tree, which strips trailing zeros from decimals ({@code
+ * JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES}, not configurable through Pekko): the money
+ * fields get back the scale every amount is stored with (2), or a balance of 11.50 would come back
+ * as 11.5 and compare unequal (UserGoldenBytesTest caught it).
  */
 public final class UserStateMigration extends JacksonMigration {
 
@@ -34,13 +34,15 @@ public final class UserStateMigration extends JacksonMigration {
     if (wallet instanceof ObjectNode walletFields) {
       withMoneyScale(walletFields, "balance");
       JsonNode payments = walletFields.get("payments");
-      if (payments != null) payments.forEach(payment -> withMoneyScale((ObjectNode) payment, "amount"));
+      if (payments != null)
+        payments.forEach(payment -> withMoneyScale((ObjectNode) payment, "amount"));
     }
     return json;
   }
 
   private static void withMoneyScale(ObjectNode fields, String name) {
     JsonNode value = fields.get(name);
-    if (value != null && value.isNumber()) fields.set(name, DecimalNode.valueOf(value.decimalValue().setScale(2)));
+    if (value != null && value.isNumber())
+      fields.set(name, DecimalNode.valueOf(value.decimalValue().setScale(2)));
   }
 }

@@ -17,16 +17,17 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>It starts when the first such class starts (never for a JVM that runs none), lives in the root
  * context's store, and JUnit closes it when the whole run ends: Cassandra stops and its data folder
- * (under target/) is deleted. The folder is fresh and never restarted, so it runs with
- * {@code throwAwayData}. Tests that stop or restart Cassandra start their own
- * {@link CassandraLauncher} instead.
+ * (under target/) is deleted. The folder is fresh and never restarted, so it runs with {@code
+ * throwAwayData}. Tests that stop or restart Cassandra start their own {@link CassandraLauncher}
+ * instead.
  *
  * <p>Use: {@code @ExtendWith(CassandraExtension.class)} and a {@link CassandraLauncher} parameter
  * (e.g. of a {@code @BeforeAll} method).
  */
 public final class CassandraExtension implements BeforeAllCallback, ParameterResolver {
 
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CassandraExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(CassandraExtension.class);
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -45,14 +46,25 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
 
   /** The shared Cassandra, started on first use. */
   public static CassandraLauncher shared(ExtensionContext context) {
-    return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(SharedCassandra.class, type -> SharedCassandra.start(), SharedCassandra.class).launcher;
+    return context
+        .getRoot()
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            SharedCassandra.class, type -> SharedCassandra.start(), SharedCassandra.class)
+        .launcher;
   }
 
-  /** A fresh folder for a Cassandra's data: under the project's target/ when known, else the temp dir. */
+  /**
+   * A fresh folder for a Cassandra's data: under the project's target/ when known, else the temp
+   * dir.
+   */
   public static Path newDataDir(String prefix) {
     try {
       String project = System.getProperty("meridian.project.dir");
-      Path parent = project != null ? Path.of(project, "target") : Path.of(System.getProperty("java.io.tmpdir"));
+      Path parent =
+          project != null
+              ? Path.of(project, "target")
+              : Path.of(System.getProperty("java.io.tmpdir"));
       Files.createDirectories(parent);
       return Files.createTempDirectory(parent, prefix);
     } catch (IOException e) {
@@ -69,11 +81,16 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
     }
   }
 
-  /** Closed by JUnit at the end of the run (store values that are AutoCloseable are closed, JUnit 5.13+). */
+  /**
+   * Closed by JUnit at the end of the run (store values that are AutoCloseable are closed, JUnit
+   * 5.13+).
+   */
   private record SharedCassandra(CassandraLauncher launcher) implements AutoCloseable {
     static SharedCassandra start() {
       Path dataDir = newDataDir("cassandra-shared-");
-      var launcher = new CassandraLauncher(dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(true));
+      var launcher =
+          new CassandraLauncher(
+              dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(true));
       try {
         launcher.start();
       } catch (RuntimeException e) {

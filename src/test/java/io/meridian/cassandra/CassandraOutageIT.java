@@ -51,8 +51,12 @@ class CassandraOutageIT {
   void start() throws Exception {
     dataDir = CassandraExtension.newDataDir("cassandra-outage-");
     // Restarted on the same folder: the schema must be durable, so no throw-away mode.
-    cassandra = new CassandraLauncher(dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(false)).start();
-    Config config = CassandraTestSupport.config(cassandra, "meridian.cassandra.keyspace-prefix = \"outage_\"");
+    cassandra =
+        new CassandraLauncher(
+                dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(false))
+            .start();
+    Config config =
+        CassandraTestSupport.config(cassandra, "meridian.cassandra.keyspace-prefix = \"outage_\"");
     testKit = ActorTestKit.create("CassandraOutageIT", config);
     CassandraTestSupport.awaitSchema(testKit.system(), CassandraTestSupport.regions(config));
   }
@@ -63,19 +67,28 @@ class CassandraOutageIT {
       if (testKit != null) testKit.shutdownTestKit();
     } finally {
       try {
-        if (cassandra != null) cassandra.kill(); // its data is deleted next: no graceful drain needed
+        if (cassandra != null)
+          cassandra.kill(); // its data is deleted next: no graceful drain needed
       } finally {
         CassandraExtension.deleteRecursively(dataDir);
       }
     }
   }
 
-  private CompletionStage<User.Reply> ask(ActorRef<User.Command> replica, Function<ActorRef<User.Reply>, User.Command> command, Duration timeout) {
+  private CompletionStage<User.Reply> ask(
+      ActorRef<User.Command> replica,
+      Function<ActorRef<User.Reply>, User.Command> command,
+      Duration timeout) {
     return AskPattern.ask(replica, command::apply, timeout, testKit.system().scheduler());
   }
 
-  private User.View accepted(ActorRef<User.Command> replica, Function<ActorRef<User.Reply>, User.Command> command) throws Exception {
-    User.Reply reply = ask(replica, command, REPLY_TIMEOUT).toCompletableFuture().get(REPLY_TIMEOUT.toSeconds() + 1, TimeUnit.SECONDS);
+  private User.View accepted(
+      ActorRef<User.Command> replica, Function<ActorRef<User.Reply>, User.Command> command)
+      throws Exception {
+    User.Reply reply =
+        ask(replica, command, REPLY_TIMEOUT)
+            .toCompletableFuture()
+            .get(REPLY_TIMEOUT.toSeconds() + 1, TimeUnit.SECONDS);
     return assertInstanceOf(User.Accepted.class, reply, () -> "reply " + reply).user();
   }
 
@@ -83,20 +96,33 @@ class CassandraOutageIT {
   void aReplicaFailsFastWhileCassandraIsDownAndServesAgainOnceItIsBack() throws Exception {
     UserSettings settings = CassandraTestSupport.settings(testKit.system().settings().config());
     String userId = CassandraTestSupport.newUserId("outage");
-    ActorRef<User.Command> replica = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
+    ActorRef<User.Command> replica =
+        testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
     accepted(replica, replyTo -> new User.Create(REGION, replyTo));
     accepted(replica, replyTo -> new User.AdjustPoints(10, replyTo));
 
     cassandra.stop();
 
     long asked = System.nanoTime();
-    var duringOutage = ask(replica, replyTo -> new User.AdjustPoints(1, replyTo), ASK_TIMEOUT).toCompletableFuture();
+    var duringOutage =
+        ask(replica, replyTo -> new User.AdjustPoints(1, replyTo), ASK_TIMEOUT)
+            .toCompletableFuture();
     ExecutionException failure =
-        assertThrows(ExecutionException.class, () -> duringOutage.get(ASK_TIMEOUT.toMillis() + 3000, TimeUnit.MILLISECONDS), "no hang: the ask ends");
+        assertThrows(
+            ExecutionException.class,
+            () -> duringOutage.get(ASK_TIMEOUT.toMillis() + 3000, TimeUnit.MILLISECONDS),
+            "no hang: the ask ends");
     long failedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
-    assertInstanceOf(TimeoutException.class, failure.getCause(), "the caller sees the ask time out, not an answer");
-    assertTrue(failedAfterMs <= ASK_TIMEOUT.toMillis() + 2000, "failed after " + failedAfterMs + " ms");
-    log.info("during the outage the ask failed after {} ms ({})", failedAfterMs, failure.getCause().getClass().getSimpleName());
+    assertInstanceOf(
+        TimeoutException.class,
+        failure.getCause(),
+        "the caller sees the ask time out, not an answer");
+    assertTrue(
+        failedAfterMs <= ASK_TIMEOUT.toMillis() + 2000, "failed after " + failedAfterMs + " ms");
+    log.info(
+        "during the outage the ask failed after {} ms ({})",
+        failedAfterMs,
+        failure.getCause().getClass().getSimpleName());
 
     cassandra.start();
     long restarted = System.nanoTime();
@@ -106,17 +132,28 @@ class CassandraOutageIT {
     // Short asks: one that arrives while a recovery attempt fails can be dropped with that attempt.
     TestProbe<Object> probe = testKit.createTestProbe();
     User.View recovered =
-        probe.awaitAssert(RECOVERY, Duration.ofMillis(200), () -> {
-          try {
-            User.Reply reply = ask(replica, User.Get::new, Duration.ofSeconds(2)).toCompletableFuture().get(3, TimeUnit.SECONDS);
-            return assertInstanceOf(User.Accepted.class, reply, () -> "reply " + reply).user();
-          } catch (Exception e) {
-            throw new AssertionError("not serving yet: " + e, e);
-          }
-        });
-    log.info("replica answered again {} ms after Cassandra was ready again", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
+        probe.awaitAssert(
+            RECOVERY,
+            Duration.ofMillis(200),
+            () -> {
+              try {
+                User.Reply reply =
+                    ask(replica, User.Get::new, Duration.ofSeconds(2))
+                        .toCompletableFuture()
+                        .get(3, TimeUnit.SECONDS);
+                return assertInstanceOf(User.Accepted.class, reply, () -> "reply " + reply).user();
+              } catch (Exception e) {
+                throw new AssertionError("not serving yet: " + e, e);
+              }
+            });
+    log.info(
+        "replica answered again {} ms after Cassandra was ready again",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted));
     assertEquals(10, recovered.points());
 
-    assertEquals(15, accepted(replica, replyTo -> new User.AdjustPoints(5, replyTo)).points(), "writes work again");
+    assertEquals(
+        15,
+        accepted(replica, replyTo -> new User.AdjustPoints(5, replyTo)).points(),
+        "writes work again");
   }
 }

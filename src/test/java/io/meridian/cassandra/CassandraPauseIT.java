@@ -33,6 +33,7 @@ class CassandraPauseIT {
   private static final Logger log = LoggerFactory.getLogger(CassandraPauseIT.class);
   private static final String REGION = "us";
   private static final Duration PAUSE = Duration.ofSeconds(8);
+
   /** The client's patience per write, like an HTTP client's. */
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -43,8 +44,11 @@ class CassandraPauseIT {
   @BeforeEach
   void start() throws Exception {
     dataDir = CassandraExtension.newDataDir("cassandra-pause-");
-    cassandra = new CassandraLauncher(dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(true)).start();
-    Config config = CassandraTestSupport.config(cassandra, "meridian.cassandra.keyspace-prefix = \"pause_\"");
+    cassandra =
+        new CassandraLauncher(dataDir, CassandraLauncher.Options.defaults().withThrowAwayData(true))
+            .start();
+    Config config =
+        CassandraTestSupport.config(cassandra, "meridian.cassandra.keyspace-prefix = \"pause_\"");
     testKit = ActorTestKit.create("CassandraPauseIT", config);
     CassandraTestSupport.awaitSchema(testKit.system(), CassandraTestSupport.regions(config));
   }
@@ -65,7 +69,8 @@ class CassandraPauseIT {
 
   private static void signal(String signal, long pid) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
+    assertTrue(
+        kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
   }
 
   private record Write(long startMillis, long endMillis, boolean ok) {}
@@ -74,8 +79,14 @@ class CassandraPauseIT {
     long start = System.currentTimeMillis();
     boolean ok;
     try {
-      User.Reply reply = AskPattern.<User.Command, User.Reply>ask(replica, replyTo -> new User.AdjustPoints(1, replyTo), WRITE_TIMEOUT, testKit.system().scheduler())
-          .toCompletableFuture().get(WRITE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      User.Reply reply =
+          AskPattern.<User.Command, User.Reply>ask(
+                  replica,
+                  replyTo -> new User.AdjustPoints(1, replyTo),
+                  WRITE_TIMEOUT,
+                  testKit.system().scheduler())
+              .toCompletableFuture()
+              .get(WRITE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
       ok = reply instanceof User.Accepted;
     } catch (Exception e) {
       ok = false;
@@ -87,16 +98,24 @@ class CassandraPauseIT {
   void aFrozenCassandraCostsAtMostItsPausePlusTwoSecondsOfFailedWrites() throws Exception {
     UserSettings settings = CassandraTestSupport.settings(testKit.system().settings().config());
     String userId = CassandraTestSupport.newUserId("pause");
-    ActorRef<User.Command> replica = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
-    var created = AskPattern.<User.Command, User.Reply>ask(replica, replyTo -> new User.Create(REGION, replyTo), Duration.ofSeconds(20), testKit.system().scheduler())
-        .toCompletableFuture().get(25, TimeUnit.SECONDS);
+    ActorRef<User.Command> replica =
+        testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, REGION), settings));
+    var created =
+        AskPattern.<User.Command, User.Reply>ask(
+                replica,
+                replyTo -> new User.Create(REGION, replyTo),
+                Duration.ofSeconds(20),
+                testKit.system().scheduler())
+            .toCompletableFuture()
+            .get(25, TimeUnit.SECONDS);
     assertInstanceOf(User.Accepted.class, created);
 
     long origin = System.currentTimeMillis();
     List<Write> writes = new ArrayList<>();
     long pausedAt = -1;
     long resumedAt = -1;
-    // Writes one after another (each with a 2 s timeout) for 3 s, then through the pause, then until
+    // Writes one after another (each with a 2 s timeout) for 3 s, then through the pause, then
+    // until
     // 20 s after the resume; the pause itself is the fault being injected, not a synchronisation.
     while (true) {
       long now = System.currentTimeMillis() - origin;
@@ -113,15 +132,32 @@ class CassandraPauseIT {
     }
     final long resumed = resumedAt;
     final long paused = pausedAt;
-    long firstFailure = writes.stream().filter(w -> !w.ok()).mapToLong(Write::startMillis).min().orElse(paused);
-    long lastFailure = writes.stream().filter(w -> !w.ok()).mapToLong(Write::endMillis).max().orElse(paused);
+    long firstFailure =
+        writes.stream().filter(w -> !w.ok()).mapToLong(Write::startMillis).min().orElse(paused);
+    long lastFailure =
+        writes.stream().filter(w -> !w.ok()).mapToLong(Write::endMillis).max().orElse(paused);
     long failedWindow = lastFailure - firstFailure;
-    long firstOkAfterResume = writes.stream().filter(w -> w.ok() && w.startMillis() >= resumed).mapToLong(Write::endMillis).min().orElse(-1);
-    log.info("PAUSE cassandra frozen {} ms: writes failed from {} to {} ms ({} ms, {} of {} writes); first write ok {} ms after the resume",
-        resumedAt - pausedAt, firstFailure, lastFailure, failedWindow, writes.stream().filter(w -> !w.ok()).count(), writes.size(),
+    long firstOkAfterResume =
+        writes.stream()
+            .filter(w -> w.ok() && w.startMillis() >= resumed)
+            .mapToLong(Write::endMillis)
+            .min()
+            .orElse(-1);
+    log.info(
+        "PAUSE cassandra frozen {} ms: writes failed from {} to {} ms ({} ms, {} of {} writes); first write ok {} ms after the resume",
+        resumedAt - pausedAt,
+        firstFailure,
+        lastFailure,
+        failedWindow,
+        writes.stream().filter(w -> !w.ok()).count(),
+        writes.size(),
         firstOkAfterResume < 0 ? -1 : firstOkAfterResume - resumedAt);
     assertTrue(firstOkAfterResume >= 0, "writes work again after the resume");
-    assertTrue(failedWindow <= PAUSE.toMillis() + 2_000, "failed for " + failedWindow + " ms around a " + PAUSE.toMillis() + " ms pause");
-    assertTrue(writes.stream().filter(w -> w.startMillis() > resumed + 2_000).allMatch(Write::ok), "every write from 2 s after the resume succeeds");
+    assertTrue(
+        failedWindow <= PAUSE.toMillis() + 2_000,
+        "failed for " + failedWindow + " ms around a " + PAUSE.toMillis() + " ms pause");
+    assertTrue(
+        writes.stream().filter(w -> w.startMillis() > resumed + 2_000).allMatch(Write::ok),
+        "every write from 2 s after the resume succeeds");
   }
 }

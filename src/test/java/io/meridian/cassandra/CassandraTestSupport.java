@@ -3,11 +3,11 @@ package io.meridian.cassandra;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.meridian.topology.Regions;
 import io.meridian.cluster.Node;
 import io.meridian.replication.HintPublisher;
 import io.meridian.replication.ReplicationHints;
 import io.meridian.tools.cassandra.CassandraLauncher;
+import io.meridian.topology.Regions;
 import io.meridian.user.User;
 import io.meridian.user.UserSettings;
 import java.time.Duration;
@@ -25,7 +25,9 @@ import org.apache.pekko.persistence.typed.ReplicationId;
 final class CassandraTestSupport {
   private CassandraTestSupport() {}
 
-  /** The application's ask timeout (meridian.http.ask-timeout); the outage test asserts against it. */
+  /**
+   * The application's ask timeout (meridian.http.ask-timeout); the outage test asserts against it.
+   */
   static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
 
   /**
@@ -53,33 +55,50 @@ final class CassandraTestSupport {
                     """))
             .withFallback(ConfigFactory.load())
             .resolve();
-    return RegionJournals.withRegionJournals(loaded, regions(loaded), Optional.of(cassandra.contactPoint()));
+    return RegionJournals.withRegionJournals(
+        loaded, regions(loaded), Optional.of(cassandra.contactPoint()));
   }
 
   static Regions regions(Config config) {
     return Regions.fromConfig(config.getConfig("meridian"));
   }
 
-  /** As the application builds them: per-region Cassandra plugins, snapshot interval and catch-up from config. */
+  /**
+   * As the application builds them: per-region Cassandra plugins, snapshot interval and catch-up
+   * from config.
+   */
   static UserSettings settings(Config config) {
     return UserSettings.withoutDirectory(
-        regions(config), Node.userJournals(), config.getInt("meridian.user.snapshot-every"), config.getDuration("meridian.replication.catch-up-timeout"));
+        regions(config),
+        Node.userJournals(),
+        config.getInt("meridian.user.snapshot-every"),
+        config.getDuration("meridian.replication.catch-up-timeout"));
   }
 
   /**
-   * Hints as a node sends them, for replicas that all live in this one actor system: every persisted
-   * event wakes the other replicas' streams here (a node sends them over the cluster instead).
+   * Hints as a node sends them, for replicas that all live in this one actor system: every
+   * persisted event wakes the other replicas' streams here (a node sends them over the cluster
+   * instead).
    */
   static void startHints(ActorSystem<?> system, Regions regions) {
     system.systemActorOf(
-        HintPublisher.create(regions.names(), region -> false, (region, origin, hint) -> ReplicationHints.get(system).deliver(hint)),
+        HintPublisher.create(
+            regions.names(),
+            region -> false,
+            (region, origin, hint) -> ReplicationHints.get(system).deliver(hint)),
         "replication-hints",
         org.apache.pekko.actor.typed.Props.empty());
   }
 
   /** A user id no other test (or earlier run against the same keyspaces) uses. */
   static String newUserId(String prefix) {
-    return prefix + "-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis() + "-" + ids.incrementAndGet();
+    return prefix
+        + "-"
+        + ProcessHandle.current().pid()
+        + "-"
+        + System.currentTimeMillis()
+        + "-"
+        + ids.incrementAndGet();
   }
 
   static ReplicationId replicationId(String userId, String region) {
@@ -93,20 +112,36 @@ final class CassandraTestSupport {
   static void awaitSchema(ActorSystem<?> system, Regions regions) throws Exception {
     for (String region : regions.names()) {
       // Any statement waits for the session, and the session for its keyspace and table creation.
-      readJournal(system, region).session().selectOne("SELECT release_version FROM system.local").toCompletableFuture().get(60, TimeUnit.SECONDS);
+      readJournal(system, region)
+          .session()
+          .selectOne("SELECT release_version FROM system.local")
+          .toCompletableFuture()
+          .get(60, TimeUnit.SECONDS);
     }
   }
 
   private static CassandraReadJournal readJournal(ActorSystem<?> system, String region) {
-    return PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath(region) + ".query");
+    return PersistenceQuery.get(system)
+        .getReadJournalFor(
+            CassandraReadJournal.class, RegionJournals.pluginPath(region) + ".query");
   }
 
   /** Runs CQL through the region's own plugin session (same driver settings as the journal). */
-  static List<Row> select(ActorSystem<?> system, String region, String cql, Object... values) throws Exception {
-    return readJournal(system, region).session().selectAll(cql, values).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  static List<Row> select(ActorSystem<?> system, String region, String cql, Object... values)
+      throws Exception {
+    return readJournal(system, region)
+        .session()
+        .selectAll(cql, values)
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
-  static void execute(ActorSystem<?> system, String region, String cql, Object... values) throws Exception {
-    readJournal(system, region).session().executeWrite(cql, values).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  static void execute(ActorSystem<?> system, String region, String cql, Object... values)
+      throws Exception {
+    readJournal(system, region)
+        .session()
+        .executeWrite(cql, values)
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 }

@@ -21,7 +21,8 @@ class RegionJournalsTest {
   }
 
   private static Config withJournals(Config loaded, Optional<String> embedded) {
-    return RegionJournals.withRegionJournals(loaded, Regions.fromConfig(loaded.getConfig("meridian")), embedded);
+    return RegionJournals.withRegionJournals(
+        loaded, Regions.fromConfig(loaded.getConfig("meridian")), embedded);
   }
 
   @Test
@@ -29,30 +30,53 @@ class RegionJournalsTest {
     Config config = withJournals(loaded("meridian.region = eu"), Optional.of("127.0.0.1:19042"));
 
     for (String region : List.of("us", "eu", "ap")) {
-      assertEquals("meridian_" + region, config.getString("cassandra-" + region + ".journal.keyspace"));
-      assertEquals("meridian_" + region + "_snapshot", config.getString("cassandra-" + region + ".snapshot.keyspace"));
+      assertEquals(
+          "meridian_" + region, config.getString("cassandra-" + region + ".journal.keyspace"));
+      assertEquals(
+          "meridian_" + region + "_snapshot",
+          config.getString("cassandra-" + region + ".snapshot.keyspace"));
       // The rest is the shared plugin configuration.
       assertEquals(
           config.getString("pekko.persistence.cassandra.query.refresh-interval"),
           config.getString("cassandra-" + region + ".query.refresh-interval"));
-      assertEquals("org.apache.pekko.persistence.cassandra.journal.CassandraJournal", config.getString("cassandra-" + region + ".journal.class"));
+      assertEquals(
+          "org.apache.pekko.persistence.cassandra.journal.CassandraJournal",
+          config.getString("cassandra-" + region + ".journal.class"));
     }
     assertEquals("cassandra-eu.journal", config.getString("pekko.persistence.journal.plugin"));
-    assertEquals("cassandra-eu.snapshot", config.getString("pekko.persistence.snapshot-store.plugin"));
-    // Replicas replicate through Meridian's hinted plugin, which reads that region's journal itself.
-    assertEquals("cassandra-us.hinted-query", String.format(RegionJournals.REPLICATION_QUERY_PLUGIN_ID, "us"));
-    assertEquals("io.meridian.replication.HintedReadJournal$Provider", config.getString("cassandra-us.hinted-query.class"));
+    assertEquals(
+        "cassandra-eu.snapshot", config.getString("pekko.persistence.snapshot-store.plugin"));
+    // Replicas replicate through Meridian's hinted plugin, which reads that region's journal
+    // itself.
+    assertEquals(
+        "cassandra-us.hinted-query",
+        String.format(RegionJournals.REPLICATION_QUERY_PLUGIN_ID, "us"));
+    assertEquals(
+        "io.meridian.replication.HintedReadJournal$Provider",
+        config.getString("cassandra-us.hinted-query.class"));
     assertEquals("cassandra-us", config.getString("cassandra-us.hinted-query.cassandra-plugin"));
-    assertEquals(List.of("127.0.0.1:19042"), config.getStringList("datastax-java-driver.basic.contact-points"));
+    assertEquals(
+        List.of("127.0.0.1:19042"),
+        config.getStringList("datastax-java-driver.basic.contact-points"));
   }
 
   @Test
   void configuredContactPointsWinOverTheEmbeddedOneAndMayBeACommaSeparatedString() {
-    Config asList = withJournals(loaded("meridian.cassandra.contact-points = [\"10.0.0.1:9042\", \"10.0.0.2:9042\"]"), Optional.of("127.0.0.1:19042"));
-    Config asString = withJournals(loaded("meridian.cassandra.contact-points = \"10.0.0.1:9042, 10.0.0.2:9042\""), Optional.empty());
+    Config asList =
+        withJournals(
+            loaded("meridian.cassandra.contact-points = [\"10.0.0.1:9042\", \"10.0.0.2:9042\"]"),
+            Optional.of("127.0.0.1:19042"));
+    Config asString =
+        withJournals(
+            loaded("meridian.cassandra.contact-points = \"10.0.0.1:9042, 10.0.0.2:9042\""),
+            Optional.empty());
 
-    assertEquals(List.of("10.0.0.1:9042", "10.0.0.2:9042"), asList.getStringList("datastax-java-driver.basic.contact-points"));
-    assertEquals(List.of("10.0.0.1:9042", "10.0.0.2:9042"), asString.getStringList("datastax-java-driver.basic.contact-points"));
+    assertEquals(
+        List.of("10.0.0.1:9042", "10.0.0.2:9042"),
+        asList.getStringList("datastax-java-driver.basic.contact-points"));
+    assertEquals(
+        List.of("10.0.0.1:9042", "10.0.0.2:9042"),
+        asString.getStringList("datastax-java-driver.basic.contact-points"));
     assertFalse(RegionJournals.wantsEmbeddedCassandra(asString));
   }
 
@@ -69,24 +93,33 @@ class RegionJournalsTest {
                 """),
             Optional.of("127.0.0.1:19042"));
 
-    assertEquals("us", config.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
+    assertEquals(
+        "us",
+        config.getString("datastax-java-driver.basic.load-balancing-policy.local-datacenter"));
     assertFalse(config.getBoolean("cassandra-ap.journal.tables-autocreate"));
     assertFalse(config.getBoolean("cassandra-ap.snapshot.keyspace-autocreate"));
-    assertEquals("NetworkTopologyStrategy", config.getString("cassandra-ap.journal.replication-strategy"));
-    assertEquals("us:3,eu:3,ap:3", config.getString("cassandra-ap.snapshot.data-center-replication-factors"));
+    assertEquals(
+        "NetworkTopologyStrategy", config.getString("cassandra-ap.journal.replication-strategy"));
+    assertEquals(
+        "us:3,eu:3,ap:3",
+        config.getString("cassandra-ap.snapshot.data-center-replication-factors"));
     assertEquals("prod_ap", config.getString("cassandra-ap.journal.keyspace"));
   }
 
   @Test
   void withoutContactPointsOrAnEmbeddedCassandraItSaysWhatIsMissing() {
     Config loaded = loaded("");
-    var error = assertThrows(IllegalStateException.class, () -> withJournals(loaded, Optional.empty()));
-    assertEquals("meridian.cassandra.contact-points is empty and no embedded Cassandra was started", error.getMessage());
+    var error =
+        assertThrows(IllegalStateException.class, () -> withJournals(loaded, Optional.empty()));
+    assertEquals(
+        "meridian.cassandra.contact-points is empty and no embedded Cassandra was started",
+        error.getMessage());
   }
 
   @Test
   void rejectsAKeyspacePrefixThatIsNoCqlIdentifier() {
     Config loaded = loaded("meridian.cassandra.keyspace-prefix = \"meridian-\"");
-    assertThrows(IllegalArgumentException.class, () -> withJournals(loaded, Optional.of("127.0.0.1:19042")));
+    assertThrows(
+        IllegalArgumentException.class, () -> withJournals(loaded, Optional.of("127.0.0.1:19042")));
   }
 }

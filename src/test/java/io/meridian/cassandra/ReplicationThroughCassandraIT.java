@@ -9,10 +9,6 @@ import io.meridian.replication.CassandraEventReader;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.user.User;
 import io.meridian.user.UserSettings;
-import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +19,10 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,8 +48,10 @@ class ReplicationThroughCassandraIT {
   @BeforeAll
   static void startSystem(CassandraLauncher cassandra) throws Exception {
     // Partitions of 5 events, so that replication reads cross partition boundaries within a test.
-    Config config = CassandraTestSupport.config(
-        cassandra, "meridian.cassandra.keyspace-prefix = \"it_repl_\"\npekko.persistence.cassandra.journal.target-partition-size = 5");
+    Config config =
+        CassandraTestSupport.config(
+            cassandra,
+            "meridian.cassandra.keyspace-prefix = \"it_repl_\"\npekko.persistence.cassandra.journal.target-partition-size = 5");
     testKit = ActorTestKit.create("ReplicationThroughCassandraIT", config);
     settings = CassandraTestSupport.settings(config);
     CassandraTestSupport.startHints(testKit.system(), settings.regions());
@@ -64,12 +66,15 @@ class ReplicationThroughCassandraIT {
   private static Map<String, ActorRef<User.Command>> spawnReplicas(String userId) {
     var replicas = new LinkedHashMap<String, ActorRef<User.Command>>();
     for (String region : settings.regions().names()) {
-      replicas.put(region, testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, region), settings)));
+      replicas.put(
+          region,
+          testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, region), settings)));
     }
     return replicas;
   }
 
-  private static User.View accepted(ActorRef<User.Command> replica, Function<ActorRef<User.Reply>, User.Command> command) {
+  private static User.View accepted(
+      ActorRef<User.Command> replica, Function<ActorRef<User.Reply>, User.Command> command) {
     TestProbe<User.Reply> probe = testKit.createTestProbe();
     replica.tell(command.apply(probe.getRef()));
     User.Reply reply = probe.receiveMessage(REPLY_TIMEOUT);
@@ -82,7 +87,8 @@ class ReplicationThroughCassandraIT {
     Map<String, ActorRef<User.Command>> replicas = spawnReplicas(userId);
 
     accepted(replicas.get("us"), replyTo -> new User.Create("us", replyTo));
-    // CRDT writes need the user to exist where they are made: wait until eu and ap have the creation.
+    // CRDT writes need the user to exist where they are made: wait until eu and ap have the
+    // creation.
     TestProbe<User.Reply> probe = testKit.createTestProbe();
     for (String region : List.of("eu", "ap")) {
       probe.awaitAssert(CONVERGENCE, () -> accepted(replicas.get(region), User.Get::new));
@@ -92,7 +98,9 @@ class ReplicationThroughCassandraIT {
     accepted(replicas.get("us"), replyTo -> new User.AdjustPoints(5, replyTo));
     accepted(replicas.get("eu"), replyTo -> new User.AdjustPoints(7, replyTo));
     accepted(replicas.get("ap"), replyTo -> new User.AddDevice("phone-1", replyTo));
-    accepted(replicas.get("us"), replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo));
+    accepted(
+        replicas.get("us"),
+        replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo));
 
     for (String region : settings.regions().names()) {
       probe.awaitAssert(
@@ -108,13 +116,16 @@ class ReplicationThroughCassandraIT {
             return view;
           });
     }
-    log.info("3 replicas converged through the journals {} ms after the first of 4 writes", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written));
+    log.info(
+        "3 replicas converged through the journals {} ms after the first of 4 writes",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - written));
   }
 
   @Test
   void theOneQueryReaderReadsExactlyWhatThePluginsOwnQueryReadsAcrossPartitions() throws Exception {
     String userId = CassandraTestSupport.newUserId("reader");
-    ActorRef<User.Command> us = testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, "us"), settings));
+    ActorRef<User.Command> us =
+        testKit.spawn(User.create(CassandraTestSupport.replicationId(userId, "us"), settings));
     accepted(us, replyTo -> new User.Create("us", replyTo));
     for (int i = 1; i <= 11; i++) {
       int delta = i;
@@ -123,7 +134,8 @@ class ReplicationThroughCassandraIT {
     String persistenceId = CassandraTestSupport.replicationId(userId, "us").persistenceId().id();
     List<EventEnvelope> expected =
         PersistenceQuery.get(testKit.system())
-            .getReadJournalFor(CassandraReadJournal.class, RegionJournals.pluginPath("us") + ".query")
+            .getReadJournalFor(
+                CassandraReadJournal.class, RegionJournals.pluginPath("us") + ".query")
             .currentEventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE)
             .runWith(Sink.seq(), testKit.system())
             .toCompletableFuture()
@@ -134,13 +146,18 @@ class ReplicationThroughCassandraIT {
     var read = new java.util.ArrayList<EventEnvelope>();
     long next = 1;
     for (int reads = 0; reads < 10 && next <= 12; reads++) {
-      List<EventEnvelope> batch = reader.read(persistenceId, next, 4).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      List<EventEnvelope> batch =
+          reader.read(persistenceId, next, 4).toCompletableFuture().get(20, TimeUnit.SECONDS);
       read.addAll(batch);
       if (!batch.isEmpty()) next = batch.get(batch.size() - 1).sequenceNr() + 1;
     }
 
-    assertEquals(expected.stream().map(e -> List.of(e.sequenceNr(), e.event(), e.eventMetadata())).toList(),
+    assertEquals(
+        expected.stream().map(e -> List.of(e.sequenceNr(), e.event(), e.eventMetadata())).toList(),
         read.stream().map(e -> List.of(e.sequenceNr(), e.event(), e.eventMetadata())).toList());
-    assertEquals(List.of(), reader.read(persistenceId, 13, 4).toCompletableFuture().get(20, TimeUnit.SECONDS), "nothing past the end");
+    assertEquals(
+        List.of(),
+        reader.read(persistenceId, 13, 4).toCompletableFuture().get(20, TimeUnit.SECONDS),
+        "nothing past the end");
   }
 }

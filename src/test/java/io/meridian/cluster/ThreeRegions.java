@@ -3,8 +3,8 @@ package io.meridian.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.meridian.cassandra.RegionJournals;
-import io.meridian.topology.Regions;
 import io.meridian.tools.cassandra.CassandraLauncher;
+import io.meridian.topology.Regions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -43,7 +43,8 @@ public final class ThreeRegions implements AutoCloseable {
   private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
   private final Map<String, Integer> remotePorts = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private ThreeRegions(CassandraLauncher cassandra, String keyspacePrefix, String extraConfig) {
     this.cassandra = cassandra;
@@ -56,7 +57,8 @@ public final class ThreeRegions implements AutoCloseable {
   }
 
   /** Starts all regions and waits until they are Up in one cluster and ready. */
-  public static ThreeRegions start(CassandraLauncher cassandra, String keyspacePrefix, String extraConfig) {
+  public static ThreeRegions start(
+      CassandraLauncher cassandra, String keyspacePrefix, String extraConfig) {
     var regions = new ThreeRegions(cassandra, keyspacePrefix, extraConfig);
     try {
       for (String region : REGIONS) regions.nodes.put(region, regions.startNode(region));
@@ -73,11 +75,16 @@ public final class ThreeRegions implements AutoCloseable {
     overrides.put("meridian.region", region);
     overrides.put("meridian.http.port", httpPorts.get(region));
     overrides.put("pekko.remote.artery.canonical.port", remotePorts.get(region));
-    overrides.put("pekko.cluster.seed-nodes", REGIONS.stream().map(r -> "pekko://meridian@127.0.0.1:" + remotePorts.get(r)).toList());
+    overrides.put(
+        "pekko.cluster.seed-nodes",
+        REGIONS.stream().map(r -> "pekko://meridian@127.0.0.1:" + remotePorts.get(r)).toList());
     overrides.put("meridian.cassandra.keyspace-prefix", keyspacePrefix);
     overrides.put("meridian.management.enabled", false);
-    Config loaded = ConfigFactory.parseString(extraConfig)
-        .withFallback(ConfigFactory.parseString("""
+    Config loaded =
+        ConfigFactory.parseString(extraConfig)
+            .withFallback(
+                ConfigFactory.parseString(
+                    """
             pekko.coordinated-shutdown.exit-jvm = off
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             # terminate() is a crash: no graceful leave, the others see the region unreachable
@@ -87,8 +94,11 @@ public final class ThreeRegions implements AutoCloseable {
             pekko.cluster.seed-node-timeout = 2s
             pekko.cluster.retry-unsuccessful-join-after = 2s
             """))
-        .withFallback(NodeLauncher.load(overrides));
-    return RegionJournals.withRegionJournals(loaded.resolve(), Regions.fromConfig(loaded.getConfig("meridian")), Optional.of(cassandra.contactPoint()));
+            .withFallback(NodeLauncher.load(overrides));
+    return RegionJournals.withRegionJournals(
+        loaded.resolve(),
+        Regions.fromConfig(loaded.getConfig("meridian")),
+        Optional.of(cassandra.contactPoint()));
   }
 
   private Node startNode(String region) {
@@ -110,9 +120,14 @@ public final class ThreeRegions implements AutoCloseable {
   }
 
   /** Sends a request to {@code region}'s HTTP API; body may be null. */
-  public HttpResponse<String> send(String region, String method, String path, String body, String... headers) {
+  public HttpResponse<String> send(
+      String region, String method, String path, String body, String... headers) {
     var builder = HttpRequest.newBuilder(uri(region, path)).timeout(Duration.ofSeconds(30));
-    builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    builder.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) builder.header("Content-Type", "application/json");
     for (int i = 0; i + 1 < headers.length; i += 2) builder.header(headers[i], headers[i + 1]);
     try {
@@ -136,19 +151,28 @@ public final class ThreeRegions implements AutoCloseable {
     while (true) {
       var state = NodeState.get(node.system());
       boolean up = Cluster.get(node.system()).selfMember().status() == MemberStatus.up();
-      if (up && state.journalsWarm.get() && state.httpBound.get() && node.regionService().directoryConfirmed()) return;
-      if (System.nanoTime() > deadline) throw new AssertionError("region " + region + " not ready within " + timeout);
+      if (up
+          && state.journalsWarm.get()
+          && state.httpBound.get()
+          && node.regionService().directoryConfirmed()) return;
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("region " + region + " not ready within " + timeout);
       sleepMillis(200);
     }
   }
 
-  /** Terminates the region's actor system without leaving the cluster: what the others see of a crash. */
+  /**
+   * Terminates the region's actor system without leaving the cluster: what the others see of a
+   * crash.
+   */
   public void kill(String region) {
     Node node = nodes.remove(region);
     if (node == null) return;
     node.system().terminate();
     try {
-      Await.result(Adapter.toClassic(node.system()).whenTerminated(), scala.concurrent.duration.Duration.create(30, TimeUnit.SECONDS));
+      Await.result(
+          Adapter.toClassic(node.system()).whenTerminated(),
+          scala.concurrent.duration.Duration.create(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("region " + region + " did not terminate", e);
     }
@@ -184,17 +208,23 @@ public final class ThreeRegions implements AutoCloseable {
     return Cluster.get(node.system()).selfMember().address();
   }
 
-  private static void setThrottle(Node from, Address to, ThrottlerTransportAdapter.ThrottleMode mode) {
+  private static void setThrottle(
+      Node from, Address to, ThrottlerTransportAdapter.ThrottleMode mode) {
     var classic = Adapter.toClassic(from.system());
-    var command = new ThrottlerTransportAdapter.SetThrottle(to, ThrottlerTransportAdapter.bothDirection(), mode);
+    var command =
+        new ThrottlerTransportAdapter.SetThrottle(
+            to, ThrottlerTransportAdapter.bothDirection(), mode);
     try {
-      Await.result(((RARP) RARP.get(classic)).provider().transport().managementCommand(command), scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));
+      Await.result(
+          ((RARP) RARP.get(classic)).provider().transport().managementCommand(command),
+          scala.concurrent.duration.Duration.create(10, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("cannot throttle " + to, e);
     }
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** A response body as JSON; a body that is not JSON fails the test with the body shown. */
   public static com.fasterxml.jackson.databind.JsonNode json(HttpResponse<String> response) {

@@ -31,7 +31,9 @@ class BlackholeIT {
 
   @Test
   void aRegionDeclaredDownWhileCutOffLearnsItAfterTheHealAndStops() {
-    nodes = DirectoryOnlyNodes.start(List.of("us", "eu", "ap"), "meridian.failover.auto-down-after = 1s");
+    nodes =
+        DirectoryOnlyNodes.start(
+            List.of("us", "eu", "ap"), "meridian.failover.auto-down-after = 1s");
     DirectoryNode us = nodes.node(0);
     DirectoryNode eu = nodes.node(1);
     DirectoryNode ap = nodes.node(2);
@@ -45,20 +47,31 @@ class BlackholeIT {
 
     for (DirectoryNode majority : List.of(us, ap)) {
       var cluster = Cluster.get(majority.system());
-      eventually(Duration.ofSeconds(40), () -> {
-        assertEquals(RegionBoard.Status.down, majority.regions().recordOf("eu").status());
-        assertTrue(StreamSupport.stream(cluster.state().getMembers().spliterator(), false).noneMatch(m -> m.dataCenter().equals("eu")),
-            "eu is still a member as " + majority.region() + " sees it");
-      });
+      eventually(
+          Duration.ofSeconds(40),
+          () -> {
+            assertEquals(RegionBoard.Status.down, majority.regions().recordOf("eu").status());
+            assertTrue(
+                StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                    .noneMatch(m -> m.dataCenter().equals("eu")),
+                "eu is still a member as " + majority.region() + " sees it");
+          });
     }
 
     // As the chaos routes do: each request gets the node's blackhole anew.
     Blackhole.get(eu.system()).heal("us");
     Blackhole.get(eu.system()).heal("ap");
-    assertEquals(List.of(Cluster.get(eu.system()).selfMember().address().toString()), Blackhole.get(us.system()).heal("eu"),
+    assertEquals(
+        List.of(Cluster.get(eu.system()).selfMember().address().toString()),
+        Blackhole.get(us.system()).heal("eu"),
         "us heals the address it cut");
     Blackhole.get(ap.system()).heal("eu");
 
-    eventually(Duration.ofSeconds(30), () -> assertTrue(eu.system().whenTerminated().isCompleted(), "eu still runs as an island after the heal"));
+    eventually(
+        Duration.ofSeconds(30),
+        () ->
+            assertTrue(
+                eu.system().whenTerminated().isCompleted(),
+                "eu still runs as an island after the heal"));
   }
 }

@@ -48,13 +48,19 @@ class ThreeRegionHttpIT {
   }
 
   private static void create(String userId, String servedBy, String home) {
-    var created = regions.send(servedBy, "POST", "/v1/users", "{\"userId\":\"" + userId + "\",\"homeRegion\":\"" + home + "\"}");
+    var created =
+        regions.send(
+            servedBy,
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"" + userId + "\",\"homeRegion\":\"" + home + "\"}");
     assertEquals(201, created.statusCode(), created.body());
   }
 
   @Test
   void userCreatedThroughEuWithHomeUsIsOwnedByUs() {
-    var created = regions.send("eu", "POST", "/v1/users", "{\"userId\":\"own-1\",\"homeRegion\":\"us\"}");
+    var created =
+        regions.send("eu", "POST", "/v1/users", "{\"userId\":\"own-1\",\"homeRegion\":\"us\"}");
     assertEquals(201, created.statusCode(), created.body());
     assertEquals("eu", header(created, "X-Meridian-Served-By"));
     assertEquals("us", header(created, "X-Meridian-Owner"));
@@ -65,7 +71,8 @@ class ThreeRegionHttpIT {
 
   @Test
   void homeRegionDefaultsToTheClientRegionHeaderThenToTheServingRegion() {
-    var fromHeader = regions.send("us", "POST", "/v1/users", "{\"userId\":\"hdr-1\"}", "X-Client-Region", "ap");
+    var fromHeader =
+        regions.send("us", "POST", "/v1/users", "{\"userId\":\"hdr-1\"}", "X-Client-Region", "ap");
     assertEquals(201, fromHeader.statusCode(), fromHeader.body());
     assertEquals("ap", json(fromHeader).get("owner").asText());
     var fromServer = regions.send("eu", "POST", "/v1/users", "{\"userId\":\"hdr-2\"}");
@@ -75,7 +82,12 @@ class ThreeRegionHttpIT {
   @Test
   void profileWriteSentToApIsForwardedToTheOwnerAndAReadInEuConverges() {
     create("fwd-1", "eu", "us");
-    var patched = regions.send("ap", "PATCH", "/v1/users/fwd-1/profile", "{\"displayName\":\"Ada\",\"email\":\"ada@example.org\"}");
+    var patched =
+        regions.send(
+            "ap",
+            "PATCH",
+            "/v1/users/fwd-1/profile",
+            "{\"displayName\":\"Ada\",\"email\":\"ada@example.org\"}");
     assertEquals(200, patched.statusCode(), patched.body());
     assertEquals("ap", header(patched, "X-Meridian-Served-By"));
     assertEquals("us", header(patched, "X-Meridian-Owner"));
@@ -84,13 +96,15 @@ class ThreeRegionHttpIT {
     // applied by us: us's replica persisted the create and the profile event; ap persisted nothing
     assertEquals(2, user.at("/version/us").asLong());
     assertTrue(user.at("/version/ap").isMissingNode());
-    eventually(CONVERGE, () -> {
-      var read = regions.send("eu", "GET", "/v1/users/fwd-1", null);
-      assertEquals(200, read.statusCode(), read.body());
-      assertEquals("eu", header(read, "X-Meridian-Served-By"));
-      assertEquals("us", header(read, "X-Meridian-Owner"));
-      assertEquals("ada@example.org", json(read).at("/profile/email").asText());
-    });
+    eventually(
+        CONVERGE,
+        () -> {
+          var read = regions.send("eu", "GET", "/v1/users/fwd-1", null);
+          assertEquals(200, read.statusCode(), read.body());
+          assertEquals("eu", header(read, "X-Meridian-Served-By"));
+          assertEquals("us", header(read, "X-Meridian-Owner"));
+          assertEquals("ada@example.org", json(read).at("/profile/email").asText());
+        });
   }
 
   @Test
@@ -105,18 +119,32 @@ class ThreeRegionHttpIT {
   @Test
   void crdtWritesInTwoRegionsConvergeInAllThree() {
     create("crdt-1", "us", "us");
-    eventually(CONVERGE, () -> assertEquals(200, regions.send("eu", "GET", "/v1/users/crdt-1", null).statusCode()));
-    var inUs = CompletableFuture.supplyAsync(() -> regions.send("us", "POST", "/v1/users/crdt-1/points", "{\"delta\":5}"));
-    var inEu = CompletableFuture.supplyAsync(() -> regions.send("eu", "POST", "/v1/users/crdt-1/points", "{\"delta\":-2}"));
-    var deviceInEu = CompletableFuture.supplyAsync(() -> regions.send("eu", "PUT", "/v1/users/crdt-1/devices/phone-1", null));
-    var deviceInUs = CompletableFuture.supplyAsync(() -> regions.send("us", "PUT", "/v1/users/crdt-1/devices/laptop-1", null));
-    for (var write : List.of(inUs, inEu, deviceInEu, deviceInUs)) assertEquals(200, write.join().statusCode(), write.join().body());
+    eventually(
+        CONVERGE,
+        () -> assertEquals(200, regions.send("eu", "GET", "/v1/users/crdt-1", null).statusCode()));
+    var inUs =
+        CompletableFuture.supplyAsync(
+            () -> regions.send("us", "POST", "/v1/users/crdt-1/points", "{\"delta\":5}"));
+    var inEu =
+        CompletableFuture.supplyAsync(
+            () -> regions.send("eu", "POST", "/v1/users/crdt-1/points", "{\"delta\":-2}"));
+    var deviceInEu =
+        CompletableFuture.supplyAsync(
+            () -> regions.send("eu", "PUT", "/v1/users/crdt-1/devices/phone-1", null));
+    var deviceInUs =
+        CompletableFuture.supplyAsync(
+            () -> regions.send("us", "PUT", "/v1/users/crdt-1/devices/laptop-1", null));
+    for (var write : List.of(inUs, inEu, deviceInEu, deviceInUs))
+      assertEquals(200, write.join().statusCode(), write.join().body());
     for (String region : ThreeRegions.REGIONS) {
-      eventually(CONVERGE, () -> {
-        JsonNode user = json(regions.send(region, "GET", "/v1/users/crdt-1", null));
-        assertEquals(3, user.get("points").asLong(), region + ": " + user);
-        assertEquals("[\"laptop-1\",\"phone-1\"]", user.get("devices").toString(), region + ": " + user);
-      });
+      eventually(
+          CONVERGE,
+          () -> {
+            JsonNode user = json(regions.send(region, "GET", "/v1/users/crdt-1", null));
+            assertEquals(3, user.get("points").asLong(), region + ": " + user);
+            assertEquals(
+                "[\"laptop-1\",\"phone-1\"]", user.get("devices").toString(), region + ": " + user);
+          });
     }
   }
 
@@ -124,15 +152,31 @@ class ThreeRegionHttpIT {
   void deviceRemovalReplicatesToo() {
     create("dev-1", "eu", "eu");
     assertEquals(200, regions.send("eu", "PUT", "/v1/users/dev-1/devices/d-1", null).statusCode());
-    eventually(CONVERGE, () -> assertEquals("[\"d-1\"]", json(regions.send("ap", "GET", "/v1/users/dev-1", null)).get("devices").toString()));
-    assertEquals(200, regions.send("ap", "DELETE", "/v1/users/dev-1/devices/d-1", null).statusCode());
-    eventually(CONVERGE, () -> assertEquals("[]", json(regions.send("eu", "GET", "/v1/users/dev-1", null)).get("devices").toString()));
+    eventually(
+        CONVERGE,
+        () ->
+            assertEquals(
+                "[\"d-1\"]",
+                json(regions.send("ap", "GET", "/v1/users/dev-1", null))
+                    .get("devices")
+                    .toString()));
+    assertEquals(
+        200, regions.send("ap", "DELETE", "/v1/users/dev-1/devices/d-1", null).statusCode());
+    eventually(
+        CONVERGE,
+        () ->
+            assertEquals(
+                "[]",
+                json(regions.send("eu", "GET", "/v1/users/dev-1", null))
+                    .get("devices")
+                    .toString()));
   }
 
   @Test
   void creatingAnExistingUserIs409AndUnknownUserIs404() {
     create("dup-1", "us", "us");
-    var again = regions.send("us", "POST", "/v1/users", "{\"userId\":\"dup-1\",\"homeRegion\":\"us\"}");
+    var again =
+        regions.send("us", "POST", "/v1/users", "{\"userId\":\"dup-1\",\"homeRegion\":\"us\"}");
     assertEquals(409, again.statusCode());
     assertEquals("user_exists", json(again).get("error").asText());
     var unknown = regions.send("ap", "GET", "/v1/users/nobody-here", null);
@@ -160,7 +204,14 @@ class ThreeRegionHttpIT {
   }
 
   /** One bad request: where it goes, what it sends, and the status and error code it must get. */
-  record BadInput(String name, String method, String path, String body, String contentType, int status, String error) {
+  record BadInput(
+      String name,
+      String method,
+      String path,
+      String body,
+      String contentType,
+      int status,
+      String error) {
     @Override
     public String toString() {
       return name;
@@ -170,44 +221,284 @@ class ThreeRegionHttpIT {
   static Stream<BadInput> badInputs() {
     String big = "{\"displayName\":\"" + "x".repeat(70_000) + "\"}";
     return Stream.of(
-        new BadInput("create: malformed JSON", "POST", "/v1/users", "{\"userId\":", "application/json", 400, "malformed_json"),
-        new BadInput("create: JSON array", "POST", "/v1/users", "[1,2]", "application/json", 400, "malformed_json"),
-        new BadInput("create: unknown field", "POST", "/v1/users", "{\"userId\":\"bad-new\",\"admin\":true}", "application/json", 400, "unknown_field"),
-        new BadInput("create: missing userId", "POST", "/v1/users", "{\"homeRegion\":\"us\"}", "application/json", 400, "missing_field"),
-        new BadInput("create: bad id charset", "POST", "/v1/users", "{\"userId\":\"a b\"}", "application/json", 400, "invalid_id"),
-        new BadInput("create: id too long", "POST", "/v1/users", "{\"userId\":\"" + "a".repeat(65) + "\"}", "application/json", 400, "invalid_id"),
-        new BadInput("create: numeric userId", "POST", "/v1/users", "{\"userId\":42}", "application/json", 400, "invalid_field"),
-        new BadInput("create: bad region", "POST", "/v1/users", "{\"userId\":\"bad-new\",\"homeRegion\":\"mars\"}", "application/json", 400, "invalid_region"),
-        new BadInput("create: wrong content type", "POST", "/v1/users", "userId=x", "text/plain", 415, "unsupported_media_type"),
-        new BadInput("create: existing user", "POST", "/v1/users", "{\"userId\":\"victim-1\",\"homeRegion\":\"us\"}", "application/json", 409, "user_exists"),
-        new BadInput("read: bad consistency", "GET", "/v1/users/victim-1?consistency=strong", null, null, 400, "invalid_parameter"),
+        new BadInput(
+            "create: malformed JSON",
+            "POST",
+            "/v1/users",
+            "{\"userId\":",
+            "application/json",
+            400,
+            "malformed_json"),
+        new BadInput(
+            "create: JSON array",
+            "POST",
+            "/v1/users",
+            "[1,2]",
+            "application/json",
+            400,
+            "malformed_json"),
+        new BadInput(
+            "create: unknown field",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"bad-new\",\"admin\":true}",
+            "application/json",
+            400,
+            "unknown_field"),
+        new BadInput(
+            "create: missing userId",
+            "POST",
+            "/v1/users",
+            "{\"homeRegion\":\"us\"}",
+            "application/json",
+            400,
+            "missing_field"),
+        new BadInput(
+            "create: bad id charset",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"a b\"}",
+            "application/json",
+            400,
+            "invalid_id"),
+        new BadInput(
+            "create: id too long",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"" + "a".repeat(65) + "\"}",
+            "application/json",
+            400,
+            "invalid_id"),
+        new BadInput(
+            "create: numeric userId",
+            "POST",
+            "/v1/users",
+            "{\"userId\":42}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "create: bad region",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"bad-new\",\"homeRegion\":\"mars\"}",
+            "application/json",
+            400,
+            "invalid_region"),
+        new BadInput(
+            "create: wrong content type",
+            "POST",
+            "/v1/users",
+            "userId=x",
+            "text/plain",
+            415,
+            "unsupported_media_type"),
+        new BadInput(
+            "create: existing user",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"victim-1\",\"homeRegion\":\"us\"}",
+            "application/json",
+            409,
+            "user_exists"),
+        new BadInput(
+            "read: bad consistency",
+            "GET",
+            "/v1/users/victim-1?consistency=strong",
+            null,
+            null,
+            400,
+            "invalid_parameter"),
         new BadInput("read: bad id", "GET", "/v1/users/%2Fetc", null, null, 400, "invalid_id"),
-        new BadInput("read: unknown user", "GET", "/v1/users/ghost-1", null, null, 404, "unknown_user"),
-        new BadInput("profile: unknown field", "PATCH", "/v1/users/victim-1/profile", "{\"nickname\":\"x\"}", "application/json", 400, "unknown_field"),
-        new BadInput("profile: empty", "PATCH", "/v1/users/victim-1/profile", "{}", "application/json", 400, "missing_field"),
-        new BadInput("profile: bad email", "PATCH", "/v1/users/victim-1/profile", "{\"email\":\"not-an-email\"}", "application/json", 400, "invalid_field"),
-        new BadInput("profile: non-string name", "PATCH", "/v1/users/victim-1/profile", "{\"displayName\":7}", "application/json", 400, "invalid_field"),
-        new BadInput("profile: too large", "PATCH", "/v1/users/victim-1/profile", big, "application/json", 413, "payload_too_large"),
-        new BadInput("profile: unknown user", "PATCH", "/v1/users/ghost-1/profile", "{\"displayName\":\"x\"}", "application/json", 404, "unknown_user"),
-        new BadInput("points: not a number", "POST", "/v1/users/victim-1/points", "{\"delta\":\"five\"}", "application/json", 400, "invalid_field"),
-        new BadInput("points: fraction", "POST", "/v1/users/victim-1/points", "{\"delta\":1.5}", "application/json", 400, "invalid_field"),
-        new BadInput("points: zero", "POST", "/v1/users/victim-1/points", "{\"delta\":0}", "application/json", 400, "out_of_range"),
-        new BadInput("points: out of range", "POST", "/v1/users/victim-1/points", "{\"delta\":99999999999}", "application/json", 400, "out_of_range"),
-        new BadInput("points: wrong content type", "POST", "/v1/users/victim-1/points", "delta=5", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-        new BadInput("device: bad id", "PUT", "/v1/users/victim-1/devices/bad%20id", null, null, 400, "invalid_id"),
-        new BadInput("device: unknown user", "PUT", "/v1/users/ghost-1/devices/d-1", null, null, 404, "unknown_user"),
-        new BadInput("payment: bad kind", "POST", "/v1/users/victim-1/payments", "{\"paymentId\":\"p-1\",\"kind\":\"gift\",\"amount\":\"1.00\"}", "application/json", 400, "invalid_field"),
-        new BadInput("payment: negative amount", "POST", "/v1/users/victim-1/payments", "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":\"-1\"}", "application/json", 400, "out_of_range"),
-        new BadInput("payment: three decimals", "POST", "/v1/users/victim-1/payments", "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":\"1.005\"}", "application/json", 400, "out_of_range"),
-        new BadInput("payment: amount not a string", "POST", "/v1/users/victim-1/payments", "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":1}", "application/json", 400, "invalid_field"),
-        new BadInput("payment: insufficient funds", "POST", "/v1/users/victim-1/payments", "{\"paymentId\":\"p-2\",\"kind\":\"debit\",\"amount\":\"1.00\"}", "application/json", 409, "insufficient_funds"),
-        new BadInput("payment status: unknown", "GET", "/v1/users/victim-1/payments/p-none", null, null, 404, "unknown_payment"),
-        new BadInput("move: bad region", "POST", "/v1/users/victim-1/move", "{\"toRegion\":\"moon\"}", "application/json", 400, "invalid_region"),
-        new BadInput("move: missing region", "POST", "/v1/users/victim-1/move", "{}", "application/json", 400, "missing_field"),
-        new BadInput("admin: no token", "POST", "/v1/admin/regions/us/down", null, null, 401, "unauthorized"),
-        new BadInput("admin: wrong token", "POST", "/v1/admin/regions/us/down", null, "bearer:wrong", 403, "forbidden"),
+        new BadInput(
+            "read: unknown user", "GET", "/v1/users/ghost-1", null, null, 404, "unknown_user"),
+        new BadInput(
+            "profile: unknown field",
+            "PATCH",
+            "/v1/users/victim-1/profile",
+            "{\"nickname\":\"x\"}",
+            "application/json",
+            400,
+            "unknown_field"),
+        new BadInput(
+            "profile: empty",
+            "PATCH",
+            "/v1/users/victim-1/profile",
+            "{}",
+            "application/json",
+            400,
+            "missing_field"),
+        new BadInput(
+            "profile: bad email",
+            "PATCH",
+            "/v1/users/victim-1/profile",
+            "{\"email\":\"not-an-email\"}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "profile: non-string name",
+            "PATCH",
+            "/v1/users/victim-1/profile",
+            "{\"displayName\":7}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "profile: too large",
+            "PATCH",
+            "/v1/users/victim-1/profile",
+            big,
+            "application/json",
+            413,
+            "payload_too_large"),
+        new BadInput(
+            "profile: unknown user",
+            "PATCH",
+            "/v1/users/ghost-1/profile",
+            "{\"displayName\":\"x\"}",
+            "application/json",
+            404,
+            "unknown_user"),
+        new BadInput(
+            "points: not a number",
+            "POST",
+            "/v1/users/victim-1/points",
+            "{\"delta\":\"five\"}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "points: fraction",
+            "POST",
+            "/v1/users/victim-1/points",
+            "{\"delta\":1.5}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "points: zero",
+            "POST",
+            "/v1/users/victim-1/points",
+            "{\"delta\":0}",
+            "application/json",
+            400,
+            "out_of_range"),
+        new BadInput(
+            "points: out of range",
+            "POST",
+            "/v1/users/victim-1/points",
+            "{\"delta\":99999999999}",
+            "application/json",
+            400,
+            "out_of_range"),
+        new BadInput(
+            "points: wrong content type",
+            "POST",
+            "/v1/users/victim-1/points",
+            "delta=5",
+            "application/x-www-form-urlencoded",
+            415,
+            "unsupported_media_type"),
+        new BadInput(
+            "device: bad id",
+            "PUT",
+            "/v1/users/victim-1/devices/bad%20id",
+            null,
+            null,
+            400,
+            "invalid_id"),
+        new BadInput(
+            "device: unknown user",
+            "PUT",
+            "/v1/users/ghost-1/devices/d-1",
+            null,
+            null,
+            404,
+            "unknown_user"),
+        new BadInput(
+            "payment: bad kind",
+            "POST",
+            "/v1/users/victim-1/payments",
+            "{\"paymentId\":\"p-1\",\"kind\":\"gift\",\"amount\":\"1.00\"}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "payment: negative amount",
+            "POST",
+            "/v1/users/victim-1/payments",
+            "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":\"-1\"}",
+            "application/json",
+            400,
+            "out_of_range"),
+        new BadInput(
+            "payment: three decimals",
+            "POST",
+            "/v1/users/victim-1/payments",
+            "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":\"1.005\"}",
+            "application/json",
+            400,
+            "out_of_range"),
+        new BadInput(
+            "payment: amount not a string",
+            "POST",
+            "/v1/users/victim-1/payments",
+            "{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":1}",
+            "application/json",
+            400,
+            "invalid_field"),
+        new BadInput(
+            "payment: insufficient funds",
+            "POST",
+            "/v1/users/victim-1/payments",
+            "{\"paymentId\":\"p-2\",\"kind\":\"debit\",\"amount\":\"1.00\"}",
+            "application/json",
+            409,
+            "insufficient_funds"),
+        new BadInput(
+            "payment status: unknown",
+            "GET",
+            "/v1/users/victim-1/payments/p-none",
+            null,
+            null,
+            404,
+            "unknown_payment"),
+        new BadInput(
+            "move: bad region",
+            "POST",
+            "/v1/users/victim-1/move",
+            "{\"toRegion\":\"moon\"}",
+            "application/json",
+            400,
+            "invalid_region"),
+        new BadInput(
+            "move: missing region",
+            "POST",
+            "/v1/users/victim-1/move",
+            "{}",
+            "application/json",
+            400,
+            "missing_field"),
+        new BadInput(
+            "admin: no token",
+            "POST",
+            "/v1/admin/regions/us/down",
+            null,
+            null,
+            401,
+            "unauthorized"),
+        new BadInput(
+            "admin: wrong token",
+            "POST",
+            "/v1/admin/regions/us/down",
+            null,
+            "bearer:wrong",
+            403,
+            "forbidden"),
         new BadInput("unknown path", "GET", "/v1/nothing", null, null, 404, "not_found"),
-        new BadInput("wrong method", "DELETE", "/v1/regions", null, null, 405, "method_not_allowed"));
+        new BadInput(
+            "wrong method", "DELETE", "/v1/regions", null, null, 405, "method_not_allowed"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -215,9 +506,12 @@ class ThreeRegionHttpIT {
   void badInputGetsA4xxWithAClearErrorAndChangesNothing(BadInput input) {
     ensureVictim();
     String before = ownerView("victim-1");
-    String[] headers = input.contentType() == null ? new String[0]
-        : input.contentType().startsWith("bearer:") ? new String[] {"Authorization", "Bearer " + input.contentType().substring(7)}
-        : new String[] {"Content-Type", input.contentType()};
+    String[] headers =
+        input.contentType() == null
+            ? new String[0]
+            : input.contentType().startsWith("bearer:")
+                ? new String[] {"Authorization", "Bearer " + input.contentType().substring(7)}
+                : new String[] {"Content-Type", input.contentType()};
     var response = send(input, headers);
     assertEquals(input.status(), response.statusCode(), response.body());
     JsonNode error = json(response);
@@ -225,12 +519,19 @@ class ThreeRegionHttpIT {
     assertTrue(error.get("message").asText().length() > 5, response.body());
     assertTrue(header(response, "X-Meridian-Served-By") != null);
     assertEquals(before, ownerView("victim-1"), "state changed by " + input);
-    assertEquals(404, regions.send("us", "GET", "/v1/users/bad-new?consistency=owner", null).statusCode());
+    assertEquals(
+        404, regions.send("us", "GET", "/v1/users/bad-new?consistency=owner", null).statusCode());
   }
 
   private HttpResponse<String> send(BadInput input, String[] headers) {
-    var builder = java.net.http.HttpRequest.newBuilder(regions.uri("eu", input.path())).timeout(Duration.ofSeconds(30));
-    builder.method(input.method(), input.body() == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(input.body()));
+    var builder =
+        java.net.http.HttpRequest.newBuilder(regions.uri("eu", input.path()))
+            .timeout(Duration.ofSeconds(30));
+    builder.method(
+        input.method(),
+        input.body() == null
+            ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(input.body()));
     for (int i = 0; i + 1 < headers.length; i += 2) builder.header(headers[i], headers[i + 1]);
     try {
       return regions.client().send(builder.build(), HttpResponse.BodyHandlers.ofString());
@@ -240,7 +541,8 @@ class ThreeRegionHttpIT {
   }
 
   private static synchronized void ensureVictim() {
-    if (regions.send("us", "GET", "/v1/users/victim-1?consistency=owner", null).statusCode() == 200) return;
+    if (regions.send("us", "GET", "/v1/users/victim-1?consistency=owner", null).statusCode() == 200)
+      return;
     create("victim-1", "us", "us");
   }
 

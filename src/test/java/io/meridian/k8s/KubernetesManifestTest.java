@@ -46,15 +46,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * rendered with {@code kubectl kustomize} and its invariants are checked, including that the
  * environment the pods get really configures the node through conf/kubernetes.conf.
  *
- * <p>Skipped where kubectl is not installed ({@code -Dmeridian.kubectl=<path>} names it).
- * {@code -Dmeridian.k8s.dir=...} checks another copy of k8s/ (used to see each check fail on a
- * broken copy).
+ * <p>Skipped where kubectl is not installed ({@code -Dmeridian.kubectl=<path>} names it). {@code
+ * -Dmeridian.k8s.dir=...} checks another copy of k8s/ (used to see each check fail on a broken
+ * copy).
  */
 class KubernetesManifestTest {
-  private static final Path PROJECT = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-  private static final Path K8S = Path.of(System.getProperty("meridian.k8s.dir", PROJECT.resolve("k8s").toString()));
+  private static final Path PROJECT =
+      Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+  private static final Path K8S =
+      Path.of(System.getProperty("meridian.k8s.dir", PROJECT.resolve("k8s").toString()));
   private static final String NAMESPACE = "meridian";
-  private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
+  private static final Set<String> CLUSTER_SCOPED =
+      Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
   private static final YAMLMapper YAML = new YAMLMapper();
   private static final Map<String, Rendered> RENDERED = new ConcurrentHashMap<>();
   private static String kubectl;
@@ -64,16 +67,21 @@ class KubernetesManifestTest {
     kubectl = locateKubectl().orElse(null);
   }
 
-  /** Per test rather than in @BeforeAll, so that every skipped check is reported with the reason. */
+  /**
+   * Per test rather than in @BeforeAll, so that every skipped check is reported with the reason.
+   */
   @BeforeEach
   void requireKubectl() {
-    Assumptions.assumeTrue(kubectl != null, "kubectl is not installed (not on PATH, not /usr/bin/kubectl): Kubernetes manifest checks skipped");
+    Assumptions.assumeTrue(
+        kubectl != null,
+        "kubectl is not installed (not on PATH, not /usr/bin/kubectl): Kubernetes manifest checks skipped");
   }
 
   /** Every directory under k8s/overlays; an overlay's region is its name up to the first '-'. */
   static Stream<String> overlays() throws IOException {
     try (Stream<Path> dirs = Files.list(K8S.resolve("overlays"))) {
-      return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
+      return dirs
+          .filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
           .map(d -> d.getFileName().toString())
           .sorted()
           .toList()
@@ -92,7 +100,8 @@ class KubernetesManifestTest {
   @Test
   void everyRegionHasAnOverlay() throws IOException {
     Set<String> regions = new TreeSet<>(ConfigFactory.load().getStringList("meridian.regions"));
-    Set<String> overlays = overlays().filter(o -> !isFounding(o)).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> overlays =
+        overlays().filter(o -> !isFounding(o)).collect(Collectors.toCollection(TreeSet::new));
     assertEquals(regions, overlays, "one overlay per entry of meridian.regions");
   }
 
@@ -100,10 +109,18 @@ class KubernetesManifestTest {
   @MethodSource("overlays")
   void everythingLivesInTheMeridianNamespace(String overlay) {
     Rendered r = render(overlay);
-    assertEquals(1, r.all("Namespace").stream().filter(n -> NAMESPACE.equals(n.at("/metadata/name").asText())).count(), "Namespace meridian");
+    assertEquals(
+        1,
+        r.all("Namespace").stream()
+            .filter(n -> NAMESPACE.equals(n.at("/metadata/name").asText()))
+            .count(),
+        "Namespace meridian");
     for (JsonNode doc : r.docs()) {
       if (CLUSTER_SCOPED.contains(doc.path("kind").asText())) continue;
-      assertEquals(NAMESPACE, doc.at("/metadata/namespace").asText(), doc.path("kind").asText() + " " + doc.at("/metadata/name").asText() + " namespace");
+      assertEquals(
+          NAMESPACE,
+          doc.at("/metadata/namespace").asText(),
+          doc.path("kind").asText() + " " + doc.at("/metadata/name").asText() + " namespace");
     }
   }
 
@@ -113,13 +130,18 @@ class KubernetesManifestTest {
     Rendered r = render(overlay);
     JsonNode container = r.nodeContainer();
     int managementPort = r.containerPort("management");
-    assertEquals(String.valueOf(managementPort), r.env().get("MERIDIAN_MANAGEMENT_PORT"), "MERIDIAN_MANAGEMENT_PORT is the container port named management");
+    assertEquals(
+        String.valueOf(managementPort),
+        r.env().get("MERIDIAN_MANAGEMENT_PORT"),
+        "MERIDIAN_MANAGEMENT_PORT is the container port named management");
     assertHttpProbe(container.path("readinessProbe"), "/ready", "readinessProbe");
     assertHttpProbe(container.path("livenessProbe"), "/alive", "livenessProbe");
     JsonNode startup = container.path("startupProbe");
     assertTrue(startup.isObject(), "startupProbe present");
     assertEquals("management", startup.at("/httpGet/port").asText(), "startupProbe port");
-    assertTrue(Set.of("/alive", "/ready").contains(startup.at("/httpGet/path").asText()), "startupProbe path");
+    assertTrue(
+        Set.of("/alive", "/ready").contains(startup.at("/httpGet/path").asText()),
+        "startupProbe path");
   }
 
   private static void assertHttpProbe(JsonNode probe, String path, String what) {
@@ -135,21 +157,33 @@ class KubernetesManifestTest {
     String region = regionOf(overlay);
     Map<String, String> env = r.env();
     assertEquals(region, env.get("MERIDIAN_REGION"), "MERIDIAN_REGION");
-    assertEquals(region, env.get("MERIDIAN_CASSANDRA_LOCAL_DC"), "MERIDIAN_CASSANDRA_LOCAL_DC (Cassandra data centers are named like the regions)");
-    assertEquals(region, r.deployment().at("/spec/template/metadata/labels").path("meridian.io/region").asText(), "pod label meridian.io/region");
+    assertEquals(
+        region,
+        env.get("MERIDIAN_CASSANDRA_LOCAL_DC"),
+        "MERIDIAN_CASSANDRA_LOCAL_DC (Cassandra data centers are named like the regions)");
+    assertEquals(
+        region,
+        r.deployment().at("/spec/template/metadata/labels").path("meridian.io/region").asText(),
+        "pod label meridian.io/region");
 
     List<String> regions = ConfigFactory.load().getStringList("meridian.regions");
     String contactPoints = Optional.ofNullable(env.get("MERIDIAN_CONTACT_POINTS")).orElse("");
     List<ContactPoint> parsed = ContactPoint.parseList(contactPoints, 8558);
-    assertEquals(regions.size() - 1, parsed.size(), "one contact point per other region: " + contactPoints);
+    assertEquals(
+        regions.size() - 1, parsed.size(), "one contact point per other region: " + contactPoints);
     for (String other : regions) {
-      boolean listed = parsed.stream().anyMatch(cp -> cp.host().startsWith("meridian-" + other + "."));
-      assertEquals(!other.equals(region), listed, "contact point of region " + other + " in " + contactPoints);
+      boolean listed =
+          parsed.stream().anyMatch(cp -> cp.host().startsWith("meridian-" + other + "."));
+      assertEquals(
+          !other.equals(region),
+          listed,
+          "contact point of region " + other + " in " + contactPoints);
     }
 
     // The name the other regions know this region by, exported to them.
     JsonNode headless = r.one("Service", "meridian-" + region);
-    assertEquals("None", headless.at("/spec/clusterIP").asText(), "meridian-" + region + " is headless");
+    assertEquals(
+        "None", headless.at("/spec/clusterIP").asText(), "meridian-" + region + " is headless");
     r.one("ServiceExport", "meridian-" + region);
   }
 
@@ -160,12 +194,22 @@ class KubernetesManifestTest {
     List<JsonNode> containers = r.allContainers();
     assertFalse(containers.isEmpty(), "containers");
     // The tag follows the last '/' (a registry may have a port); a digest pins as well.
-    Pattern tagged = Pattern.compile("^(?:[^@\\s/]+/)*[^@\\s/:]+:(?<tag>\\w[\\w.-]{0,127})$|^[^@\\s]+@sha256:[0-9a-f]{64}$");
+    Pattern tagged =
+        Pattern.compile(
+            "^(?:[^@\\s/]+/)*[^@\\s/:]+:(?<tag>\\w[\\w.-]{0,127})$|^[^@\\s]+@sha256:[0-9a-f]{64}$");
     for (JsonNode c : containers) {
       String image = c.path("image").asText();
       Matcher m = tagged.matcher(image);
-      assertTrue(m.matches(), "image of " + c.path("name").asText() + " is registry/name:tag or pinned by digest: '" + image + "'");
-      assertFalse("latest".equals(m.group("tag")), "image of " + c.path("name").asText() + " uses 'latest': " + image);
+      assertTrue(
+          m.matches(),
+          "image of "
+              + c.path("name").asText()
+              + " is registry/name:tag or pinned by digest: '"
+              + image
+              + "'");
+      assertFalse(
+          "latest".equals(m.group("tag")),
+          "image of " + c.path("name").asText() + " uses 'latest': " + image);
     }
   }
 
@@ -175,7 +219,9 @@ class KubernetesManifestTest {
     for (JsonNode c : render(overlay).allContainers()) {
       for (String kind : List.of("requests", "limits")) {
         for (String resource : List.of("cpu", "memory")) {
-          assertFalse(c.at("/resources/" + kind + "/" + resource).asText().isBlank(), c.path("name").asText() + " resources." + kind + "." + resource);
+          assertFalse(
+              c.at("/resources/" + kind + "/" + resource).asText().isBlank(),
+              c.path("name").asText() + " resources." + kind + "." + resource);
         }
       }
     }
@@ -186,25 +232,39 @@ class KubernetesManifestTest {
   void nodesMayListPodsThroughTheirOwnServiceAccount(String overlay) {
     Rendered r = render(overlay);
     String account = r.deployment().at("/spec/template/spec/serviceAccountName").asText();
-    assertFalse(account.isBlank() || account.equals("default"), "the Deployment runs under a ServiceAccount of its own");
+    assertFalse(
+        account.isBlank() || account.equals("default"),
+        "the Deployment runs under a ServiceAccount of its own");
     r.one("ServiceAccount", account);
-    assertFalse(r.deployment().at("/spec/template/spec/automountServiceAccountToken").asText().equals("false"), "the token is mounted (kubernetes-api discovery)");
+    assertFalse(
+        r.deployment()
+            .at("/spec/template/spec/automountServiceAccountToken")
+            .asText()
+            .equals("false"),
+        "the token is mounted (kubernetes-api discovery)");
 
     boolean granted = false;
     for (JsonNode binding : r.all("RoleBinding")) {
-      boolean toAccount = StreamSupport.stream(binding.path("subjects").spliterator(), false)
-          .anyMatch(s -> s.path("kind").asText().equals("ServiceAccount") && s.path("name").asText().equals(account)
-              && s.path("namespace").asText(NAMESPACE).equals(NAMESPACE));
+      boolean toAccount =
+          StreamSupport.stream(binding.path("subjects").spliterator(), false)
+              .anyMatch(
+                  s ->
+                      s.path("kind").asText().equals("ServiceAccount")
+                          && s.path("name").asText().equals(account)
+                          && s.path("namespace").asText(NAMESPACE).equals(NAMESPACE));
       if (!toAccount || !binding.at("/roleRef/kind").asText().equals("Role")) continue;
       JsonNode role = r.one("Role", binding.at("/roleRef/name").asText());
       for (JsonNode rule : role.path("rules")) {
         Set<String> verbs = texts(rule.path("verbs"));
-        if (texts(rule.path("apiGroups")).contains("") && texts(rule.path("resources")).contains("pods") && verbs.containsAll(Set.of("get", "watch", "list"))) {
+        if (texts(rule.path("apiGroups")).contains("")
+            && texts(rule.path("resources")).contains("pods")
+            && verbs.containsAll(Set.of("get", "watch", "list"))) {
           granted = true;
         }
       }
     }
-    assertTrue(granted, "a Role allowing get/watch/list on pods, bound to ServiceAccount " + account);
+    assertTrue(
+        granted, "a Role allowing get/watch/list on pods, bound to ServiceAccount " + account);
   }
 
   @ParameterizedTest
@@ -215,18 +275,25 @@ class KubernetesManifestTest {
     for (JsonNode c : r.allContainers()) {
       String name = c.path("name").asText();
       JsonNode sc = c.path("securityContext");
-      boolean nonRoot = sc.has("runAsNonRoot") ? sc.path("runAsNonRoot").asBoolean() : pod.at("/securityContext/runAsNonRoot").asBoolean();
+      boolean nonRoot =
+          sc.has("runAsNonRoot")
+              ? sc.path("runAsNonRoot").asBoolean()
+              : pod.at("/securityContext/runAsNonRoot").asBoolean();
       assertTrue(nonRoot, name + " runAsNonRoot");
       assertTrue(sc.path("readOnlyRootFilesystem").asBoolean(), name + " readOnlyRootFilesystem");
-      assertTrue(sc.has("allowPrivilegeEscalation") && !sc.path("allowPrivilegeEscalation").asBoolean(), name + " allowPrivilegeEscalation false");
-      assertTrue(texts(sc.at("/capabilities/drop")).contains("ALL"), name + " drops ALL capabilities");
+      assertTrue(
+          sc.has("allowPrivilegeEscalation") && !sc.path("allowPrivilegeEscalation").asBoolean(),
+          name + " allowPrivilegeEscalation false");
+      assertTrue(
+          texts(sc.at("/capabilities/drop")).contains("ALL"), name + " drops ALL capabilities");
     }
     // A read-only root file system needs somewhere to write temporary files.
-    String tmpVolume = StreamSupport.stream(r.nodeContainer().path("volumeMounts").spliterator(), false)
-        .filter(m -> m.path("mountPath").asText().equals("/tmp"))
-        .map(m -> m.path("name").asText())
-        .findFirst()
-        .orElseGet(() -> fail("/tmp is mounted"));
+    String tmpVolume =
+        StreamSupport.stream(r.nodeContainer().path("volumeMounts").spliterator(), false)
+            .filter(m -> m.path("mountPath").asText().equals("/tmp"))
+            .map(m -> m.path("name").asText())
+            .findFirst()
+            .orElseGet(() -> fail("/tmp is mounted"));
     assertTrue(volume(pod, tmpVolume).has("emptyDir"), "/tmp is an emptyDir");
   }
 
@@ -246,7 +313,10 @@ class KubernetesManifestTest {
     List<JsonNode> budgets = r.all("PodDisruptionBudget");
     assertEquals(1, budgets.size(), "PodDisruptionBudget");
     JsonNode pdb = budgets.get(0);
-    assertTrue(pdb.at("/spec/maxUnavailable").isIntegralNumber() || pdb.at("/spec/minAvailable").isIntegralNumber(), "maxUnavailable or minAvailable");
+    assertTrue(
+        pdb.at("/spec/maxUnavailable").isIntegralNumber()
+            || pdb.at("/spec/minAvailable").isIntegralNumber(),
+        "maxUnavailable or minAvailable");
     assertSelects(pdb.at("/spec/selector/matchLabels"), r, "PodDisruptionBudget");
   }
 
@@ -255,21 +325,37 @@ class KubernetesManifestTest {
   void secretsAreReferencedNeverDefined(String overlay) {
     Rendered r = render(overlay);
     assertTrue(r.all("Secret").isEmpty(), "no Secret in the manifests");
-    Pattern secretish = Pattern.compile("TOKEN|PASSWORD|SECRET|CREDENTIAL", Pattern.CASE_INSENSITIVE);
+    Pattern secretish =
+        Pattern.compile("TOKEN|PASSWORD|SECRET|CREDENTIAL", Pattern.CASE_INSENSITIVE);
     for (JsonNode c : r.allContainers()) {
       for (JsonNode e : c.path("env")) {
         if (secretish.matcher(e.path("name").asText()).find()) {
-          assertTrue(e.at("/valueFrom/secretKeyRef/name").isTextual(), e.path("name").asText() + " comes from a Secret");
+          assertTrue(
+              e.at("/valueFrom/secretKeyRef/name").isTextual(),
+              e.path("name").asText() + " comes from a Secret");
         }
       }
     }
     for (JsonNode cm : r.all("ConfigMap")) {
-      cm.path("data").properties().forEach(entry ->
-          assertFalse(secretish.matcher(entry.getKey()).find(), "ConfigMap " + cm.at("/metadata/name").asText() + " holds " + entry.getKey()));
+      cm.path("data")
+          .properties()
+          .forEach(
+              entry ->
+                  assertFalse(
+                      secretish.matcher(entry.getKey()).find(),
+                      "ConfigMap "
+                          + cm.at("/metadata/name").asText()
+                          + " holds "
+                          + entry.getKey()));
     }
-    assertEquals("meridian-admin", r.envEntry("MERIDIAN_ADMIN_TOKEN").at("/valueFrom/secretKeyRef/name").asText(), "admin token Secret");
+    assertEquals(
+        "meridian-admin",
+        r.envEntry("MERIDIAN_ADMIN_TOKEN").at("/valueFrom/secretKeyRef/name").asText(),
+        "admin token Secret");
     JsonNode pod = r.deployment().at("/spec/template/spec");
-    assertTrue(volume(pod, "remoting-tls").at("/secret/secretName").isTextual(), "remoting key stores from a Secret");
+    assertTrue(
+        volume(pod, "remoting-tls").at("/secret/secretName").isTextual(),
+        "remoting key stores from a Secret");
   }
 
   @ParameterizedTest
@@ -277,12 +363,17 @@ class KubernetesManifestTest {
   void podIdentityComesFromTheDownwardApi(String overlay) {
     Rendered r = render(overlay);
     for (String name : List.of("MERIDIAN_REMOTE_HOST", "MERIDIAN_MANAGEMENT_HOST")) {
-      assertEquals("status.podIP", r.envEntry(name).at("/valueFrom/fieldRef/fieldPath").asText(), name);
+      assertEquals(
+          "status.podIP", r.envEntry(name).at("/valueFrom/fieldRef/fieldPath").asText(), name);
     }
-    assertTrue(r.env().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("-Dconfig.resource=kubernetes.conf"), "JAVA_TOOL_OPTIONS selects kubernetes.conf");
+    assertTrue(
+        r.env().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("-Dconfig.resource=kubernetes.conf"),
+        "JAVA_TOOL_OPTIONS selects kubernetes.conf");
     String javaOpts = r.env().get("MERIDIAN_JAVA_OPTS");
     assertNotNull(javaOpts, "MERIDIAN_JAVA_OPTS replaces the launcher's default heap");
-    assertFalse(javaOpts.contains("-Xmx"), "the heap follows the container's memory limit, not a fixed -Xmx");
+    assertFalse(
+        javaOpts.contains("-Xmx"),
+        "the heap follows the container's memory limit, not a fixed -Xmx");
   }
 
   @ParameterizedTest
@@ -292,14 +383,18 @@ class KubernetesManifestTest {
     String region = regionOf(overlay);
     JsonNode http = r.one("Service", "meridian");
     assertSelects(http.at("/spec/selector"), r, "Service meridian");
-    assertEquals("http", http.at("/spec/ports/0/targetPort").asText(), "HTTP Service targets the http port");
+    assertEquals(
+        "http", http.at("/spec/ports/0/targetPort").asText(), "HTTP Service targets the http port");
     r.containerPort("http");
     JsonNode headless = r.one("Service", "meridian-" + region);
     assertSelects(headless.at("/spec/selector"), r, "headless Service");
-    assertFalse(headless.at("/spec/publishNotReadyAddresses").asBoolean(), "contact points are ready pods, i.e. cluster members");
+    assertFalse(
+        headless.at("/spec/publishNotReadyAddresses").asBoolean(),
+        "contact points are ready pods, i.e. cluster members");
     Set<String> targets = new TreeSet<>();
     headless.at("/spec/ports").forEach(p -> targets.add(p.path("targetPort").asText()));
-    assertEquals(new TreeSet<>(Set.of("management", "remoting")), targets, "headless Service ports");
+    assertEquals(
+        new TreeSet<>(Set.of("management", "remoting")), targets, "headless Service ports");
     targets.forEach(r::containerPort);
   }
 
@@ -315,7 +410,8 @@ class KubernetesManifestTest {
     for (String name : render(overlay).env().keySet()) {
       if (name.equals("JAVA_TOOL_OPTIONS")) continue;
       // Whole names only: MERIDIAN_X must not pass because MERIDIAN_X_LIST is read.
-      assertTrue(Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(readers).find(),
+      assertTrue(
+          Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(readers).find(),
           name + " is set but nothing in conf/ or the launcher reads it (misspelt?)");
     }
   }
@@ -329,36 +425,85 @@ class KubernetesManifestTest {
     Config config = r.nodeConfig();
 
     assertEquals(region, config.getString("meridian.region"), "meridian.region");
-    assertEquals(region, config.getString("pekko.cluster.multi-data-center.self-data-center"), "self-data-center");
+    assertEquals(
+        region,
+        config.getString("pekko.cluster.multi-data-center.self-data-center"),
+        "self-data-center");
     assertEquals(r.containerPort("http"), config.getInt("meridian.http.port"), "HTTP port");
     assertEquals("0.0.0.0", config.getString("meridian.http.host"), "HTTP bound on all interfaces");
-    assertEquals(r.containerPort("management"), config.getInt("pekko.management.http.port"), "management port");
-    assertEquals(r.containerPort("remoting"), config.getInt("pekko.remote.artery.canonical.port"), "remoting port");
-    assertEquals(Rendered.POD_IP, config.getString("pekko.remote.artery.canonical.hostname"), "remoting advertises the pod IP");
-    assertEquals(Rendered.POD_IP, config.getString("pekko.management.http.hostname"), "management advertises the pod IP");
+    assertEquals(
+        r.containerPort("management"),
+        config.getInt("pekko.management.http.port"),
+        "management port");
+    assertEquals(
+        r.containerPort("remoting"),
+        config.getInt("pekko.remote.artery.canonical.port"),
+        "remoting port");
+    assertEquals(
+        Rendered.POD_IP,
+        config.getString("pekko.remote.artery.canonical.hostname"),
+        "remoting advertises the pod IP");
+    assertEquals(
+        Rendered.POD_IP,
+        config.getString("pekko.management.http.hostname"),
+        "management advertises the pod IP");
 
     assertTrue(config.getBoolean("meridian.cluster-bootstrap"), "cluster bootstrap on");
-    assertTrue(config.getList("pekko.cluster.seed-nodes").isEmpty(), "no seed nodes (bootstrap bails out if there are any)");
-    String discovery = config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method");
-    assertEquals(RegionContactPointDiscovery.class.getName(), config.getString("pekko.discovery." + discovery + ".class"), "bootstrap discovery");
-    assertEquals("kubernetes-api", config.getString("pekko.discovery." + discovery + ".local-method"), "this region's pods from the Kubernetes API");
-    assertEquals(isFounding(overlay), config.getBoolean("pekko.management.cluster.bootstrap.new-cluster-enabled"), "only a founding overlay forms a new cluster");
-    assertEquals(2, ContactPoint.parseList(config.getString("pekko.discovery." + discovery + ".contact-points"), 8558).size(), "other regions' contact points");
-    String podPort = config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.port-name");
+    assertTrue(
+        config.getList("pekko.cluster.seed-nodes").isEmpty(),
+        "no seed nodes (bootstrap bails out if there are any)");
+    String discovery =
+        config.getString(
+            "pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method");
+    assertEquals(
+        RegionContactPointDiscovery.class.getName(),
+        config.getString("pekko.discovery." + discovery + ".class"),
+        "bootstrap discovery");
+    assertEquals(
+        "kubernetes-api",
+        config.getString("pekko.discovery." + discovery + ".local-method"),
+        "this region's pods from the Kubernetes API");
+    assertEquals(
+        isFounding(overlay),
+        config.getBoolean("pekko.management.cluster.bootstrap.new-cluster-enabled"),
+        "only a founding overlay forms a new cluster");
+    assertEquals(
+        2,
+        ContactPoint.parseList(
+                config.getString("pekko.discovery." + discovery + ".contact-points"), 8558)
+            .size(),
+        "other regions' contact points");
+    String podPort =
+        config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.port-name");
     r.containerPort(podPort);
 
-    assertEquals(region, config.getString("meridian.cassandra.local-datacenter"), "Cassandra local data center");
-    assertFalse(config.getString("meridian.cassandra.contact-points").isBlank(), "Cassandra contact points (none would start an embedded Cassandra)");
-    assertFalse(config.getBoolean("meridian.cassandra.schema-autocreate"), "production keyspaces come from docs/cassandra-schema.cql");
+    assertEquals(
+        region,
+        config.getString("meridian.cassandra.local-datacenter"),
+        "Cassandra local data center");
+    assertFalse(
+        config.getString("meridian.cassandra.contact-points").isBlank(),
+        "Cassandra contact points (none would start an embedded Cassandra)");
+    assertFalse(
+        config.getBoolean("meridian.cassandra.schema-autocreate"),
+        "production keyspaces come from docs/cassandra-schema.cql");
 
     assertEquals("tls-tcp", config.getString("pekko.remote.artery.transport"), "remoting over TLS");
-    Path keyStore = Path.of(config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"));
-    JsonNode mount = StreamSupport.stream(r.nodeContainer().path("volumeMounts").spliterator(), false)
-        .filter(m -> m.path("name").asText().equals("remoting-tls"))
-        .findFirst()
-        .orElseGet(() -> fail("remoting-tls mounted"));
-    assertEquals(Path.of(mount.path("mountPath").asText()), keyStore.getParent(), "key store is in the mounted Secret");
-    assertEquals("secret", config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password"), "key store password from the Secret");
+    Path keyStore =
+        Path.of(config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"));
+    JsonNode mount =
+        StreamSupport.stream(r.nodeContainer().path("volumeMounts").spliterator(), false)
+            .filter(m -> m.path("name").asText().equals("remoting-tls"))
+            .findFirst()
+            .orElseGet(() -> fail("remoting-tls mounted"));
+    assertEquals(
+        Path.of(mount.path("mountPath").asText()),
+        keyStore.getParent(),
+        "key store is in the mounted Secret");
+    assertEquals(
+        "secret",
+        config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password"),
+        "key store password from the Secret");
   }
 
   /** The K8ssandra data centers are the regions, and each overlay connects to its own. */
@@ -372,15 +517,25 @@ class KubernetesManifestTest {
     for (JsonNode dc : cluster.at("/spec/cassandra/datacenters")) {
       String dcName = dc.path("datacenterName").asText(dc.at("/metadata/name").asText());
       dataCenters.add(dcName);
-      assertTrue(dc.path("size").asInt() >= 3, dcName + " has at least 3 nodes (replication factor 3)");
-      assertFalse(dc.path("k8sContext").asText().isBlank(), dcName + " names its Kubernetes cluster");
+      assertTrue(
+          dc.path("size").asInt() >= 3, dcName + " has at least 3 nodes (replication factor 3)");
+      assertFalse(
+          dc.path("k8sContext").asText().isBlank(), dcName + " names its Kubernetes cluster");
     }
-    assertEquals(new TreeSet<>(ConfigFactory.load().getStringList("meridian.regions")), dataCenters, "one Cassandra data center per region, named like it");
+    assertEquals(
+        new TreeSet<>(ConfigFactory.load().getStringList("meridian.regions")),
+        dataCenters,
+        "one Cassandra data center per region, named like it");
     for (String overlay : overlays().toList()) {
       String region = regionOf(overlay);
       String expected = name + "-" + region + "-service." + namespace + ".svc.cluster.local";
-      List<ContactPoint> points = ContactPoint.parseList(render(overlay).env().get("MERIDIAN_CASSANDRA_CONTACT_POINTS"), 9042);
-      assertEquals(List.of(new ContactPoint(expected, 9042)), points, overlay + " connects to its region's Cassandra data center");
+      List<ContactPoint> points =
+          ContactPoint.parseList(
+              render(overlay).env().get("MERIDIAN_CASSANDRA_CONTACT_POINTS"), 9042);
+      assertEquals(
+          List.of(new ContactPoint(expected, 9042)),
+          points,
+          overlay + " connects to its region's Cassandra data center");
     }
   }
 
@@ -398,11 +553,16 @@ class KubernetesManifestTest {
       Map<String, Integer> factors = new LinkedHashMap<>();
       Matcher dc = Pattern.compile("'(\\w+)'\\s*:\\s*'?(\\d+)").matcher(replication.group(1));
       while (dc.find()) factors.put(dc.group(1), Integer.parseInt(dc.group(2)));
-      assertEquals(new TreeSet<>(regions), new TreeSet<>(factors.keySet()), "replication map " + replication.group());
+      assertEquals(
+          new TreeSet<>(regions),
+          new TreeSet<>(factors.keySet()),
+          "replication map " + replication.group());
     }
     assertTrue(keyspaces >= 2 * regions.size(), "a journal and a snapshot keyspace per region");
     for (String region : regions) {
-      assertTrue(cql.contains("meridian_" + region) && cql.contains("meridian_" + region + "_snapshot"), "keyspaces of " + region);
+      assertTrue(
+          cql.contains("meridian_" + region) && cql.contains("meridian_" + region + "_snapshot"),
+          "keyspaces of " + region);
     }
   }
 
@@ -422,19 +582,27 @@ class KubernetesManifestTest {
   private static void assertSelects(JsonNode selector, Rendered r, String what) {
     JsonNode podLabels = r.deployment().at("/spec/template/metadata/labels");
     assertTrue(selector.isObject() && selector.size() > 0, what + " has a selector");
-    selector.properties().forEach(e ->
-        assertEquals(e.getValue().asText(), podLabels.path(e.getKey()).asText(null), what + " selects the pods by " + e.getKey()));
+    selector
+        .properties()
+        .forEach(
+            e ->
+                assertEquals(
+                    e.getValue().asText(),
+                    podLabels.path(e.getKey()).asText(null),
+                    what + " selects the pods by " + e.getKey()));
   }
 
   private static Rendered render(String overlay) {
-    return RENDERED.computeIfAbsent(overlay, o -> new Rendered(kustomize(K8S.resolve("overlays").resolve(o))));
+    return RENDERED.computeIfAbsent(
+        overlay, o -> new Rendered(kustomize(K8S.resolve("overlays").resolve(o))));
   }
 
   private static List<JsonNode> kustomize(Path dir) {
     try {
       File errors = File.createTempFile("kustomize", ".err");
       errors.deleteOnExit();
-      Process process = new ProcessBuilder(kubectl, "kustomize", dir.toString()).redirectError(errors).start();
+      Process process =
+          new ProcessBuilder(kubectl, "kustomize", dir.toString()).redirectError(errors).start();
       process.getOutputStream().close();
       String yaml = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -463,7 +631,8 @@ class KubernetesManifestTest {
 
   private static Optional<String> locateKubectl() {
     String configured = System.getProperty("meridian.kubectl");
-    if (configured != null) return Optional.of(configured).filter(p -> Files.isExecutable(Path.of(p)));
+    if (configured != null)
+      return Optional.of(configured).filter(p -> Files.isExecutable(Path.of(p)));
     List<Path> candidates = new ArrayList<>();
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (!dir.isBlank()) candidates.add(Path.of(dir, "kubectl"));
@@ -481,7 +650,8 @@ class KubernetesManifestTest {
     }
 
     JsonNode one(String kind, String name) {
-      List<JsonNode> found = all(kind).stream().filter(d -> name.equals(d.at("/metadata/name").asText())).toList();
+      List<JsonNode> found =
+          all(kind).stream().filter(d -> name.equals(d.at("/metadata/name").asText())).toList();
       assertEquals(1, found.size(), kind + " " + name);
       return found.get(0);
     }
@@ -516,7 +686,8 @@ class KubernetesManifestTest {
     }
 
     JsonNode envEntry(String name) {
-      for (JsonNode e : nodeContainer().path("env")) if (e.path("name").asText().equals(name)) return e;
+      for (JsonNode e : nodeContainer().path("env"))
+        if (e.path("name").asText().equals(name)) return e;
       return fail("env " + name);
     }
 
@@ -529,18 +700,28 @@ class KubernetesManifestTest {
       for (JsonNode from : nodeContainer().path("envFrom")) {
         String name = from.at("/configMapRef/name").asText();
         if (name.isEmpty()) fail("envFrom other than a ConfigMap: " + from);
-        one("ConfigMap", name).path("data").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+        one("ConfigMap", name)
+            .path("data")
+            .properties()
+            .forEach(e -> env.put(e.getKey(), e.getValue().asText()));
       }
       for (JsonNode e : nodeContainer().path("env")) {
         String name = e.path("name").asText();
         if (e.has("value")) env.put(name, e.path("value").asText());
-        else if (e.at("/valueFrom/fieldRef/fieldPath").asText().equals("status.podIP")) env.put(name, POD_IP);
-        else if (e.at("/valueFrom/fieldRef/fieldPath").asText().equals("metadata.namespace")) env.put(name, NAMESPACE);
-        else if (e.at("/valueFrom/fieldRef").isObject()) env.put(name, "field:" + e.at("/valueFrom/fieldRef/fieldPath").asText());
+        else if (e.at("/valueFrom/fieldRef/fieldPath").asText().equals("status.podIP"))
+          env.put(name, POD_IP);
+        else if (e.at("/valueFrom/fieldRef/fieldPath").asText().equals("metadata.namespace"))
+          env.put(name, NAMESPACE);
+        else if (e.at("/valueFrom/fieldRef").isObject())
+          env.put(name, "field:" + e.at("/valueFrom/fieldRef/fieldPath").asText());
         else if (e.at("/valueFrom/secretKeyRef").isObject()) env.put(name, "secret");
         else if (e.at("/valueFrom/configMapKeyRef").isObject()) {
           JsonNode ref = e.at("/valueFrom/configMapKeyRef");
-          env.put(name, one("ConfigMap", ref.path("name").asText()).at("/data/" + ref.path("key").asText()).asText());
+          env.put(
+              name,
+              one("ConfigMap", ref.path("name").asText())
+                  .at("/data/" + ref.path("key").asText())
+                  .asText());
         } else fail("env " + name + ": unsupported source " + e);
       }
       return env;
@@ -553,7 +734,9 @@ class KubernetesManifestTest {
     Config nodeConfig() {
       Map<String, Object> variables = new HashMap<>(env());
       Config unresolved = ConfigFactory.parseResourcesAnySyntax("kubernetes.conf");
-      assertTrue(unresolved.root().containsKey("meridian"), "kubernetes.conf (with application.conf) on the class path");
+      assertTrue(
+          unresolved.root().containsKey("meridian"),
+          "kubernetes.conf (with application.conf) on the class path");
       return ConfigFactory.parseMap(variables)
           .withFallback(unresolved)
           .withFallback(ConfigFactory.defaultReference())

@@ -56,7 +56,8 @@ class RegionContactPointDiscoveryTest {
   }
 
   private static List<String> targets(ServiceDiscovery discovery) throws Exception {
-    return discovery.lookup(Lookup.create("meridian").withPortName("management"), Duration.ofSeconds(3))
+    return discovery
+        .lookup(Lookup.create("meridian").withPortName("management"), Duration.ofSeconds(3))
         .toCompletableFuture()
         .get(5, TimeUnit.SECONDS)
         .getAddresses()
@@ -75,14 +76,18 @@ class RegionContactPointDiscoveryTest {
   @Test
   void skipsContactPointsThatDoNotResolve() throws Exception {
     // ".invalid" never resolves (RFC 2606): a region that is down or not deployed yet.
-    var discovery = discovery("meridian-eu.example.invalid:8558,127.0.0.3:8558", "{host = \"127.0.0.2\", port = 8558}");
+    var discovery =
+        discovery(
+            "meridian-eu.example.invalid:8558,127.0.0.3:8558",
+            "{host = \"127.0.0.2\", port = 8558}");
 
     assertEquals(List.of("127.0.0.2:8558", "127.0.0.3:8558"), targets(discovery));
   }
 
   @Test
   void listsAPodFoundBothWaysOnce() throws Exception {
-    var discovery = discovery("127.0.0.2:8558,127.0.0.3:8558", "{host = \"127.0.0.2\", port = 8558}");
+    var discovery =
+        discovery("127.0.0.2:8558,127.0.0.3:8558", "{host = \"127.0.0.2\", port = 8558}");
 
     assertEquals(List.of("127.0.0.2:8558", "127.0.0.3:8558"), targets(discovery));
   }
@@ -104,11 +109,15 @@ class RegionContactPointDiscoveryTest {
 
   @Test
   void parsesHostsPortsAndIpv6() {
-    assertEquals(new ContactPoint("meridian-us.meridian.svc.clusterset.local", 8558), ContactPoint.parse("meridian-us.meridian.svc.clusterset.local", 8558));
+    assertEquals(
+        new ContactPoint("meridian-us.meridian.svc.clusterset.local", 8558),
+        ContactPoint.parse("meridian-us.meridian.svc.clusterset.local", 8558));
     assertEquals(new ContactPoint("10.1.2.3", 9000), ContactPoint.parse(" 10.1.2.3:9000 ", 8558));
     assertEquals(new ContactPoint("fd00::1", 8558), ContactPoint.parse("[fd00::1]", 8558));
     assertEquals(new ContactPoint("fd00::1", 9000), ContactPoint.parse("[fd00::1]:9000", 8558));
-    assertEquals(List.of(new ContactPoint("a", 1), new ContactPoint("b", 8558)), ContactPoint.parseList("a:1,, b ,", 8558));
+    assertEquals(
+        List.of(new ContactPoint("a", 1), new ContactPoint("b", 8558)),
+        ContactPoint.parseList("a:1,, b ,", 8558));
     assertTrue(ContactPoint.parseList("  ", 8558).isEmpty());
   }
 

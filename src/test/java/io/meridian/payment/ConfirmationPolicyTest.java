@@ -13,9 +13,12 @@ import org.junit.jupiter.api.Test;
 
 /** Who must confirm a payment, and when the confirmations make it durable: rules over values. */
 class ConfirmationPolicyTest {
-  private static final Regions REGIONS = new Regions(List.of("us", "eu", "ap"), Map.of("us", List.of("eu", "ap"), "eu", List.of("us", "ap")));
+  private static final Regions REGIONS =
+      new Regions(
+          List.of("us", "eu", "ap"), Map.of("us", List.of("eu", "ap"), "eu", List.of("us", "ap")));
 
-  private static List<String> confirmers(ConfirmationPolicy policy, String owner, Set<String> declaredDown) {
+  private static List<String> confirmers(
+      ConfirmationPolicy policy, String owner, Set<String> declaredDown) {
     return policy.confirmers(owner, REGIONS, declaredDown::contains);
   }
 
@@ -43,10 +46,16 @@ class ConfirmationPolicyTest {
 
   @Test
   void oneConfirmationIsDurableUnlessThePolicyIsAll() {
-    assertTrue(new Confirmation(ConfirmationPolicy.SUCCESSOR, List.of("eu"), List.of("eu")).durable());
-    assertTrue(new Confirmation(ConfirmationPolicy.ANY_OTHER, List.of("eu", "ap"), List.of("ap")).durable());
-    assertFalse(new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("ap")).durable());
-    assertTrue(new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("ap", "eu")).durable());
+    assertTrue(
+        new Confirmation(ConfirmationPolicy.SUCCESSOR, List.of("eu"), List.of("eu")).durable());
+    assertTrue(
+        new Confirmation(ConfirmationPolicy.ANY_OTHER, List.of("eu", "ap"), List.of("ap"))
+            .durable());
+    assertFalse(
+        new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("ap")).durable());
+    assertTrue(
+        new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("ap", "eu"))
+            .durable());
   }
 
   @Test
@@ -57,8 +66,14 @@ class ConfirmationPolicyTest {
 
   @Test
   void theMissingRegionsAreNamedForTheClient() {
-    assertEquals("region(s) eu, ap", new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of()).missing());
-    assertEquals("region(s) ap", new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("eu")).missing());
-    assertEquals("no other region", new Confirmation(ConfirmationPolicy.SUCCESSOR, List.of(), List.of()).missing());
+    assertEquals(
+        "region(s) eu, ap",
+        new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of()).missing());
+    assertEquals(
+        "region(s) ap",
+        new Confirmation(ConfirmationPolicy.ALL, List.of("eu", "ap"), List.of("eu")).missing());
+    assertEquals(
+        "no other region",
+        new Confirmation(ConfirmationPolicy.SUCCESSOR, List.of(), List.of()).missing());
   }
 }

@@ -25,24 +25,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Critical writes with every region alive (docs/design.md, Critical writes): a payment is acknowledged
- * only once another region's replica has applied it, a retry is applied once, and when confirmation is
- * impossible in time (a region cut off, not declared down) the client gets 503 {@code not_durable_yet}
- * and can retry safely. Nothing is declared down here ({@code auto-down-after = off}), so every test
- * leaves the cluster healed and the tests are independent.
+ * Critical writes with every region alive (docs/design.md, Critical writes): a payment is
+ * acknowledged only once another region's replica has applied it, a retry is applied once, and when
+ * confirmation is impossible in time (a region cut off, not declared down) the client gets 503
+ * {@code not_durable_yet} and can retry safely. Nothing is declared down here ({@code
+ * auto-down-after = off}), so every test leaves the cluster healed and the tests are independent.
  */
 @ExtendWith({CassandraExtension.class, LogCapturingExtension.class})
 class PaymentConfirmationIT {
   private static final Duration DETECT = Duration.ofSeconds(20);
   private static ThreeRegions regions;
   private static PaymentClient client;
-  /** Second HTTP APIs of the us node, same cluster and entities, with another confirmation policy. */
+
+  /**
+   * Second HTTP APIs of the us node, same cluster and entities, with another confirmation policy.
+   */
   private static int usAllPort;
+
   private static int usAnyOtherPort;
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) throws Exception {
-    regions = ThreeRegions.start(cassandra, "it_pay_", """
+    regions =
+        ThreeRegions.start(
+            cassandra,
+            "it_pay_",
+            """
         meridian.failover.auto-down-after = off
         meridian.admin-token = "t"
         meridian.payments.confirm-timeout = 1s
@@ -61,9 +69,15 @@ class PaymentConfirmationIT {
   /** What a node configured with {@code meridian.payments.confirmation = policy} would serve. */
   private static int bindWithPolicy(String region, String policy) throws Exception {
     Node node = regions.node(region);
-    var meridian = ConfigFactory.parseString("payments.confirmation = " + policy + "\nhttp.port = 0")
-        .withFallback(node.system().settings().config().getConfig("meridian"));
-    var api = new HttpApi(node.system(), HttpApi.Settings.fromConfig(meridian), node.gateway(), node.regionService());
+    var meridian =
+        ConfigFactory.parseString("payments.confirmation = " + policy + "\nhttp.port = 0")
+            .withFallback(node.system().settings().config().getConfig("meridian"));
+    var api =
+        new HttpApi(
+            node.system(),
+            HttpApi.Settings.fromConfig(meridian),
+            node.gateway(),
+            node.regionService());
     return api.bind().toCompletableFuture().get(20, TimeUnit.SECONDS).localAddress().getPort();
   }
 
@@ -73,7 +87,8 @@ class PaymentConfirmationIT {
     JsonNode payment = expect(201, null, client.pay("ap", "ack-1", "p-1", "credit", "12.50"));
     assertEquals("confirmed", payment.get("status").asText());
     assertEquals("us", payment.get("acceptedBy").asText());
-    assertEquals("[\"eu\"]", payment.get("confirmedBy").toString(), "us's failover successor is eu");
+    assertEquals(
+        "[\"eu\"]", payment.get("confirmedBy").toString(), "us's failover successor is eu");
     // Right after the 201, with no waiting: eu's own replica already has it.
     assertEquals("12.50", balance(client.local("eu", "ack-1")));
     JsonNode status = expect(200, null, client.status("eu", "ack-1", "p-1"));
@@ -94,7 +109,10 @@ class PaymentConfirmationIT {
 
     JsonNode after = client.ownerView("us", "retry-1");
     assertEquals("40.00", balance(after));
-    assertEquals(before.get("version"), after.get("version"), "a retry persists nothing: one UserCreated, one PaymentRecorded");
+    assertEquals(
+        before.get("version"),
+        after.get("version"),
+        "a retry persists nothing: one UserCreated, one PaymentRecorded");
     assertEquals(2, after.at("/version/us").asLong());
     expect(409, "payment_conflict", client.pay("eu", "retry-1", "p-1", "credit", "41.00"));
     expect(409, "payment_conflict", client.pay("ap", "retry-1", "p-1", "debit", "40.00"));
@@ -116,16 +134,19 @@ class PaymentConfirmationIT {
   }
 
   @Test
-  void whileTheSuccessorIsUnreachableButNotDeclaredDownPaymentsAreNotDurableYetAndARetryAfterHealingIsAppliedOnce() {
+  void
+      whileTheSuccessorIsUnreachableButNotDeclaredDownPaymentsAreNotDurableYetAndARetryAfterHealingIsAppliedOnce() {
     client.create("us", "nd-1", "us");
     expect(201, null, client.pay("us", "nd-1", "p-0", "credit", "10.00"));
     regions.isolate("eu");
     try {
-      // Before the failure detector notices: the confirmation ask reaches nobody and times out (1 s).
+      // Before the failure detector notices: the confirmation ask reaches nobody and times out (1
+      // s).
       expect(503, "not_durable_yet", client.pay("us", "nd-1", "p-1", "credit", "5.00"));
       client.awaitStatus("us", "eu", "suspect", DETECT);
       client.awaitStatus("ap", "eu", "suspect", DETECT);
-      // Once eu is known unreachable: still 503 — ap is not eu's stand-in while eu is not declared down.
+      // Once eu is known unreachable: still 503 — ap is not eu's stand-in while eu is not declared
+      // down.
       expect(503, "not_durable_yet", client.pay("ap", "nd-1", "p-2", "credit", "2.00"));
 
       JsonNode pending = expect(200, null, client.status("us", "nd-1", "p-1"));
@@ -152,7 +173,8 @@ class PaymentConfirmationIT {
     JsonNode after = client.ownerView("us", "nd-1");
     assertEquals("17.00", balance(after), "each payment counted once");
     assertEquals(before.get("version"), after.get("version"), "the retries persisted nothing");
-    assertEquals("confirmed", expect(200, null, client.status("eu", "nd-1", "p-2")).get("status").asText());
+    assertEquals(
+        "confirmed", expect(200, null, client.status("eu", "nd-1", "p-2")).get("status").asText());
   }
 
   @Test
@@ -168,7 +190,8 @@ class PaymentConfirmationIT {
       client.awaitStatus("ap", "eu", "suspect", DETECT);
       client.awaitStatus("us", "ap", "suspect", DETECT);
 
-      // The isolated side: payments refused before anything is recorded, single-writer writes refused, reads served.
+      // The isolated side: payments refused before anything is recorded, single-writer writes
+      // refused, reads served.
       expect(503, "not_durable_yet", client.pay("ap", "iso-ap", "p-1", "credit", "1.00"));
       expect(503, "not_durable_yet", client.pay("ap", "iso-ap", "p-2", "debit", "10.00"));
       expect(503, "not_durable_yet", client.pay("ap", "iso-us", "p-3", "credit", "1.00"));
@@ -180,8 +203,16 @@ class PaymentConfirmationIT {
       // The majority side: ap's users cannot be paid for (their owner is unreachable), us's can,
       // per the serving node's policy.
       expect(503, "region_unavailable", client.pay("us", "iso-ap", "p-4", "credit", "1.00"));
-      assertEquals("[\"eu\"]", expect(201, null, client.pay("us", "iso-us", "p-succ", "credit", "1.00")).get("confirmedBy").toString());
-      assertEquals("[\"eu\"]", expect(201, null, client.payAt(usAnyOtherPort, "iso-us", "p-any", "credit", "2.00")).get("confirmedBy").toString());
+      assertEquals(
+          "[\"eu\"]",
+          expect(201, null, client.pay("us", "iso-us", "p-succ", "credit", "1.00"))
+              .get("confirmedBy")
+              .toString());
+      assertEquals(
+          "[\"eu\"]",
+          expect(201, null, client.payAt(usAnyOtherPort, "iso-us", "p-any", "credit", "2.00"))
+              .get("confirmedBy")
+              .toString());
       expect(503, "not_durable_yet", client.payAt(usAllPort, "iso-us", "p-all", "credit", "4.00"));
     } finally {
       regions.heal("ap");
@@ -191,17 +222,22 @@ class PaymentConfirmationIT {
     client.awaitStatus("ap", "eu", "up", DETECT);
     client.awaitStatus("eu", "ap", "up", DETECT);
 
-    for (String refused : List.of("p-1", "p-2", "p-4")) expect(404, "unknown_payment", client.status("us", "iso-ap", refused));
+    for (String refused : List.of("p-1", "p-2", "p-4"))
+      expect(404, "unknown_payment", client.status("us", "iso-ap", refused));
     expect(404, "unknown_payment", client.status("eu", "iso-us", "p-3"));
     JsonNode all = expect(201, null, client.payAt(usAllPort, "iso-us", "p-all", "credit", "4.00"));
     assertEquals("[\"eu\",\"ap\"]", all.get("confirmedBy").toString());
-    assertEquals("37.00", balance(client.ownerView("eu", "iso-us")), "30 + 1 + 2 + 4, the retried p-all once");
+    assertEquals(
+        "37.00",
+        balance(client.ownerView("eu", "iso-us")),
+        "30 + 1 + 2 + 4, the retried p-all once");
     assertEquals("30.00", balance(client.ownerView("eu", "iso-ap")));
   }
 
   /**
-   * Not an assertion on time: prints what a payment costs next to a plain single-writer write on the
-   * same user through the owner region, measured interleaved in the same run so both see the same load.
+   * Not an assertion on time: prints what a payment costs next to a plain single-writer write on
+   * the same user through the owner region, measured interleaved in the same run so both see the
+   * same load.
    */
   @Test
   void measurePaymentLatencyNextToAProfileWrite() {
@@ -221,12 +257,22 @@ class PaymentConfirmationIT {
         profiles.add(t2 - t1);
       }
     }
-    assertEquals(new BigDecimal(warmUp + n).setScale(2).toPlainString(), balance(client.ownerView("us", "lat-1")));
+    assertEquals(
+        new BigDecimal(warmUp + n).setScale(2).toPlainString(),
+        balance(client.ownerView("us", "lat-1")));
     double paymentP50 = percentile(payments, 50);
     double profileP50 = percentile(profiles, 50);
-    System.out.printf("LATENCY payment p50=%.1fms p99=%.1fms max=%.1fms | profile p50=%.1fms p99=%.1fms max=%.1fms | ratio p50=%.2f p99=%.2f (n=%d each, owner us, confirmed by eu)%n",
-        paymentP50, percentile(payments, 99), percentile(payments, 100), profileP50, percentile(profiles, 99), percentile(profiles, 100),
-        paymentP50 / profileP50, percentile(payments, 99) / percentile(profiles, 99), n);
+    System.out.printf(
+        "LATENCY payment p50=%.1fms p99=%.1fms max=%.1fms | profile p50=%.1fms p99=%.1fms max=%.1fms | ratio p50=%.2f p99=%.2f (n=%d each, owner us, confirmed by eu)%n",
+        paymentP50,
+        percentile(payments, 99),
+        percentile(payments, 100),
+        profileP50,
+        percentile(profiles, 99),
+        percentile(profiles, 100),
+        paymentP50 / profileP50,
+        percentile(payments, 99) / percentile(profiles, 99),
+        n);
     assertTrue(paymentP50 > 0 && profileP50 > 0);
   }
 

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The loss of a home region right after it acknowledged a payment (docs/design.md, Critical writes and
- * Guarantees 1): the region that takes over already has every acknowledged payment before it accepts its
- * first debit, retries anywhere are applied once, and payments of the surviving regions fall back to the
- * next region of the failover order once the lost one is declared down.
+ * The loss of a home region right after it acknowledged a payment (docs/design.md, Critical writes
+ * and Guarantees 1): the region that takes over already has every acknowledged payment before it
+ * accepts its first debit, retries anywhere are applied once, and payments of the surviving regions
+ * fall back to the next region of the failover order once the lost one is declared down.
  *
  * <p>The confirm timeout is the default 3 s: the new owner's first events after a seizure reach the
  * confirming region through its journal, read at once on the new owner's hint.
@@ -43,7 +43,11 @@ class PaymentFailoverIT {
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_payfo_", """
+    regions =
+        ThreeRegions.start(
+            cassandra,
+            "it_payfo_",
+            """
         meridian.failover.auto-down-after = off
         meridian.admin-token = "t"
         meridian.payments.status-probe-timeout = 300ms
@@ -65,7 +69,11 @@ class PaymentFailoverIT {
     assertEquals("[\"eu\"]", credit.get("confirmedBy").toString());
     expect(201, null, client.pay("ap", "k-1", "p-1", "credit", "100.00"));
     expect(201, null, client.pay("eu", "k-1", "p-1", "credit", "100.00"));
-    assertEquals("[\"us\"]", expect(201, null, client.pay("eu", "e-1", "p-1", "credit", "50.00")).get("confirmedBy").toString());
+    assertEquals(
+        "[\"us\"]",
+        expect(201, null, client.pay("eu", "e-1", "p-1", "credit", "50.00"))
+            .get("confirmedBy")
+            .toString());
 
     JsonNode user = client.ownerView("ap", "k-1");
     assertEquals("100.00", balance(user));
@@ -86,13 +94,17 @@ class PaymentFailoverIT {
 
   @Test
   @Order(3)
-  void whileTheDeadRegionIsOnlyUnreachable_paymentsItMustConfirmAreNotDurableYet_andOtherWritesWork() {
+  void
+      whileTheDeadRegionIsOnlyUnreachable_paymentsItMustConfirmAreNotDurableYet_andOtherWritesWork() {
     client.awaitStatus("eu", "us", "suspect", DETECT);
     client.awaitStatus("ap", "us", "suspect", DETECT);
 
-    // e-1 is owned by eu, whose successor us is unreachable but not declared down: recorded, not durable.
+    // e-1 is owned by eu, whose successor us is unreachable but not declared down: recorded, not
+    // durable.
     expect(503, "not_durable_yet", client.pay("eu", "e-1", "p-2", "credit", "5.00"));
-    assertEquals("pending_replication", expect(200, null, client.status("ap", "e-1", "p-2")).get("status").asText());
+    assertEquals(
+        "pending_replication",
+        expect(200, null, client.status("ap", "e-1", "p-2")).get("status").asText());
     assertEquals("55.00", balance(client.ownerView("ap", "e-1")));
     // Profile and points writes keep working, for eu's user and (points, any replica) for us's.
     expect(200, null, client.profile("ap", "e-1", "Eve"));
@@ -113,7 +125,8 @@ class PaymentFailoverIT {
     assertEquals("eu", owner(debit));
     assertEquals("eu", body.get("acceptedBy").asText());
     assertEquals(2, body.get("acceptedInEpoch").asLong());
-    assertEquals("[\"ap\"]", body.get("confirmedBy").toString(), "eu's next successor after the downed us");
+    assertEquals(
+        "[\"ap\"]", body.get("confirmedBy").toString(), "eu's next successor after the downed us");
     expect(409, "insufficient_funds", client.pay("eu", "k-1", "p-5", "debit", "0.01"));
     assertEquals("0.00", balance(client.ownerView("eu", "k-1")));
   }
@@ -129,13 +142,16 @@ class PaymentFailoverIT {
       expect(201, null, client.pay(region, "k-1", "p-2", "credit", "25.00"));
       expect(201, null, client.pay(region, "k-1", "p-4", "debit", "125.00"));
     }
-    eventually(CONVERGE, () -> {
-      JsonNode user = client.ownerView("ap", "k-1");
-      assertEquals("eu", user.get("owner").asText());
-      assertEquals("0.00", balance(user));
-      // us: UserCreated, p-1, p-2; eu: OwnershipSeized, p-4; ap: the points. Nothing from the retries.
-      assertEquals("{\"ap\":1,\"eu\":2,\"us\":3}", user.get("version").toString());
-    });
+    eventually(
+        CONVERGE,
+        () -> {
+          JsonNode user = client.ownerView("ap", "k-1");
+          assertEquals("eu", user.get("owner").asText());
+          assertEquals("0.00", balance(user));
+          // us: UserCreated, p-1, p-2; eu: OwnershipSeized, p-4; ap: the points. Nothing from the
+          // retries.
+          assertEquals("{\"ap\":1,\"eu\":2,\"us\":3}", user.get("version").toString());
+        });
   }
 
   @Test
@@ -143,7 +159,11 @@ class PaymentFailoverIT {
   void afterTheLoss_theNextRegionInTheFailoverOrderConfirmsForTheSurvivors() {
     JsonNode retried = expect(201, null, client.pay("eu", "e-1", "p-2", "credit", "5.00"));
     assertEquals("[\"ap\"]", retried.get("confirmedBy").toString());
-    assertEquals("[\"ap\"]", expect(201, null, client.pay("ap", "e-1", "p-3", "credit", "1.00")).get("confirmedBy").toString());
+    assertEquals(
+        "[\"ap\"]",
+        expect(201, null, client.pay("ap", "e-1", "p-3", "credit", "1.00"))
+            .get("confirmedBy")
+            .toString());
     expect(200, null, client.profile("ap", "k-1", "Kay"));
 
     JsonNode user = client.ownerView("ap", "e-1");

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * An operator declares ap down with the admin endpoint (docs/design.md, Regions): us, ap's successor,
- * seizes ap's users in the background (reads show the new owner without any write), ap's members are
- * downed; ap comes back and stays down until the operator declares it up, which hands its users back.
+ * An operator declares ap down with the admin endpoint (docs/design.md, Regions): us, ap's
+ * successor, seizes ap's users in the background (reads show the new owner without any write), ap's
+ * members are downed; ap comes back and stays down until the operator declares it up, which hands
+ * its users back.
  *
  * <p>This class runs with auto-hand-back off. The journals are the only replication path, so ap's
  * returning replicas recover their old claims (owner ap, epoch 1) from ap's own journal: the case
@@ -47,13 +48,22 @@ class AdminDownIT {
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_admin_", FailoverClient.FAST_FAILOVER + """
+    regions =
+        ThreeRegions.start(
+            cassandra,
+            "it_admin_",
+            FailoverClient.FAST_FAILOVER
+                + """
         meridian.failover.auto-hand-back = off
         """);
     client = new FailoverClient(regions);
     for (String userId : AP_USERS) {
       client.createUser(userId, "ap");
-      assertEquals(200, client.patchProfile("ap", userId, "{\"email\":\"" + userId + "@example.org\"}").statusCode());
+      assertEquals(
+          200,
+          client
+              .patchProfile("ap", userId, "{\"email\":\"" + userId + "@example.org\"}")
+              .statusCode());
     }
     client.awaitConverged(AP_USERS);
   }
@@ -68,7 +78,14 @@ class AdminDownIT {
   void adminEndpointNeedsTheAdminToken() {
     var noToken = regions.send("us", "POST", "/v1/admin/regions/ap/down", null);
     assertEquals(401, noToken.statusCode(), noToken.body());
-    var wrongToken = regions.send("us", "POST", "/v1/admin/regions/ap/down", null, "Authorization", "Bearer not-the-token");
+    var wrongToken =
+        regions.send(
+            "us",
+            "POST",
+            "/v1/admin/regions/ap/down",
+            null,
+            "Authorization",
+            "Bearer not-the-token");
     assertEquals(403, wrongToken.statusCode(), wrongToken.body());
     assertEquals(RegionBoard.Status.up, client.declared("us", "ap").status());
     assertEquals("ap", client.user("us", "adm-1").get("owner").asText());
@@ -88,7 +105,8 @@ class AdminDownIT {
     long deadline = System.currentTimeMillis() + SWEEP_BOUND.toMillis() + 10_000;
     while (seized.size() < AP_USERS.size() && System.currentTimeMillis() < deadline) {
       for (String userId : AP_USERS) {
-        if (!seized.contains(userId) && "us".equals(client.user("us", userId).get("owner").asText())) {
+        if (!seized.contains(userId)
+            && "us".equals(client.user("us", userId).get("owner").asText())) {
           seized.add(userId);
           if (firstSeizedAt == 0) firstSeizedAt = System.currentTimeMillis();
         }
@@ -97,28 +115,40 @@ class AdminDownIT {
     }
     long allSeizedAt = System.currentTimeMillis();
     assertEquals(Set.copyOf(AP_USERS), seized, "not seized by the sweep");
-    TIMINGS.info("SWEEP declared-down→first user owned by us={} ms, →all {} users={} ms (reads only, no writes)",
-        firstSeizedAt - downAt, AP_USERS.size(), allSeizedAt - downAt);
-    assertTrue(allSeizedAt - downAt <= SWEEP_BOUND.toMillis(), "sweep took " + (allSeizedAt - downAt) + " ms");
+    TIMINGS.info(
+        "SWEEP declared-down→first user owned by us={} ms, →all {} users={} ms (reads only, no writes)",
+        firstSeizedAt - downAt,
+        AP_USERS.size(),
+        allSeizedAt - downAt);
+    assertTrue(
+        allSeizedAt - downAt <= SWEEP_BOUND.toMillis(),
+        "sweep took " + (allSeizedAt - downAt) + " ms");
 
     for (String userId : AP_USERS) {
       JsonNode user = client.user("us", userId);
       assertEquals(2, user.get("epoch").asLong(), user.toString());
       assertEquals("ap", user.get("homeRegion").asText(), user.toString());
       assertEquals(userId + "@example.org", user.at("/profile/email").asText(), user.toString());
-      eventually(CONVERGE, () -> assertEquals("us", client.user("eu", userId).get("owner").asText()));
+      eventually(
+          CONVERGE, () -> assertEquals("us", client.user("eu", userId).get("owner").asText()));
     }
     // Declaring ap down downed its members: the ap incarnation learns it and stops.
-    assertTrue(client.terminatesWithin("ap", Duration.ofSeconds(30)), "ap kept running after it was declared down");
+    assertTrue(
+        client.terminatesWithin("ap", Duration.ofSeconds(30)),
+        "ap kept running after it was declared down");
   }
 
   @Test
   @Order(3)
   void returningRegionStaysDownUntilDeclaredUpAndDoesNotActAsOwnerMeanwhile() {
-    assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status(), "needs ap declared down by the previous step");
+    assertEquals(
+        RegionBoard.Status.down,
+        client.declared("us", "ap").status(),
+        "needs ap declared down by the previous step");
     regions.restart("ap");
     regions.awaitReady("ap", Duration.ofSeconds(60));
-    assertEquals(RegionBoard.Status.down, client.declared("ap", "ap").status(), "ap's own directory");
+    assertEquals(
+        RegionBoard.Status.down, client.declared("ap", "ap").status(), "ap's own directory");
 
     // ap's replica of adm-1 starts now and recovers owner ap, epoch 1 from ap's journal; the write
     // is still executed by us, the owner.
@@ -127,7 +157,8 @@ class AdminDownIT {
     assertEquals("us", header(write, "X-Meridian-Owner"), write.body());
     assertEquals(2, json(write).get("epoch").asLong(), write.body());
     // No new user can get a home region that is down.
-    var create = regions.send("ap", "POST", "/v1/users", "{\"userId\":\"adm-new\",\"homeRegion\":\"ap\"}");
+    var create =
+        regions.send("ap", "POST", "/v1/users", "{\"userId\":\"adm-new\",\"homeRegion\":\"ap\"}");
     assertEquals(503, create.statusCode(), create.body());
     assertEquals("region_unavailable", json(create).get("error").asText());
     // Without auto-hand-back ap stays down while it is back.
@@ -145,7 +176,8 @@ class AdminDownIT {
     var declared = client.admin("us", "ap", "up");
     assertEquals(200, declared.statusCode(), declared.body());
     long upAt = client.declared("us", "ap").at();
-    eventually(CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("ap", "ap").status()));
+    eventually(
+        CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("ap", "ap").status()));
 
     // ap is up; its replica of adm-5 starts with this write and recovers the old claim (ap, epoch
     // 1). It must not execute: eu owns adm-5 since the move (epoch 3).
@@ -157,20 +189,27 @@ class AdminDownIT {
     List<String> handedBack = AP_USERS.subList(0, 4);
     for (String userId : handedBack) {
       for (String region : ThreeRegions.REGIONS) {
-        eventually(CONVERGE, () -> {
-          JsonNode user = client.user(region, userId);
-          assertEquals("ap", user.get("owner").asText(), region + ": " + user);
-          assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
-        });
+        eventually(
+            CONVERGE,
+            () -> {
+              JsonNode user = client.user(region, userId);
+              assertEquals("ap", user.get("owner").asText(), region + ": " + user);
+              assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
+            });
       }
     }
-    TIMINGS.info("HAND-BACK operator declared ap up→{} users owned by ap in every region={} ms",
-        handedBack.size(), System.currentTimeMillis() - upAt);
+    TIMINGS.info(
+        "HAND-BACK operator declared ap up→{} users owned by ap in every region={} ms",
+        handedBack.size(),
+        System.currentTimeMillis() - upAt);
 
     var inAp = client.patchProfile("ap", "adm-1", "{\"locale\":\"pt\"}");
     assertEquals(200, inAp.statusCode(), inAp.body());
     assertEquals("ap", header(inAp, "X-Meridian-Owner"));
-    assertEquals("while-ap-down", json(inAp).at("/profile/displayName").asText(), "what us wrote while ap was down");
+    assertEquals(
+        "while-ap-down",
+        json(inAp).at("/profile/displayName").asText(),
+        "what us wrote while ap was down");
     client.awaitConverged(AP_USERS);
   }
 }

@@ -38,14 +38,15 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
   private final List<DirectoryNode> nodes = new ArrayList<>();
 
   /**
-   * Starts one node per entry of {@code layout} (its region), seeded by all of them, and waits until
-   * every node sees all of them Up.
+   * Starts one node per entry of {@code layout} (its region), seeded by all of them, and waits
+   * until every node sees all of them Up.
    */
   public static DirectoryOnlyNodes start(List<String> layout, String extraConfig) {
     var cluster = new DirectoryOnlyNodes(extraConfig);
     try {
       for (int i = 0; i < layout.size(); i++) cluster.seedPorts.add(freePort());
-      for (int i = 0; i < layout.size(); i++) cluster.startNode(layout.get(i), cluster.seedPorts.get(i));
+      for (int i = 0; i < layout.size(); i++)
+        cluster.startNode(layout.get(i), cluster.seedPorts.get(i));
       cluster.awaitUpMembers(layout.size());
       return cluster;
     } catch (RuntimeException e) {
@@ -68,23 +69,33 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
   }
 
   public void awaitUpMembers(int count) {
-    eventually(Duration.ofSeconds(60), () -> {
-      for (DirectoryNode node : nodes) {
-        if (node.system().whenTerminated().isCompleted()) continue;
-        long up = StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
-            .filter(m -> m.status() == MemberStatus.up()).count();
-        assertEquals(count, up, "Up members seen by a node of " + node.region());
-      }
-    });
+    eventually(
+        Duration.ofSeconds(60),
+        () -> {
+          for (DirectoryNode node : nodes) {
+            if (node.system().whenTerminated().isCompleted()) continue;
+            long up =
+                StreamSupport.stream(
+                        Cluster.get(node.system()).state().getMembers().spliterator(), false)
+                    .filter(m -> m.status() == MemberStatus.up())
+                    .count();
+            assertEquals(count, up, "Up members seen by a node of " + node.region());
+          }
+        });
   }
 
   private DirectoryNode startNode(String region, int port) {
     Map<String, Object> overrides = new LinkedHashMap<>();
     overrides.put("meridian.region", region);
     overrides.put("pekko.remote.artery.canonical.port", port);
-    overrides.put("pekko.cluster.seed-nodes", seedPorts.stream().map(p -> "pekko://meridian@127.0.0.1:" + p).toList());
-    Config config = ConfigFactory.parseString(extraConfig)
-        .withFallback(ConfigFactory.parseString("""
+    overrides.put(
+        "pekko.cluster.seed-nodes",
+        seedPorts.stream().map(p -> "pekko://meridian@127.0.0.1:" + p).toList());
+    Config config =
+        ConfigFactory.parseString(extraConfig)
+            .withFallback(
+                ConfigFactory.parseString(
+                    """
             pekko.coordinated-shutdown.exit-jvm = off
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             # terminate() is a crash: no graceful leave, the others see the node unreachable
@@ -95,9 +106,15 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
             pekko.cluster.retry-unsuccessful-join-after = 2s
             pekko.cluster.multi-data-center.failure-detector.acceptable-heartbeat-pause = 3s
             """))
-        .withFallback(NodeLauncher.load(overrides)).resolve();
+            .withFallback(NodeLauncher.load(overrides))
+            .resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meridian", config);
-    var service = new RegionService(system, Regions.fromConfig(config.getConfig("meridian")), region, Duration.ofSeconds(5));
+    var service =
+        new RegionService(
+            system,
+            Regions.fromConfig(config.getConfig("meridian")),
+            region,
+            Duration.ofSeconds(5));
     service.start(RegionService.monitorSettings(config));
     var node = new DirectoryNode(region, system, service);
     nodes.add(node);
@@ -108,7 +125,9 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
   public static void terminate(DirectoryNode node) {
     node.system().terminate();
     try {
-      Await.result(Adapter.toClassic(node.system()).whenTerminated(), scala.concurrent.duration.Duration.create(30, TimeUnit.SECONDS));
+      Await.result(
+          Adapter.toClassic(node.system()).whenTerminated(),
+          scala.concurrent.duration.Duration.create(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("actor system did not terminate", e);
     }

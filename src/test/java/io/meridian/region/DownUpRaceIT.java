@@ -30,7 +30,12 @@ class DownUpRaceIT {
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_race_", FailoverClient.FAST_FAILOVER + """
+    regions =
+        ThreeRegions.start(
+            cassandra,
+            "it_race_",
+            FailoverClient.FAST_FAILOVER
+                + """
         meridian.failover.auto-hand-back = off
         meridian.failover.sweep-rate = 2
         """);
@@ -53,19 +58,31 @@ class DownUpRaceIT {
     client.awaitConverged(users);
 
     assertEquals(200, client.admin("us", "eu", "down").statusCode());
-    // eu's members are downed: its incarnation stops; the seizure sweep (2 users/s) is still running
+    // eu's members are downed: its incarnation stops; the seizure sweep (2 users/s) is still
+    // running
     // when eu is back and declared up.
-    assertTrue(client.terminatesWithin("eu", Duration.ofSeconds(30)), "eu kept running after it was declared down");
+    assertTrue(
+        client.terminatesWithin("eu", Duration.ofSeconds(30)),
+        "eu kept running after it was declared down");
     // Restarted at once, as the demo does: ap may learn of the down only after eu's new incarnation
-    // joined, and must then down only the incarnation the declaration lists (it used to down the new
+    // joined, and must then down only the incarnation the declaration lists (it used to down the
+    // new
     // one too, and eu never became ready).
     regions.restart("eu");
     regions.awaitReady("eu", Duration.ofSeconds(120));
-    eventually(Duration.ofSeconds(60), () -> assertEquals(200, client.admin("us", "eu", "up").statusCode()));
+    eventually(
+        Duration.ofSeconds(60),
+        () -> assertEquals(200, client.admin("us", "eu", "up").statusCode()));
 
     for (String userId : users) {
       for (String region : ThreeRegions.REGIONS) {
-        eventually(Duration.ofSeconds(60), () -> assertEquals("eu", client.user(region, userId).get("owner").asText(), userId + " in " + region));
+        eventually(
+            Duration.ofSeconds(60),
+            () ->
+                assertEquals(
+                    "eu",
+                    client.user(region, userId).get("owner").asText(),
+                    userId + " in " + region));
       }
     }
   }

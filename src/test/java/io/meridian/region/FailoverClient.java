@@ -16,20 +16,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the failover ITs do over HTTP against a {@link ThreeRegions}: create and read users, write
- * to them, compare replicas, and log measured times where they can be quoted (logger
- * {@code io.meridian.failover.timings}, always printed, see logback-test.xml).
+ * to them, compare replicas, and log measured times where they can be quoted (logger {@code
+ * io.meridian.failover.timings}, always printed, see logback-test.xml).
  */
 final class FailoverClient {
   static final Logger TIMINGS = LoggerFactory.getLogger("io.meridian.failover.timings");
   static final String ADMIN_TOKEN = "test-admin-token";
   static final Duration CONVERGE = Duration.ofSeconds(30);
 
-  /** The settings every failover IT runs with: failover in seconds, not the production 10 s / 5 s. */
-  static final String FAST_FAILOVER = """
+  /**
+   * The settings every failover IT runs with: failover in seconds, not the production 10 s / 5 s.
+   */
+  static final String FAST_FAILOVER =
+      """
       meridian.failover.auto-down-after = 3s
       meridian.failover.return-grace = 2s
       meridian.admin-token = "%s"
-      """.formatted(ADMIN_TOKEN);
+      """
+          .formatted(ADMIN_TOKEN);
 
   private final ThreeRegions regions;
 
@@ -47,9 +51,15 @@ final class FailoverClient {
 
   /** Creates the user through its home region and waits until every running region has it. */
   void createUser(String userId, String home) {
-    var created = regions.send(home, "POST", "/v1/users", "{\"userId\":\"" + userId + "\",\"homeRegion\":\"" + home + "\"}");
+    var created =
+        regions.send(
+            home,
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"" + userId + "\",\"homeRegion\":\"" + home + "\"}");
     assertEquals(201, created.statusCode(), created.body());
-    for (String region : regions.running()) eventually(CONVERGE, () -> assertEquals(200, read(region, userId).statusCode()));
+    for (String region : regions.running())
+      eventually(CONVERGE, () -> assertEquals(200, read(region, userId).statusCode()));
   }
 
   HttpResponse<String> read(String region, String userId) {
@@ -62,8 +72,12 @@ final class FailoverClient {
     return json(response);
   }
 
-  /** Sends again while the answer is a (retryable) 503, for at most {@code timeout}; returns the last answer. */
-  HttpResponse<String> untilNot503(java.util.function.Supplier<HttpResponse<String>> request, Duration timeout) {
+  /**
+   * Sends again while the answer is a (retryable) 503, for at most {@code timeout}; returns the
+   * last answer.
+   */
+  HttpResponse<String> untilNot503(
+      java.util.function.Supplier<HttpResponse<String>> request, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     HttpResponse<String> response = request.get();
     while (response.statusCode() == 503 && System.nanoTime() < deadline) {
@@ -78,7 +92,8 @@ final class FailoverClient {
   }
 
   HttpResponse<String> addPoints(String region, String userId, long delta) {
-    return regions.send(region, "POST", "/v1/users/" + userId + "/points", "{\"delta\":" + delta + "}");
+    return regions.send(
+        region, "POST", "/v1/users/" + userId + "/points", "{\"delta\":" + delta + "}");
   }
 
   HttpResponse<String> addDevice(String region, String userId, String deviceId) {
@@ -86,13 +101,24 @@ final class FailoverClient {
   }
 
   HttpResponse<String> admin(String region, String target, String action) {
-    return regions.send(region, "POST", "/v1/admin/regions/" + target + "/" + action, null, "Authorization", "Bearer " + ADMIN_TOKEN);
+    return regions.send(
+        region,
+        "POST",
+        "/v1/admin/regions/" + target + "/" + action,
+        null,
+        "Authorization",
+        "Bearer " + ADMIN_TOKEN);
   }
 
   /** The same request, sent without waiting for the answer (for a stream of attempts). */
-  CompletableFuture<HttpResponse<String>> sendAsync(String region, String method, String path, String body) {
+  CompletableFuture<HttpResponse<String>> sendAsync(
+      String region, String method, String path, String body) {
     var builder = HttpRequest.newBuilder(regions.uri(region, path)).timeout(Duration.ofSeconds(30));
-    builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    builder.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) builder.header("Content-Type", "application/json");
     return regions.client().sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -116,11 +142,16 @@ final class FailoverClient {
    */
   void awaitConverged(List<String> userIds) {
     for (String userId : userIds) {
-      eventually(CONVERGE, () -> {
-        var documents = new java.util.LinkedHashMap<String, JsonNode>();
-        for (String region : regions.running()) documents.put(region, user(region, userId));
-        assertEquals(1, java.util.Set.copyOf(documents.values()).size(), userId + " differs between regions: " + documents);
-      });
+      eventually(
+          CONVERGE,
+          () -> {
+            var documents = new java.util.LinkedHashMap<String, JsonNode>();
+            for (String region : regions.running()) documents.put(region, user(region, userId));
+            assertEquals(
+                1,
+                java.util.Set.copyOf(documents.values()).size(),
+                userId + " differs between regions: " + documents);
+          });
     }
   }
 

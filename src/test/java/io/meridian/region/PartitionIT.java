@@ -25,11 +25,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A network partition (Artery test-mode blackhole) between ap and the two other regions (docs/design.md,
- * Regions, and Guarantees 2 and 3): the cut-off side refuses single-writer writes but keeps serving
- * reads and CRDT writes and never downs the majority; the majority downs ap and takes over its users;
- * after healing, ap comes back, every write made on either side is everywhere, and each user has one
- * owner again.
+ * A network partition (Artery test-mode blackhole) between ap and the two other regions
+ * (docs/design.md, Regions, and Guarantees 2 and 3): the cut-off side refuses single-writer writes
+ * but keeps serving reads and CRDT writes and never downs the majority; the majority downs ap and
+ * takes over its users; after healing, ap comes back, every write made on either side is
+ * everywhere, and each user has one owner again.
  *
  * <p>One scenario in three steps that share the cluster, in order.
  *
@@ -56,7 +56,11 @@ class PartitionIT {
     client.createUser("part-ap-2", "ap");
     client.createUser("part-us-1", "us");
     for (String userId : USERS) {
-      assertEquals(200, client.patchProfile("eu", userId, "{\"email\":\"" + userId + "@example.org\"}").statusCode());
+      assertEquals(
+          200,
+          client
+              .patchProfile("eu", userId, "{\"email\":\"" + userId + "@example.org\"}")
+              .statusCode());
       assertEquals(200, client.addPoints("eu", userId, 10).statusCode());
     }
     client.awaitConverged(USERS);
@@ -84,19 +88,35 @@ class PartitionIT {
     isolatedAt = System.currentTimeMillis();
     // Until its failure detector notices (seconds), ap still owns its users and executes their
     // writes: a write of the lost region that cannot replicate over the cluster now.
-    var early = client.patchProfile("ap", "part-ap-1", "{\"displayName\":\"Ap Early\",\"locale\":\"fr\"}");
+    var early =
+        client.patchProfile("ap", "part-ap-1", "{\"displayName\":\"Ap Early\",\"locale\":\"fr\"}");
     assertEquals(200, early.statusCode(), early.body());
     assertEquals("ap", header(early, "X-Meridian-Owner"));
 
-    eventually(NOTICE, () -> assertTrue(!regions.node("ap").regionService().hasOwnershipQuorum(), "ap still confirms ownership"));
-    TIMINGS.info("PARTITION isolate→ap refuses single-writer writes={} ms", System.currentTimeMillis() - isolatedAt);
+    eventually(
+        NOTICE,
+        () ->
+            assertTrue(
+                !regions.node("ap").regionService().hasOwnershipQuorum(),
+                "ap still confirms ownership"));
+    TIMINGS.info(
+        "PARTITION isolate→ap refuses single-writer writes={} ms",
+        System.currentTimeMillis() - isolatedAt);
 
     // Every single-writer command is refused on the cut-off side, whoever owns the user, and leaves
     // no trace (checked after the partition: no replica has the refused email).
-    assertRefused(client.patchProfile("ap", "part-ap-1", "{\"email\":\"refused@example.org\"}"), "ownership_unconfirmed");
-    assertRefused(client.patchProfile("ap", "part-us-1", "{\"email\":\"refused@example.org\"}"), "ownership_unconfirmed");
-    assertRefused(regions.send("ap", "POST", "/v1/users/part-ap-2/move", "{\"toRegion\":\"ap\"}"), "ownership_unconfirmed");
-    assertRefused(regions.send("ap", "POST", "/v1/users", "{\"userId\":\"part-new\",\"homeRegion\":\"ap\"}"), "ownership_unconfirmed");
+    assertRefused(
+        client.patchProfile("ap", "part-ap-1", "{\"email\":\"refused@example.org\"}"),
+        "ownership_unconfirmed");
+    assertRefused(
+        client.patchProfile("ap", "part-us-1", "{\"email\":\"refused@example.org\"}"),
+        "ownership_unconfirmed");
+    assertRefused(
+        regions.send("ap", "POST", "/v1/users/part-ap-2/move", "{\"toRegion\":\"ap\"}"),
+        "ownership_unconfirmed");
+    assertRefused(
+        regions.send("ap", "POST", "/v1/users", "{\"userId\":\"part-new\",\"homeRegion\":\"ap\"}"),
+        "ownership_unconfirmed");
 
     // Reads are served from ap's replicas.
     var read = client.read("ap", "part-ap-1");
@@ -112,17 +132,23 @@ class PartitionIT {
 
     // The cut-off region cannot declare the majority down, neither by hand nor automatically.
     assertRefused(client.admin("ap", "us", "down"), "no_quorum");
-    for (String other : List.of("us", "eu")) assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
+    for (String other : List.of("us", "eu"))
+      assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
   }
 
   @Test
   @Order(2)
   void majorityDownsTheCutOffRegionAndTakesOverItsUsers() {
     assertTrue(isolatedAt > 0, "needs the partition of the first step");
-    eventually(NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status()));
-    // eu learns the change from Distributed Data a moment later; until then it answers 503 region_unavailable.
-    eventually(NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("eu", "ap").status()));
-    TIMINGS.info("PARTITION isolate→majority declared ap down={} ms (auto-down-after 3s)", client.declared("us", "ap").at() - isolatedAt);
+    eventually(
+        NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status()));
+    // eu learns the change from Distributed Data a moment later; until then it answers 503
+    // region_unavailable.
+    eventually(
+        NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("eu", "ap").status()));
+    TIMINGS.info(
+        "PARTITION isolate→majority declared ap down={} ms (auto-down-after 3s)",
+        client.declared("us", "ap").at() - isolatedAt);
 
     // ap's users are owned by its successor us now; eu forwards there.
     var later = client.patchProfile("eu", "part-ap-1", "{\"locale\":\"de\"}");
@@ -136,51 +162,80 @@ class PartitionIT {
     assertEquals("us", header(usUser, "X-Meridian-Owner"));
 
     // Meanwhile ap still refuses, and has declared nobody down.
-    assertRefused(client.patchProfile("ap", "part-ap-2", "{\"email\":\"refused@example.org\"}"), "ownership_unconfirmed");
-    for (String other : List.of("us", "eu")) assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
+    assertRefused(
+        client.patchProfile("ap", "part-ap-2", "{\"email\":\"refused@example.org\"}"),
+        "ownership_unconfirmed");
+    for (String other : List.of("us", "eu"))
+      assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
   }
 
   @Test
   @Order(3)
   void afterHealingEveryWriteIsEverywhereAndEachUserHasOneOwner() {
-    assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status(), "needs ap declared down by the second step");
+    assertEquals(
+        RegionBoard.Status.down,
+        client.declared("us", "ap").status(),
+        "needs ap declared down by the second step");
     long healedAt = System.currentTimeMillis();
     regions.heal("ap");
     // The old ap incarnation was downed and removed: once it hears from the others it stops itself,
-    // and until then it never regains quorum (the others quarantined it), so it never acts as owner.
+    // and until then it never regains quorum (the others quarantined it), so it never acts as
+    // owner.
     RegionService oldAp = regions.node("ap").regionService();
     boolean regainedQuorum = false;
     long deadline = healedAt + 30_000;
-    while (!client.terminatesWithin("ap", Duration.ofMillis(20)) && System.currentTimeMillis() < deadline) {
+    while (!client.terminatesWithin("ap", Duration.ofMillis(20))
+        && System.currentTimeMillis() < deadline) {
       regainedQuorum |= oldAp.hasOwnershipQuorum();
     }
     boolean stoppedItself = client.terminatesWithin("ap", Duration.ZERO);
-    TIMINGS.info("PARTITION heal→ap incarnation stopped itself: {} ({} ms)", stoppedItself, System.currentTimeMillis() - healedAt);
+    TIMINGS.info(
+        "PARTITION heal→ap incarnation stopped itself: {} ({} ms)",
+        stoppedItself,
+        System.currentTimeMillis() - healedAt);
     assertTrue(stoppedItself, "the downed ap incarnation kept running after the partition healed");
-    assertTrue(!regainedQuorum, "the downed ap incarnation confirmed ownership again before it stopped");
+    assertTrue(
+        !regainedQuorum, "the downed ap incarnation confirmed ownership again before it stopped");
     regions.restart("ap");
     regions.awaitReady("ap", Duration.ofSeconds(60));
-    eventually(CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("us", "ap").status()));
-    TIMINGS.info("PARTITION heal→ap declared up again={} ms (return-grace 2s)", client.declared("us", "ap").at() - healedAt);
+    eventually(
+        CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("us", "ap").status()));
+    TIMINGS.info(
+        "PARTITION heal→ap declared up again={} ms (return-grace 2s)",
+        client.declared("us", "ap").at() - healedAt);
 
     // ap's users are handed back to ap; every replica has every write, merged by the rules.
     for (String userId : List.of("part-ap-1", "part-ap-2")) {
       for (String region : ThreeRegions.REGIONS) {
-        eventually(CONVERGE, () -> {
-          JsonNode user = client.user(region, userId);
-          assertEquals("ap", user.get("owner").asText(), region + ": " + user);
-          assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
-        });
+        eventually(
+            CONVERGE,
+            () -> {
+              JsonNode user = client.user(region, userId);
+              assertEquals("ap", user.get("owner").asText(), region + ": " + user);
+              assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
+            });
       }
     }
     client.awaitConverged(USERS);
     for (String region : ThreeRegions.REGIONS) {
       JsonNode apUser = client.user(region, "part-ap-1");
-      assertEquals("Ap Early", apUser.at("/profile/displayName").asText(), "ap's early write, made before it noticed the cut: " + apUser);
-      assertEquals("de", apUser.at("/profile/locale").asText(), "us's later write of the same field wins: " + apUser);
-      for (String userId : USERS) assertEquals(userId + "@example.org", client.user(region, userId).at("/profile/email").asText(), "a refused write left a trace");
+      assertEquals(
+          "Ap Early",
+          apUser.at("/profile/displayName").asText(),
+          "ap's early write, made before it noticed the cut: " + apUser);
+      assertEquals(
+          "de",
+          apUser.at("/profile/locale").asText(),
+          "us's later write of the same field wins: " + apUser);
+      for (String userId : USERS)
+        assertEquals(
+            userId + "@example.org",
+            client.user(region, userId).at("/profile/email").asText(),
+            "a refused write left a trace");
       assertEquals(10 + 7 + 5, apUser.get("points").asLong(), "points from both sides: " + apUser);
-      assertEquals("[\"laptop-us\",\"tablet-ap\"]", client.user(region, "part-ap-2").get("devices").toString());
+      assertEquals(
+          "[\"laptop-us\",\"tablet-ap\"]",
+          client.user(region, "part-ap-2").get("devices").toString());
       JsonNode usUser = client.user(region, "part-us-1");
       assertEquals(10 + 3, usUser.get("points").asLong(), usUser.toString());
       assertEquals("[\"watch-ap\"]", usUser.get("devices").toString());
@@ -194,11 +249,17 @@ class PartitionIT {
       String expectedOwner = userId.startsWith("part-ap") ? "ap" : "us";
       for (String region : ThreeRegions.REGIONS) {
         // A node whose directory has not yet learned that its own region is up again routes through
-        // the successor, which refuses to seize from a region it sees up: a retryable 503 for a moment.
-        var write = client.untilNot503(() -> client.patchProfile(region, userId, "{\"locale\":\"" + region + "\"}"), CONVERGE);
+        // the successor, which refuses to seize from a region it sees up: a retryable 503 for a
+        // moment.
+        var write =
+            client.untilNot503(
+                () -> client.patchProfile(region, userId, "{\"locale\":\"" + region + "\"}"),
+                CONVERGE);
         assertEquals(200, write.statusCode(), write.body());
-        assertEquals(expectedOwner, header(write, "X-Meridian-Owner"), userId + " written via " + region);
-        assertEquals(expectedOwner.equals("ap") ? 3 : 1, json(write).get("epoch").asLong(), write.body());
+        assertEquals(
+            expectedOwner, header(write, "X-Meridian-Owner"), userId + " written via " + region);
+        assertEquals(
+            expectedOwner.equals("ap") ? 3 : 1, json(write).get("epoch").asLong(), write.body());
       }
     }
     client.awaitConverged(USERS);

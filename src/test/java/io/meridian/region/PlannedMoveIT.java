@@ -59,30 +59,35 @@ class PlannedMoveIT {
     // Points from every region, round robin: CRDT writes, accepted by whichever replica gets them.
     AtomicLong acknowledgedPoints = new AtomicLong();
     AtomicInteger pointsRefused = new AtomicInteger();
-    var points = CompletableFuture.runAsync(() -> {
-      for (int i = 0; writing.get(); i++) {
-        long delta = 1 + i % 5;
-        var response = client.addPoints(ThreeRegions.REGIONS.get(i % 3), "mv-1", delta);
-        if (response.statusCode() == 200) acknowledgedPoints.addAndGet(delta);
-        else pointsRefused.incrementAndGet();
-      }
-    });
+    var points =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 0; writing.get(); i++) {
+                long delta = 1 + i % 5;
+                var response = client.addPoints(ThreeRegions.REGIONS.get(i % 3), "mv-1", delta);
+                if (response.statusCode() == 200) acknowledgedPoints.addAndGet(delta);
+                else pointsRefused.incrementAndGet();
+              }
+            });
     // Profile writes one after another through eu, which forwards them to the owner of the moment.
     AtomicInteger lastAcknowledgedName = new AtomicInteger();
     AtomicInteger namesAcknowledged = new AtomicInteger();
     AtomicInteger namesRefused = new AtomicInteger();
-    var profile = CompletableFuture.runAsync(() -> {
-      for (int n = 1; writing.get(); n++) {
-        var response = client.patchProfile("eu", "mv-1", "{\"displayName\":\"w-" + n + "\"}");
-        if (response.statusCode() == 200) {
-          lastAcknowledgedName.set(n);
-          namesAcknowledged.incrementAndGet();
-        } else {
-          assertEquals(503, response.statusCode(), response.body());
-          namesRefused.incrementAndGet();
-        }
-      }
-    });
+    var profile =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int n = 1; writing.get(); n++) {
+                var response =
+                    client.patchProfile("eu", "mv-1", "{\"displayName\":\"w-" + n + "\"}");
+                if (response.statusCode() == 200) {
+                  lastAcknowledgedName.set(n);
+                  namesAcknowledged.incrementAndGet();
+                } else {
+                  assertEquals(503, response.statusCode(), response.body());
+                  namesRefused.incrementAndGet();
+                }
+              }
+            });
 
     awaitAcknowledged(namesAcknowledged, 5);
     long toApMillis = move("eu", "ap", 2);
@@ -91,8 +96,14 @@ class PlannedMoveIT {
     awaitAcknowledged(namesAcknowledged, namesAcknowledged.get() + 5);
     writing.set(false);
     CompletableFuture.allOf(points, profile).orTimeout(60, TimeUnit.SECONDS).join();
-    TIMINGS.info("MOVE us→ap={} ms, ap→eu={} ms under writes: {} profile writes acknowledged, {} refused (503) while moving; points acknowledged {} ({} refused)",
-        toApMillis, toEuMillis, namesAcknowledged.get(), namesRefused.get(), acknowledgedPoints.get(), pointsRefused.get());
+    TIMINGS.info(
+        "MOVE us→ap={} ms, ap→eu={} ms under writes: {} profile writes acknowledged, {} refused (503) while moving; points acknowledged {} ({} refused)",
+        toApMillis,
+        toEuMillis,
+        namesAcknowledged.get(),
+        namesRefused.get(),
+        acknowledgedPoints.get(),
+        pointsRefused.get());
 
     client.awaitConverged(List.of("mv-1"));
     for (String region : ThreeRegions.REGIONS) {
@@ -100,11 +111,24 @@ class PlannedMoveIT {
       assertEquals("eu", user.get("owner").asText(), region + ": " + user);
       assertEquals("eu", user.get("homeRegion").asText(), region + ": " + user);
       assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
-      assertEquals(acknowledgedPoints.get(), user.get("points").asLong(), "points = sum of acknowledged deltas, in " + region);
-      assertEquals("mv-1@example.org", user.at("/profile/email").asText(), "the write acknowledged before the moves, in " + region);
+      assertEquals(
+          acknowledgedPoints.get(),
+          user.get("points").asLong(),
+          "points = sum of acknowledged deltas, in " + region);
+      assertEquals(
+          "mv-1@example.org",
+          user.at("/profile/email").asText(),
+          "the write acknowledged before the moves, in " + region);
       // Sequential writes: the last acknowledged one, or a later one whose answer was lost, wins.
       int finalName = Integer.parseInt(user.at("/profile/displayName").asText().substring(2));
-      assertTrue(finalName >= lastAcknowledgedName.get(), "w-" + finalName + " in " + region + ", last acknowledged w-" + lastAcknowledgedName.get());
+      assertTrue(
+          finalName >= lastAcknowledgedName.get(),
+          "w-"
+              + finalName
+              + " in "
+              + region
+              + ", last acknowledged w-"
+              + lastAcknowledgedName.get());
     }
   }
 
@@ -126,7 +150,9 @@ class PlannedMoveIT {
   private static void awaitAcknowledged(AtomicInteger acknowledged, int atLeast) {
     long deadline = System.currentTimeMillis() + 20_000;
     while (acknowledged.get() < atLeast) {
-      assertTrue(System.currentTimeMillis() < deadline, "profile writes stopped being acknowledged at " + acknowledged.get());
+      assertTrue(
+          System.currentTimeMillis() < deadline,
+          "profile writes stopped being acknowledged at " + acknowledged.get());
       FailoverClient.pause(20);
     }
   }

@@ -75,7 +75,8 @@ class RegionDirectoryTest {
   void twoReportsOfOneNodeAtTheSameMillisecondAreToldApartByContent() {
     var sees = new Observation("eu", Map.of("us", 10L), 100);
     var seesNothing = new Observation("eu", Map.of(), 100);
-    // Either would do; what matters is that both orders pick the same one (here by content, "eu{}" > "eu{us=10}").
+    // Either would do; what matters is that both orders pick the same one (here by content, "eu{}"
+    // > "eu{us=10}").
     assertSame(seesNothing, Observations.newer(sees, seesNothing));
     assertSame(seesNothing, Observations.newer(seesNothing, sees));
     var later = new Observation("eu", Map.of(), 101);
@@ -83,13 +84,17 @@ class RegionDirectoryTest {
     assertSame(later, Observations.newer(later, sees));
   }
 
-  // ------------------------------------------------------------------ which members a declaration downs
+  // ------------------------------------------------------------------ which members a declaration
+  // downs
 
   @Test
   void aDownDeclarationDownsTheIncarnationsItListsAndNoNewerOne() {
-    var down = new RegionRecord(DOWN, 1, "operator", 100, List.of("pekko://meridian@127.0.0.1:2552#17"));
+    var down =
+        new RegionRecord(DOWN, 1, "operator", 100, List.of("pekko://meridian@127.0.0.1:2552#17"));
     assertTrue(down.downs("pekko://meridian@127.0.0.1:2552#17"));
-    assertFalse(down.downs("pekko://meridian@127.0.0.1:2552#18"), "a restarted incarnation on the same address");
+    assertFalse(
+        down.downs("pekko://meridian@127.0.0.1:2552#18"),
+        "a restarted incarnation on the same address");
     assertFalse(down.downs("pekko://meridian@127.0.0.1:2553#17"));
   }
 
@@ -101,7 +106,8 @@ class RegionDirectoryTest {
 
   @Test
   void anUpDeclarationDownsNobody() {
-    var up = new RegionRecord(UP, 2, "returned", 100, List.of("pekko://meridian@127.0.0.1:2552#17"));
+    var up =
+        new RegionRecord(UP, 2, "returned", 100, List.of("pekko://meridian@127.0.0.1:2552#17"));
     assertFalse(up.downs("pekko://meridian@127.0.0.1:2552#17"));
     assertFalse(RegionRecord.INITIAL.downs("pekko://meridian@127.0.0.1:2552#17"));
   }
@@ -128,7 +134,10 @@ class RegionDirectoryTest {
     assertFalse(merged.equals(left));
     assertFalse(Directory.EMPTY.with("eu", euDown).equals(Directory.EMPTY.with("eu", euUp)));
     assertEquals(euUp, left.with("eu", euUp).recordOf("eu"));
-    assertEquals(euDown, Directory.EMPTY.with("eu", euDown).with("eu", RegionRecord.INITIAL).recordOf("eu"), "a lower epoch does not replace");
+    assertEquals(
+        euDown,
+        Directory.EMPTY.with("eu", euDown).with("eu", RegionRecord.INITIAL).recordOf("eu"),
+        "a lower epoch does not replace");
     assertSame(RegionRecord.INITIAL, merged.recordOf("us"));
     assertEquals(RegionBoard.Status.up, merged.recordOf("us").status());
   }
@@ -149,7 +158,9 @@ class RegionDirectoryTest {
   // ------------------------------------------------------------------ the merges are a semilattice
 
   @Property(tries = 300)
-  void aDirectoryMergeIsCommutativeAssociativeAndIdempotent(@ForAll("directories") Directory a, @ForAll("directories") Directory b,
+  void aDirectoryMergeIsCommutativeAssociativeAndIdempotent(
+      @ForAll("directories") Directory a,
+      @ForAll("directories") Directory b,
       @ForAll("directories") Directory c) {
     assertEquals(a.mergeData(b).records(), b.mergeData(a).records());
     assertEquals(a.mergeData(b).mergeData(c).records(), a.mergeData(b.mergeData(c)).records());
@@ -158,8 +169,10 @@ class RegionDirectoryTest {
   }
 
   @Property(tries = 300)
-  void anObservationsMergeIsCommutativeAssociativeAndIdempotent(@ForAll("observations") Observations a,
-      @ForAll("observations") Observations b, @ForAll("observations") Observations c) {
+  void anObservationsMergeIsCommutativeAssociativeAndIdempotent(
+      @ForAll("observations") Observations a,
+      @ForAll("observations") Observations b,
+      @ForAll("observations") Observations c) {
     assertEquals(a.mergeData(b).byNode(), b.mergeData(a).byNode());
     assertEquals(a.mergeData(b).mergeData(c).byNode(), a.mergeData(b.mergeData(c)).byNode());
     assertEquals(a.byNode(), a.mergeData(a).byNode());
@@ -168,20 +181,37 @@ class RegionDirectoryTest {
 
   @Provide
   Arbitrary<Directory> directories() {
-    Arbitrary<RegionRecord> records = Combinators.combine(
-            Arbitraries.of(UP, DOWN), Arbitraries.longs().between(0, 3), Arbitraries.of("a", "b"), Arbitraries.longs().between(0, 2),
-            Arbitraries.of("x#1", "y#2").list().ofMaxSize(2).uniqueElements().map(l -> List.copyOf(new java.util.TreeSet<>(l))).injectNull(0.1))
-        .as(RegionRecord::new);
-    return Arbitraries.maps(Arbitraries.of("us", "eu", "ap"), records).ofMaxSize(3).map(Directory::new);
+    Arbitrary<RegionRecord> records =
+        Combinators.combine(
+                Arbitraries.of(UP, DOWN),
+                Arbitraries.longs().between(0, 3),
+                Arbitraries.of("a", "b"),
+                Arbitraries.longs().between(0, 2),
+                Arbitraries.of("x#1", "y#2")
+                    .list()
+                    .ofMaxSize(2)
+                    .uniqueElements()
+                    .map(l -> List.copyOf(new java.util.TreeSet<>(l)))
+                    .injectNull(0.1))
+            .as(RegionRecord::new);
+    return Arbitraries.maps(Arbitraries.of("us", "eu", "ap"), records)
+        .ofMaxSize(3)
+        .map(Directory::new);
   }
 
   @Provide
   Arbitrary<Observations> observations() {
     // Distinct publication times per node: a node publishes each report at a new time.
-    Arbitrary<Observation> observation = Combinators.combine(
-            Arbitraries.of("us", "eu"), Arbitraries.maps(Arbitraries.of("us", "eu", "ap"), Arbitraries.longs().between(0, 5)).ofMaxSize(2),
-            Arbitraries.longs().between(0, 1_000_000))
-        .as(Observation::new);
-    return Arbitraries.maps(Arbitraries.of("n1", "n2", "n3"), observation).ofMaxSize(3).map(Observations::new);
+    Arbitrary<Observation> observation =
+        Combinators.combine(
+                Arbitraries.of("us", "eu"),
+                Arbitraries.maps(
+                        Arbitraries.of("us", "eu", "ap"), Arbitraries.longs().between(0, 5))
+                    .ofMaxSize(2),
+                Arbitraries.longs().between(0, 1_000_000))
+            .as(Observation::new);
+    return Arbitraries.maps(Arbitraries.of("n1", "n2", "n3"), observation)
+        .ofMaxSize(3)
+        .map(Observations::new);
   }
 }

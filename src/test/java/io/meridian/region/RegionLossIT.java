@@ -32,9 +32,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Loss of a whole region (docs/design.md, Regions and Guarantees 4): eu's actor system is terminated
- * without leaving, the other two regions auto-down it, us (eu's successor) takes over eu's users, and
- * when eu comes back as a new incarnation it is declared up again and gets its users back.
+ * Loss of a whole region (docs/design.md, Regions and Guarantees 4): eu's actor system is
+ * terminated without leaving, the other two regions auto-down it, us (eu's successor) takes over
+ * eu's users, and when eu comes back as a new incarnation it is declared up again and gets its
+ * users back.
  *
  * <p>One scenario in two steps that share the cluster: the return needs the loss before it.
  */
@@ -54,7 +55,11 @@ class RegionLossIT {
     client = new FailoverClient(regions);
     for (String userId : EU_USERS) {
       client.createUser(userId, "eu");
-      assertEquals(200, client.patchProfile("eu", userId, "{\"email\":\"" + userId + "@example.org\"}").statusCode());
+      assertEquals(
+          200,
+          client
+              .patchProfile("eu", userId, "{\"email\":\"" + userId + "@example.org\"}")
+              .statusCode());
       assertEquals(200, client.addPoints("eu", userId, 10).statusCode());
       assertEquals(200, client.addDevice("ap", userId, "phone").statusCode());
     }
@@ -79,22 +84,37 @@ class RegionLossIT {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     List<CompletableFuture<?>> attempts = new ArrayList<>();
     for (int attempt = 1; firstWrite.get() == null; attempt++) {
-      assertTrue(System.currentTimeMillis() - killedAt < KILL_TO_WRITE_BOUND.toMillis() + 10_000, "no write succeeded after the kill");
+      assertTrue(
+          System.currentTimeMillis() - killedAt < KILL_TO_WRITE_BOUND.toMillis() + 10_000,
+          "no write succeeded after the kill");
       String name = "after-" + attempt;
-      attempts.add(client.sendAsync("us", "PATCH", "/v1/users/loss-1/profile", "{\"displayName\":\"" + name + "\"}").thenAccept(response -> {
-        if (response.statusCode() != 200) return;
-        acknowledged.add(name);
-        if (firstWriteAt.compareAndSet(0, System.currentTimeMillis())) firstWrite.set(response);
-      }).exceptionally(failure -> null)); // no answer: not acknowledged
+      attempts.add(
+          client
+              .sendAsync(
+                  "us", "PATCH", "/v1/users/loss-1/profile", "{\"displayName\":\"" + name + "\"}")
+              .thenAccept(
+                  response -> {
+                    if (response.statusCode() != 200) return;
+                    acknowledged.add(name);
+                    if (firstWriteAt.compareAndSet(0, System.currentTimeMillis()))
+                      firstWrite.set(response);
+                  })
+              .exceptionally(failure -> null)); // no answer: not acknowledged
       FailoverClient.pause(200);
     }
-    CompletableFuture.allOf(attempts.toArray(CompletableFuture[]::new)).orTimeout(40, TimeUnit.SECONDS).join();
+    CompletableFuture.allOf(attempts.toArray(CompletableFuture[]::new))
+        .orTimeout(40, TimeUnit.SECONDS)
+        .join();
 
     RegionDirectory.RegionRecord down = client.declared("us", "eu");
     assertEquals(RegionBoard.Status.down, down.status(), "us's directory: " + down);
     long killToWrite = firstWriteAt.get() - killedAt;
     long downToWrite = firstWriteAt.get() - down.at();
-    TIMINGS.info("FAILOVER kill→declared-down={} ms, kill→write={} ms, down→write={} ms (auto-down-after 3s)", down.at() - killedAt, killToWrite, downToWrite);
+    TIMINGS.info(
+        "FAILOVER kill→declared-down={} ms, kill→write={} ms, down→write={} ms (auto-down-after 3s)",
+        down.at() - killedAt,
+        killToWrite,
+        downToWrite);
     assertTrue(killToWrite <= KILL_TO_WRITE_BOUND.toMillis(), "kill→write " + killToWrite + " ms");
     assertTrue(downToWrite <= DOWN_TO_WRITE_BOUND.toMillis(), "down→write " + downToWrite + " ms");
 
@@ -111,11 +131,13 @@ class RegionLossIT {
     // The eager sweep seized the others without any write: reads in us and ap show the new owner.
     for (String userId : EU_USERS) {
       for (String region : List.of("us", "ap")) {
-        eventually(CONVERGE, () -> {
-          JsonNode user = client.user(region, userId);
-          assertEquals("us", user.get("owner").asText(), region + ": " + user);
-          assertEquals(2, user.get("epoch").asLong(), region + ": " + user);
-        });
+        eventually(
+            CONVERGE,
+            () -> {
+              JsonNode user = client.user(region, userId);
+              assertEquals("us", user.get("owner").asText(), region + ": " + user);
+              assertEquals(2, user.get("epoch").asLong(), region + ": " + user);
+            });
       }
     }
     // A write sent to ap for another eu user is forwarded to us, which owns it now.
@@ -124,15 +146,21 @@ class RegionLossIT {
     assertEquals("us", header(viaAp, "X-Meridian-Owner"));
     assertEquals("de", json(viaAp).at("/profile/locale").asText());
 
-    assertEquals("down", FailoverClient.regionStatus(json(regions.send("ap", "GET", "/v1/regions", null)), "eu"));
+    assertEquals(
+        "down",
+        FailoverClient.regionStatus(json(regions.send("ap", "GET", "/v1/regions", null)), "eu"));
   }
 
   @Test
   @Order(2)
   void returningRegionIsDeclaredUpAndTakesItsUsersBack() {
-    assertEquals(RegionBoard.Status.down, client.declared("us", "eu").status(), "needs the loss of eu from the first step");
+    assertEquals(
+        RegionBoard.Status.down,
+        client.declared("us", "eu").status(),
+        "needs the loss of eu from the first step");
     long downEpoch = client.declared("us", "eu").epoch();
-    // While eu is away, us moves one of eu's users to ap: eu's journal still says eu owns it (epoch 1).
+    // While eu is away, us moves one of eu's users to ap: eu's journal still says eu owns it (epoch
+    // 1).
     var moved = regions.send("us", "POST", "/v1/users/loss-4/move", "{\"toRegion\":\"ap\"}");
     assertEquals(200, moved.statusCode(), moved.body());
     assertEquals(3, json(moved).get("epoch").asLong(), moved.body());
@@ -145,12 +173,16 @@ class RegionLossIT {
     // (epoch 1): it is executed by us (declared down or not yet handed back) or by eu at epoch 3.
     var early = client.patchProfile("eu", "loss-3", "{\"locale\":\"fr\"}");
     assertEquals(200, early.statusCode(), early.body());
-    assertTrue(json(early).get("epoch").asLong() >= 2, "eu accepted a single-writer write under its old claim: " + early.body());
+    assertTrue(
+        json(early).get("epoch").asLong() >= 2,
+        "eu accepted a single-writer write under its old claim: " + early.body());
 
-    eventually(CONVERGE, () -> {
-      assertEquals(RegionBoard.Status.up, client.declared("us", "eu").status());
-      assertEquals(RegionBoard.Status.up, client.declared("eu", "eu").status());
-    });
+    eventually(
+        CONVERGE,
+        () -> {
+          assertEquals(RegionBoard.Status.up, client.declared("us", "eu").status());
+          assertEquals(RegionBoard.Status.up, client.declared("eu", "eu").status());
+        });
     long declaredUpAt = client.declared("us", "eu").at();
     assertTrue(client.declared("us", "eu").epoch() > downEpoch);
 
@@ -165,16 +197,21 @@ class RegionLossIT {
     AtomicLong handedBackAt = new AtomicLong();
     for (String userId : handedBack) {
       for (String region : ThreeRegions.REGIONS) {
-        eventually(CONVERGE, () -> {
-          JsonNode user = client.user(region, userId);
-          assertEquals("eu", user.get("owner").asText(), region + ": " + user);
-          assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
-        });
+        eventually(
+            CONVERGE,
+            () -> {
+              JsonNode user = client.user(region, userId);
+              assertEquals("eu", user.get("owner").asText(), region + ": " + user);
+              assertEquals(3, user.get("epoch").asLong(), region + ": " + user);
+            });
       }
       handedBackAt.set(System.currentTimeMillis());
     }
-    TIMINGS.info("HAND-BACK restart→declared-up={} ms, declared-up→{} users owned by eu everywhere={} ms (return-grace 2s)",
-        declaredUpAt - restartedAt, handedBack.size(), handedBackAt.get() - declaredUpAt);
+    TIMINGS.info(
+        "HAND-BACK restart→declared-up={} ms, declared-up→{} users owned by eu everywhere={} ms (return-grace 2s)",
+        declaredUpAt - restartedAt,
+        handedBack.size(),
+        handedBackAt.get() - declaredUpAt);
 
     // eu is the owner again: it executes writes itself, including ones sent to another region.
     var inEu = client.patchProfile("eu", "loss-1", "{\"displayName\":\"home-again\"}");

@@ -38,27 +38,38 @@ class UnevenRegionsIT {
 
     for (int i = 0; i < 3; i++) DirectoryOnlyNodes.terminate(nodes.node(i));
 
-    eventually(Duration.ofSeconds(40), () -> {
-      assertEquals(RegionBoard.Status.down, eu.recordOf("us").status(), "us as eu sees it");
-      assertEquals(RegionBoard.Status.down, ap.recordOf("us").status(), "us as ap sees it");
-    });
+    eventually(
+        Duration.ofSeconds(40),
+        () -> {
+          assertEquals(RegionBoard.Status.down, eu.recordOf("us").status(), "us as eu sees it");
+          assertEquals(RegionBoard.Status.down, ap.recordOf("us").status(), "us as ap sees it");
+        });
     assertEquals(Optional.of("eu"), eu.successorOf("us"));
   }
 
   @Test
-  void anOperatorDeclaresTheBigRegionDownFromASmallOneAndANodeStartingMeanwhileReadsTheDirectory() throws Exception {
+  void anOperatorDeclaresTheBigRegionDownFromASmallOneAndANodeStartingMeanwhileReadsTheDirectory()
+      throws Exception {
     nodes = DirectoryOnlyNodes.start(LAYOUT, "meridian.failover.auto-down-after = off");
     RegionService eu = nodes.node(3).regions();
     for (int i = 0; i < 3; i++) DirectoryOnlyNodes.terminate(nodes.node(i));
-    eventually(Duration.ofSeconds(30), () -> assertEquals(RegionBoard.Status.suspect, eu.statusOf("us")));
+    eventually(
+        Duration.ofSeconds(30), () -> assertEquals(RegionBoard.Status.suspect, eu.statusOf("us")));
 
     // A second ap node starts while the three us nodes are members it cannot reach.
     DirectoryNode apNew = nodes.add("ap");
-    eventually(Duration.ofSeconds(40), () ->
-        assertTrue(apNew.regions().directoryConfirmed(), "the new ap node read the directory from the regions it reaches"));
+    eventually(
+        Duration.ofSeconds(40),
+        () ->
+            assertTrue(
+                apNew.regions().directoryConfirmed(),
+                "the new ap node read the directory from the regions it reaches"));
 
-    RegionBoard.RegionInfo info = eu.declareDown("us", "operator").toCompletableFuture().get(15, TimeUnit.SECONDS);
+    RegionBoard.RegionInfo info =
+        eu.declareDown("us", "operator").toCompletableFuture().get(15, TimeUnit.SECONDS);
     assertEquals(RegionBoard.Status.down, info.status());
-    eventually(Duration.ofSeconds(10), () -> assertEquals(RegionBoard.Status.down, apNew.regions().recordOf("us").status()));
+    eventually(
+        Duration.ofSeconds(10),
+        () -> assertEquals(RegionBoard.Status.down, apNew.regions().recordOf("us").status()));
   }
 }

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The live stream of {@link HintedReadJournal} over the persistence test kit's journal: it reads when
- * hinted, re-reads on the back-off while a hinted row is not readable yet, and otherwise reads only
- * on the safety poll, one read per poll.
+ * The live stream of {@link HintedReadJournal} over the persistence test kit's journal: it reads
+ * when hinted, re-reads on the back-off while a hinted row is not readable yet, and otherwise reads
+ * only on the safety poll, one read per poll.
  */
 @ExtendWith(LogCapturingExtension.class)
 class HintedReadJournalTest {
@@ -35,14 +35,18 @@ class HintedReadJournalTest {
   private static final ActorTestKit testKit =
       ActorTestKit.create(
           "HintedReadJournalTest",
-          ConfigFactory.parseString("pekko.actor.provider = local\npekko.coordinated-shutdown.exit-jvm = off")
+          ConfigFactory.parseString(
+                  "pekko.actor.provider = local\npekko.coordinated-shutdown.exit-jvm = off")
               .withFallback(PersistenceTestKitPlugin.config())
               .withFallback(ConfigFactory.load()));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final AtomicInteger ids = new AtomicInteger();
+
   /** Far longer than any test: a stream that delivers did so because of a hint or a back-off. */
   private static final Duration NO_POLL = Duration.ofHours(1);
-  private static final List<Duration> BACKOFF = List.of(Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(500));
+
+  private static final List<Duration> BACKOFF =
+      List.of(Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofMillis(500));
 
   @AfterAll
   static void shutdown() {
@@ -61,29 +65,43 @@ class HintedReadJournalTest {
     return ReplicationHints.get(testKit.system());
   }
 
-  /** The test kit's journal, read the public way; counts reads; hides rows above {@code visibleUpTo} (a row not in this data center yet). */
+  /**
+   * The test kit's journal, read the public way; counts reads; hides rows above {@code visibleUpTo}
+   * (a row not in this data center yet).
+   */
   private static final class CountingReader implements EventReader {
     final AtomicInteger reads = new AtomicInteger();
     final AtomicLong visibleUpTo = new AtomicLong(Long.MAX_VALUE);
     final AtomicInteger showAllAfterReads = new AtomicInteger(Integer.MAX_VALUE);
     private final QueryEventReader delegate =
         new QueryEventReader(
-            PersistenceQuery.get(testKit.system()).<CurrentEventsByPersistenceIdQuery>readJournalFor(PersistenceTestKitReadJournal.Identifier()),
+            PersistenceQuery.get(testKit.system())
+                .<CurrentEventsByPersistenceIdQuery>readJournalFor(
+                    PersistenceTestKitReadJournal.Identifier()),
             testKit.system());
 
     @Override
-    public CompletionStage<List<EventEnvelope>> read(String persistenceId, long fromSequenceNr, int max) {
+    public CompletionStage<List<EventEnvelope>> read(
+        String persistenceId, long fromSequenceNr, int max) {
       int read = reads.incrementAndGet();
       if (read >= showAllAfterReads.get()) visibleUpTo.set(Long.MAX_VALUE);
       long visible = visibleUpTo.get();
-      return delegate.read(persistenceId, fromSequenceNr, max)
+      return delegate
+          .read(persistenceId, fromSequenceNr, max)
           .thenApply(events -> events.stream().filter(e -> e.sequenceNr() <= visible).toList());
     }
   }
 
-  private static TestSubscriber.Probe<EventEnvelope> live(EventReader reader, Duration safetyPoll, String persistenceId) {
-    var hinted = new HintedReadJournal(reader, new HintedReadJournal.Settings(safetyPoll, BACKOFF, 100), testKit.system());
-    var probe = hinted.eventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE).asJava().runWith(TestSink.probe(testKit.system().classicSystem()), testKit.system());
+  private static TestSubscriber.Probe<EventEnvelope> live(
+      EventReader reader, Duration safetyPoll, String persistenceId) {
+    var hinted =
+        new HintedReadJournal(
+            reader, new HintedReadJournal.Settings(safetyPoll, BACKOFF, 100), testKit.system());
+    var probe =
+        hinted
+            .eventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE)
+            .asJava()
+            .runWith(TestSink.probe(testKit.system().classicSystem()), testKit.system());
     probe.request(100);
     return probe;
   }
@@ -119,7 +137,8 @@ class HintedReadJournalTest {
     int readsThen = reader.reads.get();
     stream.expectNoMessage(Duration.ofMillis(1000)); // about five idle polls
     int idleReads = reader.reads.get() - readsThen;
-    assertTrue(idleReads >= 3 && idleReads <= 6, "one read per 200 ms poll, saw " + idleReads + " in 1 s");
+    assertTrue(
+        idleReads >= 3 && idleReads <= 6, "one read per 200 ms poll, saw " + idleReads + " in 1 s");
     stream.cancel();
   }
 
@@ -187,15 +206,21 @@ class HintedReadJournalTest {
   void aStreamThatStopsLeavesTheSwitchboard() {
     String persistenceId = newPersistenceId();
     var stream = live(new CountingReader(), NO_POLL, persistenceId);
-    testKit.createTestProbe().awaitAssert(() -> {
-      assertEquals(1, hints().liveStreams(persistenceId));
-      return null;
-    });
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            () -> {
+              assertEquals(1, hints().liveStreams(persistenceId));
+              return null;
+            });
     stream.cancel();
-    testKit.createTestProbe().awaitAssert(() -> {
-      assertEquals(0, hints().liveStreams(persistenceId));
-      return null;
-    });
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            () -> {
+              assertEquals(0, hints().liveStreams(persistenceId));
+              return null;
+            });
   }
 
   @Test
@@ -203,11 +228,17 @@ class HintedReadJournalTest {
     String persistenceId = newPersistenceId();
     for (int i = 1; i <= 250; i++) write(persistenceId, "e" + i);
     var reader = new CountingReader();
-    var hinted = new HintedReadJournal(reader, new HintedReadJournal.Settings(NO_POLL, BACKOFF, 100), testKit.system());
+    var hinted =
+        new HintedReadJournal(
+            reader, new HintedReadJournal.Settings(NO_POLL, BACKOFF, 100), testKit.system());
 
     List<EventEnvelope> events =
-        hinted.currentEventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE).asJava().runWith(org.apache.pekko.stream.javadsl.Sink.seq(), testKit.system())
-            .toCompletableFuture().join();
+        hinted
+            .currentEventsByPersistenceId(persistenceId, 1, Long.MAX_VALUE)
+            .asJava()
+            .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), testKit.system())
+            .toCompletableFuture()
+            .join();
 
     assertEquals(250, events.size());
     assertEquals(250L, events.get(249).sequenceNr());
@@ -222,7 +253,9 @@ class HintedReadJournalTest {
     hints().deliver(new Hint(persistenceId, 1));
     stream.expectNext(Duration.ofSeconds(3));
     String scrape = Metrics.get(testKit.system()).scrape();
-    assertTrue(scrape.contains("meridian_replication_reads_total{region=\"us\",trigger=\"hint\"}"), scrape);
+    assertTrue(
+        scrape.contains("meridian_replication_reads_total{region=\"us\",trigger=\"hint\"}"),
+        scrape);
     assertTrue(scrape.contains("meridian_replication_hints_received_total"), scrape);
     stream.cancel();
   }

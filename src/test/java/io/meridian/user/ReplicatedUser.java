@@ -42,7 +42,8 @@ final class ReplicatedUser {
 
   void create(String home) {
     accepted(home, replyTo -> new User.Create(home, replyTo));
-    for (String region : replicas.keySet()) awaitView(region, view -> assertEquals(home, view.owner(), region));
+    for (String region : replicas.keySet())
+      awaitView(region, view -> assertEquals(home, view.owner(), region));
   }
 
   /** Replicas started from now on snapshot every {@code events} events (0: never). */
@@ -75,11 +76,13 @@ final class ReplicatedUser {
 
   /** From now on no other region receives what {@code region} writes, until {@link #heal}. */
   void partition(String... regions) {
-    for (String region : regions) for (String other : UserTestSupport.REGIONS.names()) cut(region, other);
+    for (String region : regions)
+      for (String other : UserTestSupport.REGIONS.names()) cut(region, other);
   }
 
   void heal(String... regions) {
-    for (String region : regions) for (String other : UserTestSupport.REGIONS.names()) restore(region, other);
+    for (String region : regions)
+      for (String other : UserTestSupport.REGIONS.names()) restore(region, other);
   }
 
   /** From now on {@code to} does not receive what {@code from} writes, until {@link #restore}. */
@@ -102,7 +105,10 @@ final class ReplicatedUser {
   }
 
   /** Sends without waiting: the reply goes to {@code probe}. */
-  void tell(String region, Function<ActorRef<User.Reply>, User.Command> command, TestProbe<User.Reply> probe) {
+  void tell(
+      String region,
+      Function<ActorRef<User.Reply>, User.Command> command,
+      TestProbe<User.Reply> probe) {
     replicas.get(region).tell(command.apply(probe.ref()));
   }
 
@@ -117,21 +123,26 @@ final class ReplicatedUser {
 
   void awaitView(String region, Consumer<User.View> assertion) {
     TestProbe<Object> probe = testKit.createTestProbe();
-    probe.awaitAssert(CONVERGENCE, () -> {
-      assertion.accept(view(region));
-      return null;
-    });
+    probe.awaitAssert(
+        CONVERGENCE,
+        () -> {
+          assertion.accept(view(region));
+          return null;
+        });
   }
 
   /** Waits until every running replica shows the same user, and returns it. */
   User.View awaitConverged() {
     TestProbe<Object> probe = testKit.createTestProbe();
-    return probe.awaitAssert(CONVERGENCE, () -> {
-      var views = new LinkedHashMap<String, User.View>();
-      for (String region : replicas.keySet()) views.put(region, view(region));
-      var first = views.values().iterator().next();
-      assertTrue(views.values().stream().allMatch(first::equals), () -> "replicas differ: " + views);
-      return first;
-    });
+    return probe.awaitAssert(
+        CONVERGENCE,
+        () -> {
+          var views = new LinkedHashMap<String, User.View>();
+          for (String region : replicas.keySet()) views.put(region, view(region));
+          var first = views.values().iterator().next();
+          assertTrue(
+              views.values().stream().allMatch(first::equals), () -> "replicas differ: " + views);
+          return first;
+        });
   }
 }

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LogCapturingExtension.class)
 class UserCommandsTest {
 
-  private static final ActorTestKit testKit = ActorTestKit.create("UserCommandsTest", UserTestSupport.config());
+  private static final ActorTestKit testKit =
+      ActorTestKit.create("UserCommandsTest", UserTestSupport.config());
 
   @AfterAll
   static void shutdown() {
@@ -39,35 +40,48 @@ class UserCommandsTest {
 
   private static final BigDecimal TEN = new BigDecimal("10.00");
 
-  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica(String userId, String region) {
+  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica(
+      String userId, String region) {
     return EventSourcedBehaviorTestKit.create(
-        testKit.system(), User.create(UserTestSupport.replicationId(userId, region), UserTestSupport.settings()));
+        testKit.system(),
+        User.create(UserTestSupport.replicationId(userId, region), UserTestSupport.settings()));
   }
 
   /** The "us" replica of a new user whose home is "us". */
-  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> createdAtUs(String prefix) {
+  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> createdAtUs(
+      String prefix) {
     var us = replica(UserTestSupport.newUserId(prefix), "us");
-    assertInstanceOf(User.Accepted.class, run(us, replyTo -> new User.Create("us", replyTo)).reply());
+    assertInstanceOf(
+        User.Accepted.class, run(us, replyTo -> new User.Create("us", replyTo)).reply());
     return us;
   }
 
   private static CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> run(
-      EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica, Function<ActorRef<User.Reply>, User.Command> command) {
+      EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica,
+      Function<ActorRef<User.Reply>, User.Command> command) {
     return replica.runCommand(command);
   }
 
-  private static User.View accepted(CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
+  private static User.View accepted(
+      CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
     return assertInstanceOf(User.Accepted.class, result.reply()).user();
   }
 
   /** The rejection is the expected one, and nothing was persisted. */
-  private static void assertRejected(User.Reason reason, CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
-    assertEquals(reason, assertInstanceOf(User.Rejected.class, result.reply(), () -> "reply to " + result.command()).reason(),
+  private static void assertRejected(
+      User.Reason reason,
+      CommandResultWithReply<User.Command, User.Event, UserState, User.Reply> result) {
+    assertEquals(
+        reason,
+        assertInstanceOf(User.Rejected.class, result.reply(), () -> "reply to " + result.command())
+            .reason(),
         () -> "reply to " + result.command());
-    assertTrue(result.hasNoEvents(), () -> "persisted " + result.events() + " for " + result.command());
+    assertTrue(
+        result.hasNoEvents(), () -> "persisted " + result.events() + " for " + result.command());
   }
 
-  private static User.PaymentRecorded payment(String id, User.PaymentKind kind, String amount, long epoch, long at) {
+  private static User.PaymentRecorded payment(
+      String id, User.PaymentKind kind, String amount, long epoch, long at) {
     return new User.PaymentRecorded(id, kind, new BigDecimal(amount), "us", epoch, at);
   }
 
@@ -82,7 +96,18 @@ class UserCommandsTest {
 
     var event = result.eventOfType(User.UserCreated.class);
     assertEquals(new User.UserCreated(userId, "us", event.at()), event);
-    var expected = new User.View(userId, "us", "us", 1, Map.of(), 0, List.of(), TEN.subtract(TEN), false, Map.of("us", 1L));
+    var expected =
+        new User.View(
+            userId,
+            "us",
+            "us",
+            1,
+            Map.of(),
+            0,
+            List.of(),
+            TEN.subtract(TEN),
+            false,
+            Map.of("us", 1L));
     assertEquals(expected, accepted(result));
     assertEquals(expected, result.state().view());
     assertTrue(result.state().created());
@@ -114,17 +139,18 @@ class UserCommandsTest {
   @Test
   void everyCommandOnAnUnknownUserIsRejectedAsUnknownUser() {
     var us = replica(UserTestSupport.newUserId("unknown"), "us");
-    List<Function<ActorRef<User.Reply>, User.Command>> commands = List.of(
-        User.Get::new,
-        replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo),
-        replyTo -> new User.AdjustPoints(5, replyTo),
-        replyTo -> new User.AddDevice("phone", replyTo),
-        replyTo -> new User.RemoveDevice("phone", replyTo),
-        replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo),
-        replyTo -> new User.GetPayment("p-1", replyTo),
-        replyTo -> new User.MoveHome("eu", replyTo),
-        User.HandBack::new,
-        replyTo -> new User.SeizeOwnership("us", "test", replyTo));
+    List<Function<ActorRef<User.Reply>, User.Command>> commands =
+        List.of(
+            User.Get::new,
+            replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo),
+            replyTo -> new User.AdjustPoints(5, replyTo),
+            replyTo -> new User.AddDevice("phone", replyTo),
+            replyTo -> new User.RemoveDevice("phone", replyTo),
+            replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo),
+            replyTo -> new User.GetPayment("p-1", replyTo),
+            replyTo -> new User.MoveHome("eu", replyTo),
+            User.HandBack::new,
+            replyTo -> new User.SeizeOwnership("us", "test", replyTo));
     for (var command : commands) assertRejected(User.Reason.UNKNOWN_USER, run(us, command));
     assertFalse(us.getState().created());
   }
@@ -136,34 +162,59 @@ class UserCommandsTest {
     var us = createdAtUs("profile");
     long before = System.currentTimeMillis();
 
-    var result = run(us, replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada", "email", "ada@example.org"), replyTo));
+    var result =
+        run(
+            us,
+            replyTo ->
+                new User.UpdateProfile(
+                    Map.of("displayName", "Ada", "email", "ada@example.org"), replyTo));
 
     var event = result.eventOfType(User.ProfileUpdated.class);
     assertEquals(Map.of("displayName", "Ada", "email", "ada@example.org"), event.fields());
     assertEquals("us", event.origin());
     assertTrue(event.timestamp() >= before, "the LWW timestamp is the owner's clock");
-    assertEquals(Map.of("displayName", "Ada", "email", "ada@example.org"), accepted(result).profile());
-    assertEquals(new UserState.LwwField("Ada", event.timestamp(), "us"), result.state().profile().get("displayName"));
+    assertEquals(
+        Map.of("displayName", "Ada", "email", "ada@example.org"), accepted(result).profile());
+    assertEquals(
+        new UserState.LwwField("Ada", event.timestamp(), "us"),
+        result.state().profile().get("displayName"));
   }
 
   @Test
   void aLaterProfileUpdateOverwritesItsFieldsOnlyAndIsNewer() {
     var us = createdAtUs("profile-twice");
-    var first = run(us, replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada", "email", "ada@example.org"), replyTo));
+    var first =
+        run(
+            us,
+            replyTo ->
+                new User.UpdateProfile(
+                    Map.of("displayName", "Ada", "email", "ada@example.org"), replyTo));
 
-    var second = run(us, replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada L."), replyTo));
+    var second =
+        run(us, replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada L."), replyTo));
 
-    assertTrue(second.eventOfType(User.ProfileUpdated.class).timestamp() > first.eventOfType(User.ProfileUpdated.class).timestamp(),
+    assertTrue(
+        second.eventOfType(User.ProfileUpdated.class).timestamp()
+            > first.eventOfType(User.ProfileUpdated.class).timestamp(),
         "each write of the owner is newer than every field it has seen, even within one millisecond");
-    assertEquals(Map.of("displayName", "Ada L.", "email", "ada@example.org"), accepted(second).profile());
+    assertEquals(
+        Map.of("displayName", "Ada L.", "email", "ada@example.org"), accepted(second).profile());
   }
 
   @Test
   void updateProfileWithAnUnknownOrNoFieldIsInvalid() {
     var us = createdAtUs("profile-invalid");
-    assertRejected(User.Reason.INVALID, run(us, replyTo -> new User.UpdateProfile(Map.of("password", "x"), replyTo)));
-    assertRejected(User.Reason.INVALID, run(us, replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada", "role", "admin"), replyTo)));
-    assertRejected(User.Reason.INVALID, run(us, replyTo -> new User.UpdateProfile(Map.of(), replyTo)));
+    assertRejected(
+        User.Reason.INVALID,
+        run(us, replyTo -> new User.UpdateProfile(Map.of("password", "x"), replyTo)));
+    assertRejected(
+        User.Reason.INVALID,
+        run(
+            us,
+            replyTo ->
+                new User.UpdateProfile(Map.of("displayName", "Ada", "role", "admin"), replyTo)));
+    assertRejected(
+        User.Reason.INVALID, run(us, replyTo -> new User.UpdateProfile(Map.of(), replyTo)));
     assertEquals(Map.of(), us.getState().profile());
   }
 
@@ -200,15 +251,23 @@ class UserCommandsTest {
     assertEquals("phone", add.deviceId());
     assertTrue(add.added());
     assertEquals(List.of("phone"), accepted(added).devices());
-    assertEquals(Set.of("phone"), ORSet.<String>empty(new ReplicaId("eu")).applyOperation(add.operation()).getElements(),
+    assertEquals(
+        Set.of("phone"),
+        ORSet.<String>empty(new ReplicaId("eu")).applyOperation(add.operation()).getElements(),
         "the event carries the ORSet that holds the device");
     var remove = removed.eventOfType(User.DevicesChanged.class);
     assertEquals("phone", remove.deviceId());
     assertFalse(remove.added());
     assertEquals(List.of("laptop"), accepted(removed).devices());
     assertEquals(List.of("laptop"), List.copyOf(removed.state().devices().getElements()));
-    var elsewhere = ORSet.<String>empty(new ReplicaId("eu")).applyOperation(add.operation()).applyOperation(remove.operation());
-    assertEquals(Set.of("laptop"), elsewhere.getElements(), "a replica that applies the removal drops the phone and gets the laptop");
+    var elsewhere =
+        ORSet.<String>empty(new ReplicaId("eu"))
+            .applyOperation(add.operation())
+            .applyOperation(remove.operation());
+    assertEquals(
+        Set.of("laptop"),
+        elsewhere.getElements(),
+        "a replica that applies the removal drops the phone and gets the laptop");
   }
 
   @Test
@@ -238,13 +297,19 @@ class UserCommandsTest {
   void aCreditRaisesTheBalanceAndIsRecordedByItsId() {
     var us = createdAtUs("credit");
 
-    var result = run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, new BigDecimal("12.5"), replyTo));
+    var result =
+        run(
+            us,
+            replyTo ->
+                new User.RecordPayment(
+                    "p-1", User.PaymentKind.CREDIT, new BigDecimal("12.5"), replyTo));
 
     var event = result.eventOfType(User.PaymentRecorded.class);
     assertEquals(payment("p-1", User.PaymentKind.CREDIT, "12.50", 1, event.at()), event);
     assertEquals(new BigDecimal("12.50"), accepted(result).balance());
     assertEquals(
-        new User.PaymentFound("p-1", new User.Payment(User.PaymentKind.CREDIT, new BigDecimal("12.50"), "us", 1)),
+        new User.PaymentFound(
+            "p-1", new User.Payment(User.PaymentKind.CREDIT, new BigDecimal("12.50"), "us", 1)),
         run(us, replyTo -> new User.GetPayment("p-1", replyTo)).reply());
   }
 
@@ -253,7 +318,12 @@ class UserCommandsTest {
     var us = createdAtUs("debit");
     run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
 
-    var result = run(us, replyTo -> new User.RecordPayment("p-2", User.PaymentKind.DEBIT, new BigDecimal("10.00"), replyTo));
+    var result =
+        run(
+            us,
+            replyTo ->
+                new User.RecordPayment(
+                    "p-2", User.PaymentKind.DEBIT, new BigDecimal("10.00"), replyTo));
 
     var event = result.eventOfType(User.PaymentRecorded.class);
     assertEquals(payment("p-2", User.PaymentKind.DEBIT, "10.00", 1, event.at()), event);
@@ -266,8 +336,13 @@ class UserCommandsTest {
     var us = createdAtUs("overdraw");
     run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
 
-    assertRejected(User.Reason.INSUFFICIENT_FUNDS,
-        run(us, replyTo -> new User.RecordPayment("p-2", User.PaymentKind.DEBIT, new BigDecimal("10.01"), replyTo)));
+    assertRejected(
+        User.Reason.INSUFFICIENT_FUNDS,
+        run(
+            us,
+            replyTo ->
+                new User.RecordPayment(
+                    "p-2", User.PaymentKind.DEBIT, new BigDecimal("10.01"), replyTo)));
     assertEquals(TEN, us.getState().wallet().balance());
   }
 
@@ -276,7 +351,12 @@ class UserCommandsTest {
     var us = createdAtUs("retry");
     run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
 
-    var retry = run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, new BigDecimal("10"), replyTo));
+    var retry =
+        run(
+            us,
+            replyTo ->
+                new User.RecordPayment(
+                    "p-1", User.PaymentKind.CREDIT, new BigDecimal("10"), replyTo));
 
     assertTrue(retry.hasNoEvents());
     assertEquals(TEN, accepted(retry).balance());
@@ -287,9 +367,15 @@ class UserCommandsTest {
     var us = createdAtUs("conflict");
     run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
 
-    assertRejected(User.Reason.PAYMENT_CONFLICT,
-        run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, new BigDecimal("11.00"), replyTo)));
-    assertRejected(User.Reason.PAYMENT_CONFLICT,
+    assertRejected(
+        User.Reason.PAYMENT_CONFLICT,
+        run(
+            us,
+            replyTo ->
+                new User.RecordPayment(
+                    "p-1", User.PaymentKind.CREDIT, new BigDecimal("11.00"), replyTo)));
+    assertRejected(
+        User.Reason.PAYMENT_CONFLICT,
         run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.DEBIT, TEN, replyTo)));
     assertEquals(TEN, us.getState().wallet().balance());
   }
@@ -298,16 +384,26 @@ class UserCommandsTest {
   void aPaymentAmountMustBePositiveWithAtMostTwoDecimals() {
     var us = createdAtUs("amount");
     for (String amount : List.of("0", "0.00", "-1.00", "1.001")) {
-      assertRejected(User.Reason.INVALID,
-          run(us, replyTo -> new User.RecordPayment("p-" + amount, User.PaymentKind.CREDIT, new BigDecimal(amount), replyTo)));
+      assertRejected(
+          User.Reason.INVALID,
+          run(
+              us,
+              replyTo ->
+                  new User.RecordPayment(
+                      "p-" + amount, User.PaymentKind.CREDIT, new BigDecimal(amount), replyTo)));
     }
-    assertRejected(User.Reason.INVALID, run(us, replyTo -> new User.RecordPayment("p-null", User.PaymentKind.CREDIT, null, replyTo)));
+    assertRejected(
+        User.Reason.INVALID,
+        run(
+            us,
+            replyTo -> new User.RecordPayment("p-null", User.PaymentKind.CREDIT, null, replyTo)));
   }
 
   @Test
   void getPaymentOfAnUnknownIdIsRejectedAsUnknownPayment() {
     var us = createdAtUs("no-payment");
-    assertRejected(User.Reason.UNKNOWN_PAYMENT, run(us, replyTo -> new User.GetPayment("p-404", replyTo)));
+    assertRejected(
+        User.Reason.UNKNOWN_PAYMENT, run(us, replyTo -> new User.GetPayment("p-404", replyTo)));
   }
 
   // ------------------------------------------------------------------ ownership
@@ -330,17 +426,20 @@ class UserCommandsTest {
     run(us, replyTo -> new User.MoveHome("eu", replyTo));
     var notOwner = new User.NotOwner("eu", 2);
 
-    List<Function<ActorRef<User.Reply>, User.Command>> singleWriter = List.of(
-        replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo),
-        replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo),
-        replyTo -> new User.MoveHome("ap", replyTo),
-        User.HandBack::new);
+    List<Function<ActorRef<User.Reply>, User.Command>> singleWriter =
+        List.of(
+            replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo),
+            replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo),
+            replyTo -> new User.MoveHome("ap", replyTo),
+            User.HandBack::new);
     for (var command : singleWriter) {
       var result = run(us, command);
       assertEquals(notOwner, result.reply(), () -> "reply to " + result.command());
       assertTrue(result.hasNoEvents());
     }
-    assertInstanceOf(User.Accepted.class, run(us, replyTo -> new User.AdjustPoints(1, replyTo)).reply(),
+    assertInstanceOf(
+        User.Accepted.class,
+        run(us, replyTo -> new User.AdjustPoints(1, replyTo)).reply(),
         "points are a CRDT: every replica accepts them");
   }
 
@@ -372,7 +471,8 @@ class UserCommandsTest {
 
     assertTrue(fromOther.hasNoEvents());
     assertTrue(fromSelf.hasNoEvents());
-    assertEquals(List.of("us", 1L), List.of(accepted(fromSelf).owner(), accepted(fromSelf).epoch()));
+    assertEquals(
+        List.of("us", 1L), List.of(accepted(fromSelf).owner(), accepted(fromSelf).epoch()));
   }
 
   @Test

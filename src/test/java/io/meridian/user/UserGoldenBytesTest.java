@@ -28,20 +28,21 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Bytes written by an earlier build still read: one event of each kind (and of each shape its fields
- * have had), and a state, serialized before the entity's types were reorganized (issue 14) and
- * committed under {@code src/test/resources/golden/user/}. Journals hold events under their Jackson
- * manifest, the class name, so an event class must never be renamed or moved: the test also checks
- * that today's code writes the manifest that was recorded.
+ * Bytes written by an earlier build still read: one event of each kind (and of each shape its
+ * fields have had), and a state, serialized before the entity's types were reorganized (issue 14)
+ * and committed under {@code src/test/resources/golden/user/}. Journals hold events under their
+ * Jackson manifest, the class name, so an event class must never be renamed or moved: the test also
+ * checks that today's code writes the manifest that was recorded.
  *
  * <p>Never re-record an existing file: that would prove nothing. To add a new kind, add it to
- * {@link #samples()} and run this class once with {@code -Dmeridian.golden.record=src/test/resources/golden/user};
- * only new names are written.
+ * {@link #samples()} and run this class once with {@code
+ * -Dmeridian.golden.record=src/test/resources/golden/user}; only new names are written.
  */
 @ExtendWith(LogCapturingExtension.class)
 class UserGoldenBytesTest {
 
-  private static final ActorTestKit testKit = ActorTestKit.create("UserGoldenBytesTest", UserTestSupport.config());
+  private static final ActorTestKit testKit =
+      ActorTestKit.create("UserGoldenBytesTest", UserTestSupport.config());
   private static final String DIRECTORY = "golden/user/";
   private static final String INDEX = "index.tsv";
 
@@ -50,7 +51,9 @@ class UserGoldenBytesTest {
     testKit.shutdownTestKit();
   }
 
-  /** One line of the index: the file's name, and the serializer id and manifest it was written with. */
+  /**
+   * One line of the index: the file's name, and the serializer id and manifest it was written with.
+   */
   private record Recorded(String name, int serializerId, String manifest) {
     static Recorded parse(String line) {
       String[] parts = line.split("\t");
@@ -67,10 +70,14 @@ class UserGoldenBytesTest {
     var serialization = SerializationExtension.get(testKit.system());
     Map<String, Object> samples = samples();
     List<Recorded> index = index();
-    assertEquals(samples.keySet(), names(index), "every sample has recorded bytes, and every recording a sample");
+    assertEquals(
+        samples.keySet(),
+        names(index),
+        "every sample has recorded bytes, and every recording a sample");
     for (Recorded recorded : index) {
       byte[] bytes = resource(recorded.name() + ".cbor");
-      Object read = serialization.deserialize(bytes, recorded.serializerId(), recorded.manifest()).get();
+      Object read =
+          serialization.deserialize(bytes, recorded.serializerId(), recorded.manifest()).get();
       assertEquals(samples.get(recorded.name()), read, recorded.name());
     }
   }
@@ -84,7 +91,8 @@ class UserGoldenBytesTest {
       if (!(sample instanceof User.Event)) continue;
       var serializer = serialization.findSerializerFor(sample);
       assertEquals(recorded.serializerId(), serializer.identifier(), recorded.name());
-      assertEquals(recorded.manifest(), Serializers.manifestFor(serializer, sample), recorded.name());
+      assertEquals(
+          recorded.manifest(), Serializers.manifestFor(serializer, sample), recorded.name());
     }
   }
 
@@ -96,7 +104,11 @@ class UserGoldenBytesTest {
     Files.createDirectories(directory);
     Path indexFile = directory.resolve(INDEX);
     List<Recorded> index = new ArrayList<>();
-    if (Files.exists(indexFile)) Files.readAllLines(indexFile).stream().filter(line -> !line.isBlank()).map(Recorded::parse).forEach(index::add);
+    if (Files.exists(indexFile))
+      Files.readAllLines(indexFile).stream()
+          .filter(line -> !line.isBlank())
+          .map(Recorded::parse)
+          .forEach(index::add);
     Set<String> recorded = names(index);
     Serialization serialization = SerializationExtension.get(testKit.system());
     for (var sample : samples().entrySet()) {
@@ -104,7 +116,11 @@ class UserGoldenBytesTest {
       var serializer = serialization.findSerializerFor(sample.getValue());
       byte[] bytes = serialization.serialize(sample.getValue()).get();
       Files.write(directory.resolve(sample.getKey() + ".cbor"), bytes);
-      index.add(new Recorded(sample.getKey(), serializer.identifier(), Serializers.manifestFor(serializer, sample.getValue())));
+      index.add(
+          new Recorded(
+              sample.getKey(),
+              serializer.identifier(),
+              Serializers.manifestFor(serializer, sample.getValue())));
     }
     Files.write(indexFile, index.stream().map(Recorded::line).toList(), StandardCharsets.UTF_8);
   }
@@ -121,7 +137,8 @@ class UserGoldenBytesTest {
   }
 
   private static byte[] resource(String name) throws IOException {
-    try (InputStream in = UserGoldenBytesTest.class.getClassLoader().getResourceAsStream(DIRECTORY + name)) {
+    try (InputStream in =
+        UserGoldenBytesTest.class.getClassLoader().getResourceAsStream(DIRECTORY + name)) {
       assertNotNull(in, () -> "no recorded " + DIRECTORY + name);
       return in.readAllBytes();
     }
@@ -130,8 +147,8 @@ class UserGoldenBytesTest {
   private static final BigDecimal AMOUNT = new BigDecimal("12.50");
 
   /**
-   * What was recorded, by file name. Values only: fixed times, and ORSet operations made by replicas
-   * with fixed ids, so the same code builds equal values in every run.
+   * What was recorded, by file name. Values only: fixed times, and ORSet operations made by
+   * replicas with fixed ids, so the same code builds equal values in every run.
    */
   private static Map<String, Object> samples() {
     ORSet<String> us = ORSet.empty(new ReplicaId("us"));
@@ -145,22 +162,42 @@ class UserGoldenBytesTest {
 
     Map<String, Object> samples = new LinkedHashMap<>();
     samples.put("UserCreated", new User.UserCreated("u-1", "us", 1L));
-    samples.put("ProfileUpdated", new User.ProfileUpdated(Map.of("displayName", "Ada", "locale", "en-GB"), 1_700_000_000_000L, "us", 2L));
+    samples.put(
+        "ProfileUpdated",
+        new User.ProfileUpdated(
+            Map.of("displayName", "Ada", "locale", "en-GB"), 1_700_000_000_000L, "us", 2L));
     samples.put("PointsAdjusted", new User.PointsAdjusted(-7, 3L));
     samples.put("DevicesChanged-add", new User.DevicesChanged("phone", true, usAddsPhone, 4L));
-    samples.put("DevicesChanged-add-second-replica", new User.DevicesChanged("laptop", true, euAddsLaptop, 5L));
-    samples.put("DevicesChanged-remove", new User.DevicesChanged("phone", false, euRemovesPhone, 6L));
-    // Pekko's plain deltas, as events persisted before devices were replicated as whole sets carry them
+    samples.put(
+        "DevicesChanged-add-second-replica",
+        new User.DevicesChanged("laptop", true, euAddsLaptop, 5L));
+    samples.put(
+        "DevicesChanged-remove", new User.DevicesChanged("phone", false, euRemovesPhone, 6L));
+    // Pekko's plain deltas, as events persisted before devices were replicated as whole sets carry
+    // them
     // (the group's set in a fixed order: the order of its adds decides the dots).
-    samples.put("DevicesChanged-delta-add", new User.DevicesChanged("tablet", true, eu.add("tablet"), 11L));
-    samples.put("DevicesChanged-delta-remove", new User.DevicesChanged("laptop", false, eu.remove("laptop"), 12L));
-    samples.put("DevicesChanged-delta-group", new User.DevicesChanged("tablet", true, eu.addAll(new LinkedHashSet<>(List.of("tablet", "watch"))), 13L));
-    samples.put("DevicesChanged-delta-clear", new User.DevicesChanged("laptop", false, eu.clear(), 14L));
-    samples.put("PaymentRecorded", new User.PaymentRecorded("p-1", User.PaymentKind.CREDIT, AMOUNT, "us", 1, 7L));
+    samples.put(
+        "DevicesChanged-delta-add", new User.DevicesChanged("tablet", true, eu.add("tablet"), 11L));
+    samples.put(
+        "DevicesChanged-delta-remove",
+        new User.DevicesChanged("laptop", false, eu.remove("laptop"), 12L));
+    samples.put(
+        "DevicesChanged-delta-group",
+        new User.DevicesChanged(
+            "tablet", true, eu.addAll(new LinkedHashSet<>(List.of("tablet", "watch"))), 13L));
+    samples.put(
+        "DevicesChanged-delta-clear", new User.DevicesChanged("laptop", false, eu.clear(), 14L));
+    samples.put(
+        "PaymentRecorded",
+        new User.PaymentRecorded("p-1", User.PaymentKind.CREDIT, AMOUNT, "us", 1, 7L));
     samples.put("OwnershipTransferred", new User.OwnershipTransferred("us", "eu", "eu", 2, 8L));
-    samples.put("OwnershipSeized", new User.OwnershipSeized("eu", "ap", "eu", 3, "region eu declared down", 9L));
+    samples.put(
+        "OwnershipSeized",
+        new User.OwnershipSeized("eu", "ap", "eu", 3, "region eu declared down", 9L));
     // Seizures persisted before the event carried the home.
-    samples.put("OwnershipSeized-without-home", new User.OwnershipSeized("eu", "ap", null, 3, "region eu declared down", 9L));
+    samples.put(
+        "OwnershipSeized-without-home",
+        new User.OwnershipSeized("eu", "ap", null, 3, "region eu declared down", 9L));
     samples.put("OverdraftFlagged", new User.OverdraftFlagged(new BigDecimal("-3.00"), "ap", 10L));
     samples.put("State", state(samples));
     return samples;
@@ -169,11 +206,23 @@ class UserGoldenBytesTest {
   /** A state after the recorded events (not the delta-only ones), as replica ap holds it. */
   private static UserState state(Map<String, Object> samples) {
     UserState state = UserState.empty("u-1", new ReplicaId("ap"));
-    for (var name : List.of("UserCreated", "ProfileUpdated", "PointsAdjusted", "DevicesChanged-add", "DevicesChanged-add-second-replica",
-        "DevicesChanged-remove", "PaymentRecorded", "OwnershipTransferred", "OwnershipSeized", "OverdraftFlagged")) {
+    for (var name :
+        List.of(
+            "UserCreated",
+            "ProfileUpdated",
+            "PointsAdjusted",
+            "DevicesChanged-add",
+            "DevicesChanged-add-second-replica",
+            "DevicesChanged-remove",
+            "PaymentRecorded",
+            "OwnershipTransferred",
+            "OwnershipSeized",
+            "OverdraftFlagged")) {
       state = state.apply((User.Event) samples.get(name), UserTestSupport.REGIONS);
     }
-    state = state.withPayment("p-2", new User.Payment(User.PaymentKind.DEBIT, new BigDecimal("1.00"), "eu", 2));
+    state =
+        state.withPayment(
+            "p-2", new User.Payment(User.PaymentKind.DEBIT, new BigDecimal("1.00"), "eu", 2));
     return state.counted("us").counted("eu").counted("eu");
   }
 }

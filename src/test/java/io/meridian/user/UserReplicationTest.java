@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LogCapturingExtension.class)
 class UserReplicationTest {
 
-  private static final ActorTestKit testKit = ActorTestKit.create("UserReplicationTest", UserTestSupport.config());
+  private static final ActorTestKit testKit =
+      ActorTestKit.create("UserReplicationTest", UserTestSupport.config());
 
   @AfterAll
   static void shutdown() {
@@ -50,7 +51,9 @@ class UserReplicationTest {
 
     var view = user.awaitConverged();
     assertEquals(List.of("eu", "eu", 1L), List.of(view.homeRegion(), view.owner(), view.epoch()));
-    assertEquals(new User.NotOwner("eu", 1), user.ask("us", replyTo -> new User.UpdateProfile(Map.of("locale", "en"), replyTo)));
+    assertEquals(
+        new User.NotOwner("eu", 1),
+        user.ask("us", replyTo -> new User.UpdateProfile(Map.of("locale", "en"), replyTo)));
   }
 
   @Test
@@ -58,11 +61,23 @@ class UserReplicationTest {
     var user = ReplicatedUser.created(testKit, "lww", "us");
     user.partition("us");
     // The old owner writes before it learns that it was replaced; nobody sees that write yet ...
-    user.accepted("us", replyTo -> new User.UpdateProfile(Map.of("displayName", "Old", "email", "old@example.org"), replyTo));
+    user.accepted(
+        "us",
+        replyTo ->
+            new User.UpdateProfile(
+                Map.of("displayName", "Old", "email", "old@example.org"), replyTo));
     // ... and eu, declaring us down, seizes and writes without having seen it.
-    assertEquals("eu", user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us declared down", replyTo)).owner());
-    var atEu = user.accepted("eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "New"), replyTo));
-    assertEquals(Map.of("displayName", "New"), atEu.profile(), "eu wrote without seeing the old owner's write");
+    assertEquals(
+        "eu",
+        user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us declared down", replyTo))
+            .owner());
+    var atEu =
+        user.accepted(
+            "eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "New"), replyTo));
+    assertEquals(
+        Map.of("displayName", "New"),
+        atEu.profile(),
+        "eu wrote without seeing the old owner's write");
 
     user.heal("us");
 
@@ -94,13 +109,18 @@ class UserReplicationTest {
     assertEquals(List.of("laptop", "phone"), user.awaitConverged().devices());
     user.partition("us", "eu", "ap");
 
-    assertEquals(List.of("laptop"), user.accepted("us", replyTo -> new User.RemoveDevice("phone", replyTo)).devices());
-    assertEquals(List.of("laptop", "phone"), user.accepted("eu", replyTo -> new User.AddDevice("phone", replyTo)).devices());
+    assertEquals(
+        List.of("laptop"),
+        user.accepted("us", replyTo -> new User.RemoveDevice("phone", replyTo)).devices());
+    assertEquals(
+        List.of("laptop", "phone"),
+        user.accepted("eu", replyTo -> new User.AddDevice("phone", replyTo)).devices());
     user.accepted("ap", replyTo -> new User.RemoveDevice("laptop", replyTo));
     user.accepted("ap", replyTo -> new User.AddDevice("tablet", replyTo));
     user.healAll();
 
-    // phone: eu's re-add is concurrent with us's remove, so it wins; laptop: removed, nobody re-added it.
+    // phone: eu's re-add is concurrent with us's remove, so it wins; laptop: removed, nobody
+    // re-added it.
     assertEquals(List.of("phone", "tablet"), user.awaitConverged().devices());
   }
 
@@ -116,7 +136,10 @@ class UserReplicationTest {
 
     user.restore("us", "ap"); // ... and only then us's add
 
-    assertEquals(List.of(), user.awaitConverged().devices(), "replication across regions is not causal; the set must not care");
+    assertEquals(
+        List.of(),
+        user.awaitConverged().devices(),
+        "replication across regions is not causal; the set must not care");
   }
 
   @Test
@@ -124,36 +147,58 @@ class UserReplicationTest {
     var user = ReplicatedUser.created(testKit, "move", "us");
     user.partition("us"); // replication from us is slow: the move must still lose nothing
     user.accepted("us", replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada"), replyTo));
-    user.accepted("us", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo ->
+            new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
     user.accepted("us", replyTo -> new User.AdjustPoints(3, replyTo));
 
     var moved = user.accepted("us", replyTo -> new User.MoveHome("eu", replyTo));
 
-    assertEquals(List.of("eu", "eu", 2L), List.of(moved.homeRegion(), moved.owner(), moved.epoch()));
-    assertEquals(new User.NotOwner("eu", 2), user.ask("us", replyTo -> new User.UpdateProfile(Map.of("displayName", "Late"), replyTo)));
-    assertEquals(new User.NotOwner("eu", 2),
-        user.ask("us", replyTo -> new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("1.00"), replyTo)));
-    // eu has not applied the transfer yet: it is not the owner, and waiting for epoch 2 does not answer.
-    assertEquals(new User.NotOwner("us", 1), user.ask("eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "Early"), replyTo)));
+    assertEquals(
+        List.of("eu", "eu", 2L), List.of(moved.homeRegion(), moved.owner(), moved.epoch()));
+    assertEquals(
+        new User.NotOwner("eu", 2),
+        user.ask("us", replyTo -> new User.UpdateProfile(Map.of("displayName", "Late"), replyTo)));
+    assertEquals(
+        new User.NotOwner("eu", 2),
+        user.ask(
+            "us",
+            replyTo ->
+                new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("1.00"), replyTo)));
+    // eu has not applied the transfer yet: it is not the owner, and waiting for epoch 2 does not
+    // answer.
+    assertEquals(
+        new User.NotOwner("us", 1),
+        user.ask("eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "Early"), replyTo)));
     TestProbe<User.Reply> awaitEpoch = testKit.createTestProbe();
     user.tell("eu", replyTo -> new User.AwaitEpoch(2, replyTo), awaitEpoch);
     awaitEpoch.expectNoMessage(Duration.ofMillis(300));
 
     user.heal("us");
 
-    // Once eu applied the transfer it has everything us wrote before it (each origin's events arrive in order).
+    // Once eu applied the transfer it has everything us wrote before it (each origin's events
+    // arrive in order).
     var takenOver = assertInstanceOf(User.Accepted.class, awaitEpoch.receiveMessage()).user();
     assertEquals(List.of("eu", 2L), List.of(takenOver.owner(), takenOver.epoch()));
     assertEquals(Map.of("displayName", "Ada"), takenOver.profile());
     assertEquals(money("100.00"), takenOver.balance());
     assertEquals(3, takenOver.points());
-    assertEquals(money("70.00"),
-        user.accepted("eu", replyTo -> new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("30.00"), replyTo)).balance());
-    user.accepted("eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada L."), replyTo));
+    assertEquals(
+        money("70.00"),
+        user.accepted(
+                "eu",
+                replyTo ->
+                    new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("30.00"), replyTo))
+            .balance());
+    user.accepted(
+        "eu", replyTo -> new User.UpdateProfile(Map.of("displayName", "Ada L."), replyTo));
     var converged = user.awaitConverged();
     assertEquals(Map.of("displayName", "Ada L."), converged.profile());
     assertEquals(money("70.00"), converged.balance());
-    assertEquals(List.of("eu", "eu", 2L), List.of(converged.homeRegion(), converged.owner(), converged.epoch()));
+    assertEquals(
+        List.of("eu", "eu", 2L),
+        List.of(converged.homeRegion(), converged.owner(), converged.epoch()));
   }
 
   @Test
@@ -161,15 +206,27 @@ class UserReplicationTest {
     var user = ReplicatedUser.created(testKit, "seizures", "us");
     user.partition("us", "eu", "ap");
 
-    assertEquals(List.of("eu", 2L), ownerAndEpoch(user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us down", replyTo))));
-    assertEquals(List.of("ap", 2L), ownerAndEpoch(user.accepted("ap", replyTo -> new User.SeizeOwnership("us", "us down", replyTo))));
+    assertEquals(
+        List.of("eu", 2L),
+        ownerAndEpoch(
+            user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us down", replyTo))));
+    assertEquals(
+        List.of("ap", 2L),
+        ownerAndEpoch(
+            user.accepted("ap", replyTo -> new User.SeizeOwnership("us", "us down", replyTo))));
     user.healAll();
 
     // Same epoch: the region listed first in meridian.regions (us, eu, ap) wins, in every replica.
     var converged = user.awaitConverged();
-    assertEquals(List.of("us", "eu", 2L), List.of(converged.homeRegion(), converged.owner(), converged.epoch()));
-    assertEquals(new User.NotOwner("eu", 2), user.ask("ap", replyTo -> new User.UpdateProfile(Map.of("locale", "ja"), replyTo)));
-    assertEquals(new User.NotOwner("eu", 2), user.ask("us", replyTo -> new User.UpdateProfile(Map.of("locale", "en"), replyTo)));
+    assertEquals(
+        List.of("us", "eu", 2L),
+        List.of(converged.homeRegion(), converged.owner(), converged.epoch()));
+    assertEquals(
+        new User.NotOwner("eu", 2),
+        user.ask("ap", replyTo -> new User.UpdateProfile(Map.of("locale", "ja"), replyTo)));
+    assertEquals(
+        new User.NotOwner("eu", 2),
+        user.ask("us", replyTo -> new User.UpdateProfile(Map.of("locale", "en"), replyTo)));
     user.accepted("eu", replyTo -> new User.UpdateProfile(Map.of("locale", "de"), replyTo));
   }
 
@@ -181,8 +238,13 @@ class UserReplicationTest {
 
     var handedBack = user.accepted("eu", User.HandBack::new);
 
-    assertEquals(List.of("us", "us", 3L), List.of(handedBack.homeRegion(), handedBack.owner(), handedBack.epoch()));
-    var atHome = assertInstanceOf(User.Accepted.class, user.ask("us", replyTo -> new User.AwaitEpoch(3, replyTo))).user();
+    assertEquals(
+        List.of("us", "us", 3L),
+        List.of(handedBack.homeRegion(), handedBack.owner(), handedBack.epoch()));
+    var atHome =
+        assertInstanceOf(
+                User.Accepted.class, user.ask("us", replyTo -> new User.AwaitEpoch(3, replyTo)))
+            .user();
     assertEquals("us", atHome.owner());
     user.accepted("us", replyTo -> new User.UpdateProfile(Map.of("locale", "en"), replyTo));
     assertEquals(List.of("us", 3L), ownerAndEpoch(user.awaitConverged()));
@@ -191,72 +253,113 @@ class UserReplicationTest {
   @Test
   void aPaymentRetriedAtTheNewOwnerAfterAMoveIsAppliedOnce() {
     var user = ReplicatedUser.created(testKit, "retry-after-move", "us");
-    user.accepted("us", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo ->
+            new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
     user.accepted("us", replyTo -> new User.MoveHome("eu", replyTo));
     user.accepted("eu", replyTo -> new User.AwaitEpoch(2, replyTo));
 
-    var retried = user.accepted("eu", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
+    var retried =
+        user.accepted(
+            "eu",
+            replyTo ->
+                new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("100.00"), replyTo));
 
     assertEquals(money("100.00"), retried.balance());
     assertEquals(money("100.00"), user.awaitConverged().balance());
-    var euJournal = PersistenceTestKit.create(testKit.system()).persistedInStorage(user.persistenceId("eu"));
-    assertEquals(1, euJournal.stream().filter(User.PaymentRecorded.class::isInstance).count(),
+    var euJournal =
+        PersistenceTestKit.create(testKit.system()).persistedInStorage(user.persistenceId("eu"));
+    assertEquals(
+        1,
+        euJournal.stream().filter(User.PaymentRecorded.class::isInstance).count(),
         () -> "eu's journal holds the replicated payment only: " + euJournal);
   }
 
   @Test
   void aPaymentRecordedByTheOldOwnerAndRetriedAtTheNewOwnerBeforeReplicationIsAppliedOnce() {
     var user = ReplicatedUser.created(testKit, "retry-after-seizure", "us");
-    user.accepted("us", replyTo -> new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("50.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo -> new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("50.00"), replyTo));
     user.awaitView("eu", view -> assertEquals(money("50.00"), view.balance()));
     user.partition("us");
     // us records p-1, but is cut off before it replicates; the client times out and retries at eu.
-    user.accepted("us", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("30.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("30.00"), replyTo));
     user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us down", replyTo));
-    assertEquals(money("80.00"),
-        user.accepted("eu", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("30.00"), replyTo)).balance());
+    assertEquals(
+        money("80.00"),
+        user.accepted(
+                "eu",
+                replyTo ->
+                    new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("30.00"), replyTo))
+            .balance());
 
     user.heal("us");
 
     assertEquals(money("80.00"), user.awaitConverged().balance());
     // Every region keeps the same record of p-1, whichever of the two it applied first.
-    var payments = UserTestSupport.REGIONS.names().stream().map(r -> user.ask(r, replyTo -> new User.GetPayment("p-1", replyTo))).toList();
-    assertTrue(payments.stream().allMatch(payments.get(0)::equals), () -> "p-1 per region: " + payments);
+    var payments =
+        UserTestSupport.REGIONS.names().stream()
+            .map(r -> user.ask(r, replyTo -> new User.GetPayment("p-1", replyTo)))
+            .toList();
+    assertTrue(
+        payments.stream().allMatch(payments.get(0)::equals), () -> "p-1 per region: " + payments);
   }
 
   @Test
   void awaitPaymentAnswersOnceThePaymentHasReplicated() {
     var user = ReplicatedUser.created(testKit, "await-payment", "us");
     user.partition("us");
-    user.accepted("us", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("5.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, money("5.00"), replyTo));
     TestProbe<User.Reply> confirmation = testKit.createTestProbe();
     user.tell("eu", replyTo -> new User.AwaitPayment("p-1", replyTo), confirmation);
     confirmation.expectNoMessage(Duration.ofMillis(300));
 
     user.heal("us");
 
-    assertEquals(new User.PaymentFound("p-1", new User.Payment(User.PaymentKind.CREDIT, money("5.00"), "us", 1)),
+    assertEquals(
+        new User.PaymentFound(
+            "p-1", new User.Payment(User.PaymentKind.CREDIT, money("5.00"), "us", 1)),
         confirmation.receiveMessage());
   }
 
   @Test
   void concurrentDebitsAfterASeizureThatOverdrawTheWalletAreFlaggedInEveryRegion() {
     var user = ReplicatedUser.created(testKit, "overdraft", "us");
-    user.accepted("us", replyTo -> new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("100.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo ->
+            new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("100.00"), replyTo));
     user.awaitView("eu", view -> assertEquals(money("100.00"), view.balance()));
     user.partition("us");
     // Each owner checks the balance it knows: both debits are accepted.
-    assertEquals(money("20.00"),
-        user.accepted("us", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.DEBIT, money("80.00"), replyTo)).balance());
+    assertEquals(
+        money("20.00"),
+        user.accepted(
+                "us",
+                replyTo ->
+                    new User.RecordPayment("p-1", User.PaymentKind.DEBIT, money("80.00"), replyTo))
+            .balance());
     user.accepted("eu", replyTo -> new User.SeizeOwnership("us", "us down", replyTo));
-    assertEquals(money("30.00"),
-        user.accepted("eu", replyTo -> new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("70.00"), replyTo)).balance());
+    assertEquals(
+        money("30.00"),
+        user.accepted(
+                "eu",
+                replyTo ->
+                    new User.RecordPayment("p-2", User.PaymentKind.DEBIT, money("70.00"), replyTo))
+            .balance());
 
     user.heal("us");
 
     // Nothing is dropped: the balance is negative, and flagged for follow-up in every region. The
     // owner (eu) persists the flag once it sees the negative balance, so wait for the flag itself.
-    for (String region : List.of("us", "eu", "ap")) user.awaitView(region, view -> assertTrue(view.overdraftFlagged(), region + ": " + view));
+    for (String region : List.of("us", "eu", "ap"))
+      user.awaitView(region, view -> assertTrue(view.overdraftFlagged(), region + ": " + view));
     var converged = user.awaitConverged();
     assertEquals(money("-50.00"), converged.balance());
     assertTrue(converged.overdraftFlagged());
@@ -266,11 +369,18 @@ class UserReplicationTest {
   void aDebitThatReachesARegionBeforeTheCreditItReliedOnIsNoOverdraft() {
     var user = ReplicatedUser.created(testKit, "debit-overtakes-credit", "us");
     user.cut("us", "ap"); // ap does not hear from us for a while; eu does
-    user.accepted("us", replyTo -> new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("10.00"), replyTo));
+    user.accepted(
+        "us",
+        replyTo -> new User.RecordPayment("p-0", User.PaymentKind.CREDIT, money("10.00"), replyTo));
     user.accepted("us", replyTo -> new User.MoveHome("eu", replyTo));
     user.awaitView("eu", view -> assertEquals("eu", view.owner()));
-    assertEquals(money("0.00"),
-        user.accepted("eu", replyTo -> new User.RecordPayment("p-1", User.PaymentKind.DEBIT, money("10.00"), replyTo)).balance());
+    assertEquals(
+        money("0.00"),
+        user.accepted(
+                "eu",
+                replyTo ->
+                    new User.RecordPayment("p-1", User.PaymentKind.DEBIT, money("10.00"), replyTo))
+            .balance());
     // ap applies eu's debit without the credit it relied on: -10 there, in transit only ...
     user.awaitView("ap", view -> assertEquals(money("-10.00"), view.balance()));
 
@@ -278,7 +388,9 @@ class UserReplicationTest {
 
     var converged = user.awaitConverged();
     assertEquals(money("0.00"), converged.balance());
-    assertFalse(converged.overdraftFlagged(), "only the owner flags, and the owner never saw a negative balance");
+    assertFalse(
+        converged.overdraftFlagged(),
+        "only the owner flags, and the owner never saw a negative balance");
   }
 
   private static List<Object> ownerAndEpoch(User.View view) {

@@ -15,8 +15,12 @@ import org.junit.jupiter.api.Test;
  */
 class UserRoutingTest {
 
-  /** What a node sees: regions it can send to, regions it has declared down, and the successor it would pick. */
-  private record Seen(Set<String> available, Set<String> declaredDown, Optional<String> successor) implements RegionAvailability {
+  /**
+   * What a node sees: regions it can send to, regions it has declared down, and the successor it
+   * would pick.
+   */
+  private record Seen(Set<String> available, Set<String> declaredDown, Optional<String> successor)
+      implements RegionAvailability {
     @Override
     public boolean isAvailable(String region) {
       return available.contains(region);

@@ -20,8 +20,8 @@ final class UserTestSupport {
 
   /**
    * Local actor system on the in-memory persistence test kit. Every event and snapshot goes through
-   * Pekko serialization on its way into the test kit's storage ({@code events.serialize},
-   * {@code snapshots.serialize}), so the replicas only ever see what Jackson CBOR gave back.
+   * Pekko serialization on its way into the test kit's storage ({@code events.serialize}, {@code
+   * snapshots.serialize}), so the replicas only ever see what Jackson CBOR gave back.
    */
   static Config config() {
     return ConfigFactory.parseString(
@@ -42,15 +42,22 @@ final class UserTestSupport {
         .withFallback(ConfigFactory.load());
   }
 
-  /** Every replica on the test kit's journal and snapshot store; replication through its read journal. */
+  /**
+   * Every replica on the test kit's journal and snapshot store; replication through its read
+   * journal.
+   */
   static UserSettings settings() {
-    return UserSettings.withoutDirectory(REGIONS, new UserSettings.Journals("", "", PersistenceTestKitReadJournal.Identifier()), 0, java.time.Duration.ZERO);
+    return UserSettings.withoutDirectory(
+        REGIONS,
+        new UserSettings.Journals("", "", PersistenceTestKitReadJournal.Identifier()),
+        0,
+        java.time.Duration.ZERO);
   }
 
   /**
    * As {@link #settings()} for the replica of {@code region}, but replication reads through its own
-   * {@link PartitionableReadJournal}, so a test can hold events back between two regions (a partition)
-   * and make writes truly concurrent.
+   * {@link PartitionableReadJournal}, so a test can hold events back between two regions (a
+   * partition) and make writes truly concurrent.
    */
   static UserSettings partitionableSettings(String region, int snapshotEvery) {
     var journals = new UserSettings.Journals("", "", PartitionableReadJournal.pluginFor(region));

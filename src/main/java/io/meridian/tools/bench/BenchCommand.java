@@ -57,69 +57,130 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Pattern CASSANDRA_IN_BANNER = Pattern.compile("Cassandra at (\\S+)");
   private static final Pattern TOKEN_IN_BANNER = Pattern.compile("Admin token: (\\S+)");
 
-  @Option(names = "--workload", defaultValue = "mixed", description = "writes, reads, mixed, payments or failover-drill (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--workload",
+      defaultValue = "mixed",
+      description = "writes, reads, mixed, payments or failover-drill (default: ${DEFAULT-VALUE}).")
   String workloadName;
 
-  @Option(names = "--endpoints", split = ",", defaultValue = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083",
+  @Option(
+      names = "--endpoints",
+      split = ",",
+      defaultValue = "http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083",
       description = "One HTTP endpoint per region, loopback only (default: the demo's).")
   List<URI> endpoints;
 
-  @Option(names = "--users", defaultValue = "150", description = "Users, homes spread over the regions (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--users",
+      defaultValue = "150",
+      description = "Users, homes spread over the regions (default: ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--duration", converter = DemoCommand.DurationConverter.class,
-      description = "Measured time (default: 30s; failover-drill: the upper bound of the drill, 180s).")
+  @Option(
+      names = "--duration",
+      converter = DemoCommand.DurationConverter.class,
+      description =
+          "Measured time (default: 30s; failover-drill: the upper bound of the drill, 180s).")
   Duration duration;
 
-  @Option(names = "--warmup", defaultValue = "5s", converter = DemoCommand.DurationConverter.class, description = "Load before measuring (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "5s",
+      converter = DemoCommand.DurationConverter.class,
+      description = "Load before measuring (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
-  @Option(names = "--concurrency", defaultValue = "16", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--concurrency",
+      defaultValue = "16",
+      description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--rate", defaultValue = "0", description = "Operations per second (open loop); 0: as many as --concurrency allows (default).")
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description =
+          "Operations per second (open loop); 0: as many as --concurrency allows (default).")
   double rate;
 
-  @Option(names = "--home-affinity", defaultValue = "0",
-      description = "Probability that an operation goes to the user's home region instead of a random one (default: ${DEFAULT-VALUE}: random regions).")
+  @Option(
+      names = "--home-affinity",
+      defaultValue = "0",
+      description =
+          "Probability that an operation goes to the user's home region instead of a random one (default: ${DEFAULT-VALUE}: random regions).")
   double homeAffinity;
 
-  @Option(names = "--lag-probes", defaultValue = "5", description = "End-to-end replication lag probes per second (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lag-probes",
+      defaultValue = "5",
+      description = "End-to-end replication lag probes per second (default: ${DEFAULT-VALUE}).")
   double lagProbes;
 
-  @Option(names = "--cassandra", description = "The system's Cassandra, host:port (default: from --demo-log, else from the demo's region process).")
+  @Option(
+      names = "--cassandra",
+      description =
+          "The system's Cassandra, host:port (default: from --demo-log, else from the demo's region process).")
   String cassandra;
 
-  @Option(names = "--cassandra-local-dc", defaultValue = "datacenter1") String cassandraLocalDc;
+  @Option(names = "--cassandra-local-dc", defaultValue = "datacenter1")
+  String cassandraLocalDc;
 
-  @Option(names = "--demo-log", description = "The demo's output, to read Cassandra's address and the admin token from its banner.")
+  @Option(
+      names = "--demo-log",
+      description =
+          "The demo's output, to read Cassandra's address and the admin token from its banner.")
   Path demoLog;
 
-  @Option(names = "--admin-token", description = "failover-drill: declare the region down through the admin endpoint right after the kill (else auto-down).")
+  @Option(
+      names = "--admin-token",
+      description =
+          "failover-drill: declare the region down through the admin endpoint right after the kill (else auto-down).")
   String adminToken;
 
-  @Option(names = "--kill-region", description = "failover-drill: the region to kill (default: the first endpoint's).")
+  @Option(
+      names = "--kill-region",
+      description = "failover-drill: the region to kill (default: the first endpoint's).")
   String killRegion;
 
-  @Option(names = "--kill-pid", description = "failover-drill: its process id (default: the process listening on its HTTP port).")
+  @Option(
+      names = "--kill-pid",
+      description =
+          "failover-drill: its process id (default: the process listening on its HTTP port).")
   Long killPid;
 
-  @Option(names = "--kill-after", defaultValue = "15s", converter = DemoCommand.DurationConverter.class, description = "failover-drill: when to kill (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-after",
+      defaultValue = "15s",
+      converter = DemoCommand.DurationConverter.class,
+      description = "failover-drill: when to kill (default: ${DEFAULT-VALUE}).")
   Duration killAfter;
 
-  @Option(names = "--baseline-duration", defaultValue = "15s", converter = DemoCommand.DurationConverter.class, description = "Measured time of each baseline (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--baseline-duration",
+      defaultValue = "15s",
+      converter = DemoCommand.DurationConverter.class,
+      description = "Measured time of each baseline (default: ${DEFAULT-VALUE}).")
   Duration baselineDuration;
 
-  @Option(names = "--no-baselines", description = "Skip the single-region baselines.") boolean noBaselines;
+  @Option(names = "--no-baselines", description = "Skip the single-region baselines.")
+  boolean noBaselines;
 
-  @Option(names = "--idle-sample", defaultValue = "5s", converter = DemoCommand.DurationConverter.class,
-      description = "After the load: how long to count Cassandra reads while idle (the journal polling cost) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--idle-sample",
+      defaultValue = "5s",
+      converter = DemoCommand.DurationConverter.class,
+      description =
+          "After the load: how long to count Cassandra reads while idle (the journal polling cost) (default: ${DEFAULT-VALUE}).")
   Duration idleSample;
 
-  @Option(names = "--out", description = "The JSON file (default: target/bench/<timestamp>.json); the chart is written beside it (.png).")
+  @Option(
+      names = "--out",
+      description =
+          "The JSON file (default: target/bench/<timestamp>.json); the chart is written beside it (.png).")
   Path out;
 
-  @Option(names = "--seed", description = "Random seed (default: the clock).") Long seed;
+  @Option(names = "--seed", description = "Random seed (default: the clock).")
+  Long seed;
 
   @Override
   public Integer call() throws Exception {
@@ -128,23 +189,30 @@ public final class BenchCommand implements Callable<Integer> {
       return run();
     } finally {
       // The logger is asynchronous: flush the summary before the JVM exits.
-      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context) context.stop();
+      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext context)
+        context.stop();
     }
   }
 
-  /** The phases in order: plan, baselines, Meridian's load, the samples after it, the figures, the report. */
+  /**
+   * The phases in order: plan, baselines, Meridian's load, the samples after it, the figures, the
+   * report.
+   */
   private int run() throws Exception {
     Plan plan = plan();
     Map<String, Object> figures = new LinkedHashMap<>();
     figures.put("run", runInfo(plan));
-    CassandraSide cassandraSide = plan.cassandraAt().map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
+    CassandraSide cassandraSide =
+        plan.cassandraAt().map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
     try {
-      // 1. Baselines first: before this run's users exist, so their replicas' journal polling does not load Cassandra meanwhile.
+      // 1. Baselines first: before this run's users exist, so their replicas' journal polling does
+      // not load Cassandra meanwhile.
       Baselines baselines = noBaselines ? Baselines.NONE : baselines(plan, cassandraSide);
       // 2. Meridian.
       plan.client().createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
       MeasureStart atMeasureStart = new MeasureStart(plan.client(), plan.target(), cassandraSide);
-      Load load = plan.drill() ? failoverDrill(plan, atMeasureStart) : steadyLoad(plan, atMeasureStart);
+      Load load =
+          plan.drill() ? failoverDrill(plan, atMeasureStart) : steadyLoad(plan, atMeasureStart);
       AfterLoad afterLoad = afterLoad(plan, cassandraSide);
       // 3. Figures.
       addFigures(figures, plan, baselines, load, afterLoad);
@@ -155,31 +223,67 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** What a run is: the options resolved, the target's regions and Cassandra found, where the figures go. */
-  private record Plan(Workload workload, Duration measured, long seed, SplittableRandom random, String runId, int snapshotEvery, Path jsonFile,
-      Path chartFile, Target target, MeridianClient client, Optional<String> cassandraAt, Optional<String> token, int cpus) {
+  /**
+   * What a run is: the options resolved, the target's regions and Cassandra found, where the
+   * figures go.
+   */
+  private record Plan(
+      Workload workload,
+      Duration measured,
+      long seed,
+      SplittableRandom random,
+      String runId,
+      int snapshotEvery,
+      Path jsonFile,
+      Path chartFile,
+      Target target,
+      MeridianClient client,
+      Optional<String> cassandraAt,
+      Optional<String> token,
+      int cpus) {
     boolean drill() {
       return workload == Workload.FAILOVER_DRILL;
     }
 
-    /** The drill's baselines write (its own throughput includes the outage); the others run the same mix as Meridian. */
+    /**
+     * The drill's baselines write (its own throughput includes the outage); the others run the same
+     * mix as Meridian.
+     */
     Workload baselineWorkload() {
       return drill() ? Workload.WRITES : workload;
     }
   }
 
   /** The baselines' results; all null with --no-baselines. */
-  private record Baselines(LoadGenerator.Result entity, LoadGenerator.Result driver, CassandraSide.RowSize rowSize) {
+  private record Baselines(
+      LoadGenerator.Result entity, LoadGenerator.Result driver, CassandraSide.RowSize rowSize) {
     static final Baselines NONE = new Baselines(null, null, null);
   }
 
-  /** Meridian's measured load: its result, the end-to-end lag probe, the drill (null in a steady run), and what was sampled as it started. */
-  private record Load(LoadGenerator.Result meridian, LagProbe lagProbe, FailoverDrill failover, MeasureStart atStart) {}
+  /**
+   * Meridian's measured load: its result, the end-to-end lag probe, the drill (null in a steady
+   * run), and what was sampled as it started.
+   */
+  private record Load(
+      LoadGenerator.Result meridian,
+      LagProbe lagProbe,
+      FailoverDrill failover,
+      MeasureStart atStart) {}
 
-  /** Sampled after the load: Cassandra's counters and the metrics scrapes, Cassandra's counters after the idle sample, a journal row's size. */
-  private record AfterLoad(CassandraSide.Counters counters, List<PromText> scrapes, CassandraSide.Counters idle, CassandraSide.RowSize rows) {}
+  /**
+   * Sampled after the load: Cassandra's counters and the metrics scrapes, Cassandra's counters
+   * after the idle sample, a journal row's size.
+   */
+  private record AfterLoad(
+      CassandraSide.Counters counters,
+      List<PromText> scrapes,
+      CassandraSide.Counters idle,
+      CassandraSide.RowSize rows) {}
 
-  /** Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured time. */
+  /**
+   * Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured
+   * time.
+   */
   private static final class MeasureStart implements Runnable {
     private final MeridianClient client;
     private final Target target;
@@ -201,7 +305,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The scrapes at the start, or empty ones if the measured time never started. */
     List<PromText> scrapes() {
-      return scrapes.get() != null ? scrapes.get() : target.regions.stream().map(r -> PromText.empty()).toList();
+      return scrapes.get() != null
+          ? scrapes.get()
+          : target.regions.stream().map(r -> PromText.empty()).toList();
     }
 
     CassandraSide.Counters counters() {
@@ -209,32 +315,73 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** Resolves the options, discovers the target, finds its Cassandra and the admin token, and logs what the run will do. */
+  /**
+   * Resolves the options, discovers the target, finds its Cassandra and the admin token, and logs
+   * what the run will do.
+   */
   private Plan plan() throws IOException, InterruptedException {
     Workload workload = Workload.parse(workloadName);
     boolean drill = workload == Workload.FAILOVER_DRILL;
-    Duration measured = duration != null ? duration : drill ? Duration.ofSeconds(180) : Duration.ofSeconds(30);
+    Duration measured =
+        duration != null ? duration : drill ? Duration.ofSeconds(180) : Duration.ofSeconds(30);
     long randomSeed = seed != null ? seed : System.nanoTime();
     SplittableRandom random = new SplittableRandom(randomSeed);
     String runId = "b" + Long.toString(System.currentTimeMillis(), 36);
-    var snapshotEvery = com.typesafe.config.ConfigFactory.load().getInt("meridian.user.snapshot-every");
-    Path jsonFile = out != null ? out : Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+    var snapshotEvery =
+        com.typesafe.config.ConfigFactory.load().getInt("meridian.user.snapshot-every");
+    Path jsonFile =
+        out != null
+            ? out
+            : Path.of(
+                "target",
+                "bench",
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                    + ".json");
     Path chartFile = Path.of(jsonFile.toString().replaceFirst("\\.json$", "") + ".png");
 
     HttpClient http = MeridianClient.newHttpClient();
     Target target = Target.discover(endpoints, http);
     MeridianClient client = new MeridianClient(http, target, runId);
     Optional<String> cassandraAt = findCassandra(target);
-    Optional<String> token = Optional.ofNullable(adminToken).or(() -> demoLog == null ? Optional.empty() : Target.fromDemoLog(demoLog, TOKEN_IN_BANNER));
+    Optional<String> token =
+        Optional.ofNullable(adminToken)
+            .or(
+                () ->
+                    demoLog == null
+                        ? Optional.empty()
+                        : Target.fromDemoLog(demoLog, TOKEN_IN_BANNER));
     if (cassandraAt.isEmpty() && !noBaselines) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
           "cannot find the system's Cassandra (not the demo?): pass --cassandra host:port, --demo-log <the demo's output>, or --no-baselines");
     }
     int cpus = Runtime.getRuntime().availableProcessors();
-    log.info("bench {}: workload {} ({}), {} users, concurrency {}, {}, home affinity {}, regions {}, Cassandra {}, {} cores",
-        runId, workload.label, workload.describe(), users, concurrency, rate > 0 ? rate + " ops/s" : "closed loop", homeAffinity, target.names(),
-        cassandraAt.orElse("unknown"), cpus);
-    return new Plan(workload, measured, randomSeed, random, runId, snapshotEvery, jsonFile, chartFile, target, client, cassandraAt, token, cpus);
+    log.info(
+        "bench {}: workload {} ({}), {} users, concurrency {}, {}, home affinity {}, regions {}, Cassandra {}, {} cores",
+        runId,
+        workload.label,
+        workload.describe(),
+        users,
+        concurrency,
+        rate > 0 ? rate + " ops/s" : "closed loop",
+        homeAffinity,
+        target.names(),
+        cassandraAt.orElse("unknown"),
+        cpus);
+    return new Plan(
+        workload,
+        measured,
+        randomSeed,
+        random,
+        runId,
+        snapshotEvery,
+        jsonFile,
+        chartFile,
+        target,
+        client,
+        cassandraAt,
+        token,
+        cpus);
   }
 
   private Map<String, Object> runInfo(Plan plan) {
@@ -257,95 +404,213 @@ public final class BenchCommand implements Callable<Integer> {
     return runInfo;
   }
 
-  /** (a) a plain entity in this process, (b) raw driver inserts, on the system's Cassandra, each for --baseline-duration. */
+  /**
+   * (a) a plain entity in this process, (b) raw driver inserts, on the system's Cassandra, each for
+   * --baseline-duration.
+   */
   private Baselines baselines(Plan plan, CassandraSide cassandraSide) throws InterruptedException {
     LoadGenerator.Result entity;
-    try (EntityBaseline baseline = EntityBaseline.start(plan.cassandraAt().get(), cassandraLocalDc, plan.runId(), users, plan.snapshotEvery(), concurrency)) {
-      var settings = new LoadGenerator.Settings("baseline entity", concurrency, rate, warmup, baselineDuration);
-      entity = new LoadGenerator(settings).run(plan.baselineWorkload().source(plan.random().nextLong(), users)::next, baseline.sender(), () -> false);
+    try (EntityBaseline baseline =
+        EntityBaseline.start(
+            plan.cassandraAt().get(),
+            cassandraLocalDc,
+            plan.runId(),
+            users,
+            plan.snapshotEvery(),
+            concurrency)) {
+      var settings =
+          new LoadGenerator.Settings(
+              "baseline entity", concurrency, rate, warmup, baselineDuration);
+      entity =
+          new LoadGenerator(settings)
+              .run(
+                  plan.baselineWorkload().source(plan.random().nextLong(), users)::next,
+                  baseline.sender(),
+                  () -> false);
     }
-    CassandraSide.RowSize rowSize = cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
+    CassandraSide.RowSize rowSize =
+        cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
     if (rowSize.rows() == 0) rowSize = cassandraSide.rowSize(EntityBaseline.KEYSPACE);
-    Workload inserts = plan.workload().hasWrites() && !plan.drill() ? plan.workload() : Workload.WRITES;
-    var settings = new LoadGenerator.Settings("baseline driver", concurrency, rate, warmup, baselineDuration);
-    LoadGenerator.Result driver = new LoadGenerator(settings).run(writesOnly(inserts.source(plan.random().nextLong(), users)),
-        cassandraSide.rawInserts(plan.runId(), users, rowSize), () -> false);
+    Workload inserts =
+        plan.workload().hasWrites() && !plan.drill() ? plan.workload() : Workload.WRITES;
+    var settings =
+        new LoadGenerator.Settings("baseline driver", concurrency, rate, warmup, baselineDuration);
+    LoadGenerator.Result driver =
+        new LoadGenerator(settings)
+            .run(
+                writesOnly(inserts.source(plan.random().nextLong(), users)),
+                cassandraSide.rawInserts(plan.runId(), users, rowSize),
+                () -> false);
     return new Baselines(entity, driver, rowSize);
   }
 
-  /** The failover drill: load from the start, a region killed after --kill-after, until the drill says stop. */
+  /**
+   * The failover drill: load from the start, a region killed after --kill-after, until the drill
+   * says stop.
+   */
   private Load failoverDrill(Plan plan, MeasureStart atMeasureStart) throws InterruptedException {
     Target target = plan.target();
     MeridianClient client = plan.client();
     SplittableRandom random = plan.random();
     String victim = killRegion != null ? killRegion : target.names().get(0);
-    long pid = FailoverDrill.victimPid(target, victim, killPid == null ? OptionalLong.empty() : OptionalLong.of(killPid));
-    FailoverDrill drill = new FailoverDrill(client, target, victim, pid, plan.token(), killAfter, plan.measured(), users);
-    LagProbe lagProbe = new LagProbe(client, drill::available, users, lagProbes, System.currentTimeMillis(), random.nextLong(), homeAffinity).start();
+    long pid =
+        FailoverDrill.victimPid(
+            target, victim, killPid == null ? OptionalLong.empty() : OptionalLong.of(killPid));
+    FailoverDrill drill =
+        new FailoverDrill(
+            client, target, victim, pid, plan.token(), killAfter, plan.measured(), users);
+    LagProbe lagProbe =
+        new LagProbe(
+                client,
+                drill::available,
+                users,
+                lagProbes,
+                System.currentTimeMillis(),
+                random.nextLong(),
+                homeAffinity)
+            .start();
     Thread controller = new Thread(drill::control, "bench-drill-control");
     controller.setDaemon(true);
     controller.start();
-    var settings = new LoadGenerator.Settings("meridian failover-drill", concurrency, rate, Duration.ZERO, plan.measured());
-    LoadGenerator.Result meridian = new LoadGenerator(settings).run(plan.workload().source(random.nextLong(), users)::next,
-        op -> sendTo(client, drill.available(), op, random), drill::loadShouldStop, atMeasureStart);
+    var settings =
+        new LoadGenerator.Settings(
+            "meridian failover-drill", concurrency, rate, Duration.ZERO, plan.measured());
+    LoadGenerator.Result meridian =
+        new LoadGenerator(settings)
+            .run(
+                plan.workload().source(random.nextLong(), users)::next,
+                op -> sendTo(client, drill.available(), op, random),
+                drill::loadShouldStop,
+                atMeasureStart);
     lagProbe.stop();
     controller.join(FailoverDrill.CONVERGENCE_WAIT.plusSeconds(60).toMillis());
     return new Load(meridian, lagProbe, drill, atMeasureStart);
   }
 
-  /** Every other workload: --warmup, then --duration measured, with the lag probes from the end of the warmup. */
+  /**
+   * Every other workload: --warmup, then --duration measured, with the lag probes from the end of
+   * the warmup.
+   */
   private Load steadyLoad(Plan plan, MeasureStart atMeasureStart) throws InterruptedException {
     Target target = plan.target();
     MeridianClient client = plan.client();
     SplittableRandom random = plan.random();
     LagProbe lagProbe =
-        new LagProbe(client, () -> target.regions, users, lagProbes, System.currentTimeMillis() + warmup.toMillis(), random.nextLong(), homeAffinity);
-    var settings = new LoadGenerator.Settings("meridian " + plan.workload().label, concurrency, rate, warmup, plan.measured());
+        new LagProbe(
+            client,
+            () -> target.regions,
+            users,
+            lagProbes,
+            System.currentTimeMillis() + warmup.toMillis(),
+            random.nextLong(),
+            homeAffinity);
+    var settings =
+        new LoadGenerator.Settings(
+            "meridian " + plan.workload().label, concurrency, rate, warmup, plan.measured());
     var probeStarter = new java.util.Timer(true);
-    probeStarter.schedule(new java.util.TimerTask() {
-      @Override
-      public void run() {
-        lagProbe.start();
-      }
-    }, warmup.toMillis());
-    LoadGenerator.Result meridian = new LoadGenerator(settings).run(plan.workload().source(random.nextLong(), users)::next,
-        op -> sendTo(client, target.regions, op, random), () -> false, atMeasureStart);
+    probeStarter.schedule(
+        new java.util.TimerTask() {
+          @Override
+          public void run() {
+            lagProbe.start();
+          }
+        },
+        warmup.toMillis());
+    LoadGenerator.Result meridian =
+        new LoadGenerator(settings)
+            .run(
+                plan.workload().source(random.nextLong(), users)::next,
+                op -> sendTo(client, target.regions, op, random),
+                () -> false,
+                atMeasureStart);
     probeStarter.cancel();
     lagProbe.stop();
     return new Load(meridian, lagProbe, null, atMeasureStart);
   }
 
-  /** Right after the load: Cassandra's counters and the scrapes; then, for --idle-sample, Cassandra's reads while Meridian is idle; a journal row's size. */
+  /**
+   * Right after the load: Cassandra's counters and the scrapes; then, for --idle-sample,
+   * Cassandra's reads while Meridian is idle; a journal row's size.
+   */
   private AfterLoad afterLoad(Plan plan, CassandraSide cassandraSide) throws InterruptedException {
     CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
     List<PromText> scrapesAfter = scrapeAll(plan.client(), plan.target());
     CassandraSide.Counters idleAfter = null;
     if (cassandraSide != null && !idleSample.isZero()) {
-      log.info("counting Cassandra's reads for {} while Meridian is idle (journal polling by the live replicas)", idleSample);
+      log.info(
+          "counting Cassandra's reads for {} while Meridian is idle (journal polling by the live replicas)",
+          idleSample);
       Thread.sleep(idleSample.toMillis());
       idleAfter = cassandraSide.counters();
     }
-    CassandraSide.RowSize meridianRows = cassandraSide == null ? null : cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
+    CassandraSide.RowSize meridianRows =
+        cassandraSide == null
+            ? null
+            : cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
     return new AfterLoad(countersAfter, scrapesAfter, idleAfter, meridianRows);
   }
 
   /** Every figure of the run, in the order the JSON file has them. */
-  private void addFigures(Map<String, Object> figures, Plan plan, Baselines baselines, Load load, AfterLoad afterLoad) {
+  private void addFigures(
+      Map<String, Object> figures, Plan plan, Baselines baselines, Load load, AfterLoad afterLoad) {
     Target target = plan.target();
     List<PromText> scrapesBefore = load.atStart().scrapes();
     List<PromText> scrapesAfter = afterLoad.scrapes();
     figures.put("meridian", Report.result(load.meridian()));
-    figures.put("replicationLag", replicationLag(target, load.lagProbe(), scrapesBefore, scrapesAfter));
-    figures.put("serverCommands", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_latency_seconds_count", "command", "path"));
-    figures.put("serverCommandFailures", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_command_failures_total", "command", "cause"));
-    figures.put("serverHttpStatuses", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_http_responses_total", "status", null));
-    figures.put("serverPayments", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_payments_total", "outcome", null));
-    figures.put("serverEventsPersisted", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_events_persisted_total", "type", null));
-    figures.put("serverOwnershipChanges", serverCounts(target, scrapesBefore, scrapesAfter, "meridian_ownership_changes_total", "reason", null));
+    figures.put(
+        "replicationLag", replicationLag(target, load.lagProbe(), scrapesBefore, scrapesAfter));
+    figures.put(
+        "serverCommands",
+        serverCounts(
+            target,
+            scrapesBefore,
+            scrapesAfter,
+            "meridian_command_latency_seconds_count",
+            "command",
+            "path"));
+    figures.put(
+        "serverCommandFailures",
+        serverCounts(
+            target,
+            scrapesBefore,
+            scrapesAfter,
+            "meridian_command_failures_total",
+            "command",
+            "cause"));
+    figures.put(
+        "serverHttpStatuses",
+        serverCounts(
+            target, scrapesBefore, scrapesAfter, "meridian_http_responses_total", "status", null));
+    figures.put(
+        "serverPayments",
+        serverCounts(
+            target, scrapesBefore, scrapesAfter, "meridian_payments_total", "outcome", null));
+    figures.put(
+        "serverEventsPersisted",
+        serverCounts(
+            target, scrapesBefore, scrapesAfter, "meridian_events_persisted_total", "type", null));
+    figures.put(
+        "serverOwnershipChanges",
+        serverCounts(
+            target,
+            scrapesBefore,
+            scrapesAfter,
+            "meridian_ownership_changes_total",
+            "reason",
+            null));
     if (baselines.entity() != null) figures.put("baselines", baselineFigures(plan, baselines));
     figures.put("ratios", ratios(plan, baselines, load.meridian()));
-    figures.put("cassandra", cassandraFigures(plan.client(), target, load.meridian(), load.lagProbe(), load.atStart().counters(), afterLoad.counters(),
-        afterLoad.idle(), afterLoad.rows()));
+    figures.put(
+        "cassandra",
+        cassandraFigures(
+            plan.client(),
+            target,
+            load.meridian(),
+            load.lagProbe(),
+            load.atStart().counters(),
+            afterLoad.counters(),
+            afterLoad.idle(),
+            afterLoad.rows()));
     FailoverDrill failover = load.failover();
     if (failover != null) {
       Map<String, Object> drillFigures = failover.figures();
@@ -356,7 +621,8 @@ public final class BenchCommand implements Callable<Integer> {
     figures.put("targets", targets(figures, failover));
   }
 
-  private static Map<String, Object> replicationLag(Target target, LagProbe lagProbe, List<PromText> scrapesBefore, List<PromText> scrapesAfter) {
+  private static Map<String, Object> replicationLag(
+      Target target, LagProbe lagProbe, List<PromText> scrapesBefore, List<PromText> scrapesAfter) {
     Map<String, Object> lag = new LinkedHashMap<>();
     Map<String, Object> endToEnd = Report.percentiles(lagProbe.lags());
     endToEnd.put("notVisibleWithin10s", lagProbe.notVisible());
@@ -369,11 +635,19 @@ public final class BenchCommand implements Callable<Integer> {
   private Map<String, Object> baselineFigures(Plan plan, Baselines baselines) {
     Map<String, Object> figures = new LinkedHashMap<>();
     Map<String, Object> entityFigures = Report.result(baselines.entity());
-    entityFigures.put("what", "plain EventSourcedBehavior (same event classes, serializer and snapshot interval), keyspace "
-        + EntityBaseline.KEYSPACE + ", driven in-process by ask, no HTTP, no replication; workload " + plan.baselineWorkload().label);
+    entityFigures.put(
+        "what",
+        "plain EventSourcedBehavior (same event classes, serializer and snapshot interval), keyspace "
+            + EntityBaseline.KEYSPACE
+            + ", driven in-process by ask, no HTTP, no replication; workload "
+            + plan.baselineWorkload().label);
     figures.put("entity", entityFigures);
     Map<String, Object> driverFigures = Report.result(baselines.driver());
-    driverFigures.put("what", "raw async driver inserts, at most " + concurrency + " in flight, into a table shaped like the journal's, LOCAL_QUORUM");
+    driverFigures.put(
+        "what",
+        "raw async driver inserts, at most "
+            + concurrency
+            + " in flight, into a table shaped like the journal's, LOCAL_QUORUM");
     driverFigures.put("eventBytes", baselines.rowSize().eventBytes());
     driverFigures.put("metaBytes", baselines.rowSize().metaBytes());
     figures.put("driver", driverFigures);
@@ -381,30 +655,52 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Meridian's throughput over the baselines' (empty without baselines). */
-  private static Map<String, Object> ratios(Plan plan, Baselines baselines, LoadGenerator.Result meridian) {
+  private static Map<String, Object> ratios(
+      Plan plan, Baselines baselines, LoadGenerator.Result meridian) {
     Map<String, Object> ratios = new LinkedHashMap<>();
     LoadGenerator.Result entity = baselines.entity();
     LoadGenerator.Result driver = baselines.driver();
     if (entity == null) return ratios;
     if (!plan.drill()) {
       ratios.put("meridianOverEntity", ratio(meridian.throughput(), entity.throughput()));
-      if (plan.workload().hasWrites()) ratios.put("meridianWritesOverEntityWrites", ratio(meridian.writeThroughput(), entity.writeThroughput()));
-      if (plan.workload().hasWrites()) ratios.put("meridianWritesOverDriverInserts", ratio(meridian.writeThroughput(), driver.throughput()));
+      if (plan.workload().hasWrites())
+        ratios.put(
+            "meridianWritesOverEntityWrites",
+            ratio(meridian.writeThroughput(), entity.writeThroughput()));
+      if (plan.workload().hasWrites())
+        ratios.put(
+            "meridianWritesOverDriverInserts",
+            ratio(meridian.writeThroughput(), driver.throughput()));
     } else {
       // The drill's own throughput includes the outage; ratios are for comparison only.
-      ratios.put("meridianWritesOverEntityWrites(including the outage)", ratio(meridian.writeThroughput(), entity.writeThroughput()));
-      ratios.put("meridianWritesOverDriverInserts(including the outage)", ratio(meridian.writeThroughput(), driver.throughput()));
+      ratios.put(
+          "meridianWritesOverEntityWrites(including the outage)",
+          ratio(meridian.writeThroughput(), entity.writeThroughput()));
+      ratios.put(
+          "meridianWritesOverDriverInserts(including the outage)",
+          ratio(meridian.writeThroughput(), driver.throughput()));
     }
     ratios.put("entityOverDriver", ratio(entity.writeThroughput(), driver.throughput()));
     return ratios;
   }
 
   /** The JSON file, the chart beside it, and the summary in the log. */
-  private void writeReport(Plan plan, Map<String, Object> figures, Baselines baselines, Load load) throws IOException {
+  private void writeReport(Plan plan, Map<String, Object> figures, Baselines baselines, Load load)
+      throws IOException {
     Report.writeJson(plan.jsonFile(), figures);
     saveChart(plan, baselines, load);
-    log.info(summary(plan.workload(), load.meridian(), baselines.entity(), baselines.driver(), load.lagProbe(), figures, load.failover(), plan.cpus(),
-        plan.jsonFile(), plan.chartFile()));
+    log.info(
+        summary(
+            plan.workload(),
+            load.meridian(),
+            baselines.entity(),
+            baselines.driver(),
+            load.lagProbe(),
+            figures,
+            load.failover(),
+            plan.cpus(),
+            plan.jsonFile(),
+            plan.chartFile()));
   }
 
   private void saveChart(Plan plan, Baselines baselines, Load load) throws IOException {
@@ -413,16 +709,27 @@ public final class BenchCommand implements Callable<Integer> {
     LoadGenerator.Result driver = baselines.driver();
     LagProbe lagProbe = load.lagProbe();
     List<Charts.Line> lines = new ArrayList<>();
-    meridian.latencies().forEach((key, h) -> lines.add(new Charts.Line("meridian " + key, Report.chartLine(h))));
-    if (entity != null) lines.add(new Charts.Line("baseline entity (all)", Report.chartLine(entity.all())));
-    if (driver != null) lines.add(new Charts.Line("baseline driver insert", Report.chartLine(driver.all())));
-    if (lagProbe.lags().getTotalCount() > 0) lines.add(new Charts.Line("replication lag (end to end)", Report.chartLine(lagProbe.lags())));
+    meridian
+        .latencies()
+        .forEach((key, h) -> lines.add(new Charts.Line("meridian " + key, Report.chartLine(h))));
+    if (entity != null)
+      lines.add(new Charts.Line("baseline entity (all)", Report.chartLine(entity.all())));
+    if (driver != null)
+      lines.add(new Charts.Line("baseline driver insert", Report.chartLine(driver.all())));
+    if (lagProbe.lags().getTotalCount() > 0)
+      lines.add(new Charts.Line("replication lag (end to end)", Report.chartLine(lagProbe.lags())));
     Map<String, Double> bars = new LinkedHashMap<>();
     bars.put("Meridian " + plan.workload().label, Report.round(meridian.throughput()));
     if (entity != null) bars.put("entity baseline", Report.round(entity.throughput()));
     if (driver != null) bars.put("driver inserts", Report.round(driver.throughput()));
-    Charts.save(plan.chartFile(), plan.workload().label + ", " + users + " users, c=" + concurrency, lines, meridian.series(), lagProbe.samples(),
-        load.failover(), bars);
+    Charts.save(
+        plan.chartFile(),
+        plan.workload().label + ", " + users + " users, c=" + concurrency,
+        lines,
+        meridian.series(),
+        lagProbe.samples(),
+        load.failover(),
+        bars);
   }
 
   private Optional<String> findCassandra(Target target) {
@@ -442,14 +749,16 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * A random region (a write for a user owned elsewhere is forwarded by Meridian, as for a travelling
-   * user), or with probability {@code --home-affinity} the user's home region.
+   * A random region (a write for a user owned elsewhere is forwarded by Meridian, as for a
+   * travelling user), or with probability {@code --home-affinity} the user's home region.
    */
-  private java.util.concurrent.CompletionStage<LoadGenerator.Outcome> sendTo(MeridianClient client, List<Target.Region> regions, Workload.Op op, SplittableRandom random) {
+  private java.util.concurrent.CompletionStage<LoadGenerator.Outcome> sendTo(
+      MeridianClient client, List<Target.Region> regions, Workload.Op op, SplittableRandom random) {
     // The dispatcher is one thread, so the shared random is used by one thread only.
     if (homeAffinity > 0 && random.nextDouble() < homeAffinity) {
       String home = client.homeOf(op.user());
-      for (Target.Region region : regions) if (region.name().equals(home)) return client.send(op, region.endpoint());
+      for (Target.Region region : regions)
+        if (region.name().equals(home)) return client.send(op, region.endpoint());
     }
     return client.send(op, regions.get(random.nextInt(regions.size())).endpoint());
   }
@@ -470,7 +779,8 @@ public final class BenchCommand implements Callable<Integer> {
     for (Target.Region region : target.regions) {
       try {
         var response = client.getText(region.endpoint().resolve("/metrics"));
-        scrapes.add(response.statusCode() == 200 ? PromText.parse(response.body()) : PromText.empty());
+        scrapes.add(
+            response.statusCode() == 200 ? PromText.parse(response.body()) : PromText.empty());
       } catch (Exception e) {
         scrapes.add(PromText.empty());
       }
@@ -478,17 +788,26 @@ public final class BenchCommand implements Callable<Integer> {
     return scrapes;
   }
 
-  /** Per region, per origin: events applied during the run, their mean lag and percentiles (histogram buckets of the run), and the recent max. */
-  private static Map<String, Object> serverLag(Target target, List<PromText> before, List<PromText> after) {
+  /**
+   * Per region, per origin: events applied during the run, their mean lag and percentiles
+   * (histogram buckets of the run), and the recent max.
+   */
+  private static Map<String, Object> serverLag(
+      Target target, List<PromText> before, List<PromText> after) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; i < target.regions.size(); i++) {
       String region = target.regions.get(i).name();
       Map<String, Object> byOrigin = new LinkedHashMap<>();
-      Map<String, Double> countAfter = after.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
-      Map<String, Double> countBefore = before.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
-      Map<String, Double> sumAfter = after.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
-      Map<String, Double> sumBefore = before.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
-      Map<String, Double> max = after.get(i).by("meridian_replication_lag_seconds_max", "origin", Map.of());
+      Map<String, Double> countAfter =
+          after.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
+      Map<String, Double> countBefore =
+          before.get(i).by("meridian_replication_lag_seconds_count", "origin", Map.of());
+      Map<String, Double> sumAfter =
+          after.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
+      Map<String, Double> sumBefore =
+          before.get(i).by("meridian_replication_lag_seconds_sum", "origin", Map.of());
+      Map<String, Double> max =
+          after.get(i).by("meridian_replication_lag_seconds_max", "origin", Map.of());
       for (String origin : countAfter.keySet()) {
         Map<String, Object> f = new LinkedHashMap<>();
         double count = countAfter.get(origin) - countBefore.getOrDefault(origin, 0.0);
@@ -497,8 +816,17 @@ public final class BenchCommand implements Callable<Integer> {
         if (count > 0) f.put("meanMillis", Report.round(sum / count * 1000));
         for (String q : List.of("0.5", "0.95", "0.99")) {
           // From the histogram's buckets gained during the measured time (before -> after).
-          Double v = PromText.quantileBetween(before.get(i), after.get(i), "meridian_replication_lag_seconds", Map.of("origin", origin), Double.parseDouble(q));
-          if (v != null) f.put("p" + q.substring(2) + (q.length() == 3 ? "0" : "") + "Millis", Report.round(v * 1000));
+          Double v =
+              PromText.quantileBetween(
+                  before.get(i),
+                  after.get(i),
+                  "meridian_replication_lag_seconds",
+                  Map.of("origin", origin),
+                  Double.parseDouble(q));
+          if (v != null)
+            f.put(
+                "p" + q.substring(2) + (q.length() == 3 ? "0" : "") + "Millis",
+                Report.round(v * 1000));
         }
         if (max.get(origin) != null) f.put("maxMillisRecent", Report.round(max.get(origin) * 1000));
         byOrigin.put(origin, f);
@@ -509,14 +837,26 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** Per region: the increase of a counter during the run, by one or two labels. */
-  private static Map<String, Object> serverCounts(Target target, List<PromText> before, List<PromText> after, String name, String label, String secondLabel) {
+  private static Map<String, Object> serverCounts(
+      Target target,
+      List<PromText> before,
+      List<PromText> after,
+      String name,
+      String label,
+      String secondLabel) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; i < target.regions.size(); i++) {
       Map<String, Long> counts = new java.util.TreeMap<>();
       for (PromText.Series s : after.get(i).series) {
         if (!s.name().equals(name)) continue;
-        String key = s.labels().getOrDefault(label, "") + (secondLabel == null ? "" : "/" + s.labels().getOrDefault(secondLabel, ""));
-        double was = before.get(i).series.stream().filter(b -> b.name().equals(name) && b.labels().equals(s.labels())).mapToDouble(PromText.Series::value).sum();
+        String key =
+            s.labels().getOrDefault(label, "")
+                + (secondLabel == null ? "" : "/" + s.labels().getOrDefault(secondLabel, ""));
+        double was =
+            before.get(i).series.stream()
+                .filter(b -> b.name().equals(name) && b.labels().equals(s.labels()))
+                .mapToDouble(PromText.Series::value)
+                .sum();
         long delta = Math.round(s.value() - was);
         if (delta > 0) counts.merge(key, delta, Long::sum);
       }
@@ -525,8 +865,15 @@ public final class BenchCommand implements Callable<Integer> {
     return out;
   }
 
-  private Map<String, Object> cassandraFigures(MeridianClient client, Target target, LoadGenerator.Result meridian, LagProbe lagProbe, CassandraSide.Counters before,
-      CassandraSide.Counters after, CassandraSide.Counters idle, CassandraSide.RowSize rows) {
+  private Map<String, Object> cassandraFigures(
+      MeridianClient client,
+      Target target,
+      LoadGenerator.Result meridian,
+      LagProbe lagProbe,
+      CassandraSide.Counters before,
+      CassandraSide.Counters after,
+      CassandraSide.Counters idle,
+      CassandraSide.RowSize rows) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (before == null) return out;
     java.util.Set<String> journals = new java.util.HashSet<>();
@@ -534,13 +881,17 @@ public final class BenchCommand implements Callable<Integer> {
     CassandraSide.Rates load = CassandraSide.rates(before, after);
     double journalWrites = load.writes(journals::contains);
     double journalReads = load.reads(journals::contains);
-    double clientWrites = meridian.writeThroughput() + lagProbe.lags().getTotalCount() / Math.max(1e-9, load.seconds());
+    double clientWrites =
+        meridian.writeThroughput()
+            + lagProbe.lags().getTotalCount() / Math.max(1e-9, load.seconds());
     Map<String, Object> during = new LinkedHashMap<>();
     during.put("seconds", Report.round(load.seconds()));
     during.put("cqlStatementsPerSecond", Report.round(load.statementsPerSecond()));
     during.put("journalWritesPerSecond", Report.round(journalWrites));
     during.put("journalReadsPerSecond", Report.round(journalReads));
-    during.put("journalWritesPerClientWrite", clientWrites > 0 ? Report.round(journalWrites / clientWrites) : null);
+    during.put(
+        "journalWritesPerClientWrite",
+        clientWrites > 0 ? Report.round(journalWrites / clientWrites) : null);
     during.put("readsPerSecondByTable", load.readsPerSecond());
     during.put("writesPerSecondByTable", load.writesPerSecond());
     out.put("duringLoad", during);
@@ -550,23 +901,52 @@ public final class BenchCommand implements Callable<Integer> {
       // Live replicas as the nodes count them (two replication streams each with three regions);
       // a system without that gauge (before hints): every user's replica in every region.
       double streams = 0;
-      for (PromText scrape : scrapeAll(client, target)) streams += scrape.by("meridian_replication_live_streams", "region", Map.of()).values().stream().mapToDouble(Double::doubleValue).sum();
-      int liveReplicas = streams > 0 ? (int) Math.round(streams / Math.max(1, target.names().size() - 1)) : users * target.names().size();
+      for (PromText scrape : scrapeAll(client, target))
+        streams +=
+            scrape.by("meridian_replication_live_streams", "region", Map.of()).values().stream()
+                .mapToDouble(Double::doubleValue)
+                .sum();
+      int liveReplicas =
+          streams > 0
+              ? (int) Math.round(streams / Math.max(1, target.names().size() - 1))
+              : users * target.names().size();
       Map<String, Object> polling = new LinkedHashMap<>();
       polling.put("seconds", Report.round(quiet.seconds()));
       polling.put("journalReadsPerSecond", Report.round(pollReads));
       polling.put("cqlStatementsPerSecond", Report.round(quiet.statementsPerSecond()));
       polling.put("liveReplicasOfThisRun", liveReplicas);
       polling.put("journalReadsPerSecondPerLiveReplica", Report.round(pollReads / liveReplicas));
-      polling.put("liveReplicasCountedBy", streams > 0 ? "meridian_replication_live_streams / (regions - 1)" : "users x regions (no gauge)");
-      polling.put("expected", "each live replica reads each of the other " + (target.names().size() - 1)
-          + " regions' journals once per meridian.replication.safety-poll (one CQL read per poll); "
-          + "replicas of earlier runs that have not passivated yet (2 min idle) poll too");
-      polling.put("shareOfJournalReadsDuringLoad", journalReads + journalWrites > 0 ? Report.round(journalReads / (journalReads + journalWrites)) : null);
-      polling.put("how", "Cassandra's own counters (system_views.local_read_latency / local_write_latency / cql_metrics), read by the bench's driver session");
+      polling.put(
+          "liveReplicasCountedBy",
+          streams > 0
+              ? "meridian_replication_live_streams / (regions - 1)"
+              : "users x regions (no gauge)");
+      polling.put(
+          "expected",
+          "each live replica reads each of the other "
+              + (target.names().size() - 1)
+              + " regions' journals once per meridian.replication.safety-poll (one CQL read per poll); "
+              + "replicas of earlier runs that have not passivated yet (2 min idle) poll too");
+      polling.put(
+          "shareOfJournalReadsDuringLoad",
+          journalReads + journalWrites > 0
+              ? Report.round(journalReads / (journalReads + journalWrites))
+              : null);
+      polling.put(
+          "how",
+          "Cassandra's own counters (system_views.local_read_latency / local_write_latency / cql_metrics), read by the bench's driver session");
       out.put("idlePolling", polling);
     }
-    if (rows != null) out.put("journalRow", Map.of("rowsSampled", rows.rows(), "eventBytes", rows.eventBytes(), "metaBytes", rows.metaBytes()));
+    if (rows != null)
+      out.put(
+          "journalRow",
+          Map.of(
+              "rowsSampled",
+              rows.rows(),
+              "eventBytes",
+              rows.eventBytes(),
+              "metaBytes",
+              rows.metaBytes()));
     return out;
   }
 
@@ -575,13 +955,22 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, Object> out = new LinkedHashMap<>();
     if (failover != null) {
       Object rehoming = failover.figures().get("rehomingAfterDeclaredDown");
-      out.put("rehoming<=1sAfterDeclaredDown", rehoming == null ? "not reached" : rehoming + " s: " + ((double) rehoming <= 1.0 ? "met" : "NOT met"));
-      out.put("replicationLag", "not judged in the drill: the lag includes the outage and the catch-up");
+      out.put(
+          "rehoming<=1sAfterDeclaredDown",
+          rehoming == null
+              ? "not reached"
+              : rehoming + " s: " + ((double) rehoming <= 1.0 ? "met" : "NOT met"));
+      out.put(
+          "replicationLag",
+          "not judged in the drill: the lag includes the outage and the catch-up");
       return out;
     }
     Map<String, Object> lag = (Map<String, Object>) figures.get("replicationLag");
     Object p99 = ((Map<String, Object>) lag.get("endToEnd")).get("p99Millis");
-    if (p99 != null) out.put("replicationLagP99EndToEnd<=200ms", p99 + " ms: " + ((double) p99 <= 200 ? "met" : "NOT met"));
+    if (p99 != null)
+      out.put(
+          "replicationLagP99EndToEnd<=200ms",
+          p99 + " ms: " + ((double) p99 <= 200 ? "met" : "NOT met"));
     double serverP99 = 0;
     for (Object byOrigin : ((Map<String, Object>) lag.get("server")).values()) {
       for (Object f : ((Map<String, Object>) byOrigin).values()) {
@@ -589,10 +978,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (v instanceof Double d) serverP99 = Math.max(serverP99, d);
       }
     }
-    out.put("replicationLagP99Server<=200ms(worst region and origin)", serverP99 + " ms: " + (serverP99 <= 200 ? "met" : "NOT met"));
+    out.put(
+        "replicationLagP99Server<=200ms(worst region and origin)",
+        serverP99 + " ms: " + (serverP99 <= 200 ? "met" : "NOT met"));
     Map<String, Object> ratios = (Map<String, Object>) figures.get("ratios");
     Object writes = ratios.get("meridianWritesOverEntityWrites");
-    if (writes instanceof Double r) out.put("replicatedWrites>=0.3xEntityBaseline", r + ": " + (r >= 0.3 ? "met" : "NOT met"));
+    if (writes instanceof Double r)
+      out.put("replicatedWrites>=0.3xEntityBaseline", r + ": " + (r >= 0.3 ? "met" : "NOT met"));
     return out;
   }
 
@@ -601,48 +993,117 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   @SuppressWarnings("unchecked")
-  private String summary(Workload workload, LoadGenerator.Result meridian, LoadGenerator.Result entity, LoadGenerator.Result driver, LagProbe lagProbe,
-      Map<String, Object> figures, FailoverDrill failover, int cpus, Path jsonFile, Path chartFile) {
+  private String summary(
+      Workload workload,
+      LoadGenerator.Result meridian,
+      LoadGenerator.Result entity,
+      LoadGenerator.Result driver,
+      LagProbe lagProbe,
+      Map<String, Object> figures,
+      FailoverDrill failover,
+      int cpus,
+      Path jsonFile,
+      Path chartFile) {
     StringBuilder out = new StringBuilder("\n\n");
-    out.append(String.format(Locale.ROOT, "Meridian bench: workload %s (%s), %d users, concurrency %d, %s, home affinity %.2f, %.1f s measured, %d cores%n",
-        workload.label, workload.describe(), users, concurrency, rate > 0 ? rate + " ops/s offered" : "closed loop", homeAffinity, meridian.seconds(), cpus));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Meridian bench: workload %s (%s), %d users, concurrency %d, %s, home affinity %.2f, %.1f s measured, %d cores%n",
+            workload.label,
+            workload.describe(),
+            users,
+            concurrency,
+            rate > 0 ? rate + " ops/s offered" : "closed loop",
+            homeAffinity,
+            meridian.seconds(),
+            cpus));
     out.append(Report.table(meridian));
-    if (!meridian.errors().isEmpty()) out.append("  errors: ").append(meridian.errors()).append('\n');
+    if (!meridian.errors().isEmpty())
+      out.append("  errors: ").append(meridian.errors()).append('\n');
     Histogram lags = lagProbe.lags();
-    out.append(String.format(Locale.ROOT, "%nReplication lag, end to end (ack in A -> visible in B, %d probes, %d not visible in 10 s):%n", lags.getTotalCount(), lagProbe.notVisible()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nReplication lag, end to end (ack in A -> visible in B, %d probes, %d not visible in 10 s):%n",
+            lags.getTotalCount(),
+            lagProbe.notVisible()));
     if (lags.getTotalCount() > 0) {
-      out.append(String.format(Locale.ROOT, "  p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-          Report.ms(lags.getValueAtPercentile(50)), Report.ms(lags.getValueAtPercentile(95)), Report.ms(lags.getValueAtPercentile(99)), Report.ms(lags.getMaxValue())));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+              Report.ms(lags.getValueAtPercentile(50)),
+              Report.ms(lags.getValueAtPercentile(95)),
+              Report.ms(lags.getValueAtPercentile(99)),
+              Report.ms(lags.getMaxValue())));
     }
-    out.append("Replication lag, server side (meridian_replication_lag: origin's decision -> applied here; quantiles of the measured time):\n");
-    ((Map<String, Object>) ((Map<String, Object>) figures.get("replicationLag")).get("server")).forEach((region, byOrigin) ->
-        ((Map<String, Object>) byOrigin).forEach((origin, f) -> out.append("  ").append(origin).append(" -> ").append(region).append(": ").append(f).append('\n')));
+    out.append(
+        "Replication lag, server side (meridian_replication_lag: origin's decision -> applied here; quantiles of the measured time):\n");
+    ((Map<String, Object>) ((Map<String, Object>) figures.get("replicationLag")).get("server"))
+        .forEach(
+            (region, byOrigin) ->
+                ((Map<String, Object>) byOrigin)
+                    .forEach(
+                        (origin, f) ->
+                            out.append("  ")
+                                .append(origin)
+                                .append(" -> ")
+                                .append(region)
+                                .append(": ")
+                                .append(f)
+                                .append('\n')));
     if (entity != null) {
-      out.append(String.format(Locale.ROOT, "%nBaseline (a) plain EventSourcedBehavior, same mix, same Cassandra, in-process (%.1f s):%n", entity.seconds()));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%nBaseline (a) plain EventSourcedBehavior, same mix, same Cassandra, in-process (%.1f s):%n",
+              entity.seconds()));
       out.append(Report.table(entity));
-      out.append(String.format(Locale.ROOT, "Baseline (b) raw driver inserts (%.1f s):%n", driver.seconds()));
+      out.append(
+          String.format(
+              Locale.ROOT, "Baseline (b) raw driver inserts (%.1f s):%n", driver.seconds()));
       out.append(Report.table(driver));
       out.append("\nRatios (same run): ").append(figures.get("ratios")).append('\n');
     }
     Map<String, Object> cassandraFigures = (Map<String, Object>) figures.get("cassandra");
     if (!cassandraFigures.isEmpty()) {
       Map<String, Object> during = (Map<String, Object>) cassandraFigures.get("duringLoad");
-      out.append(String.format(Locale.ROOT, "%nCassandra during the load: %s CQL statements/s, journal writes %s/s (%s per client write), journal reads %s/s%n",
-          during.get("cqlStatementsPerSecond"), during.get("journalWritesPerSecond"), during.get("journalWritesPerClientWrite"), during.get("journalReadsPerSecond")));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%nCassandra during the load: %s CQL statements/s, journal writes %s/s (%s per client write), journal reads %s/s%n",
+              during.get("cqlStatementsPerSecond"),
+              during.get("journalWritesPerSecond"),
+              during.get("journalWritesPerClientWrite"),
+              during.get("journalReadsPerSecond")));
       Map<String, Object> polling = (Map<String, Object>) cassandraFigures.get("idlePolling");
       if (polling != null) {
-        out.append(String.format(Locale.ROOT, "Cassandra idle (journal polling): %s journal reads/s, %s CQL statements/s, %s reads/s per live replica (%s replicas of this run)%n",
-            polling.get("journalReadsPerSecond"), polling.get("cqlStatementsPerSecond"), polling.get("journalReadsPerSecondPerLiveReplica"), polling.get("liveReplicasOfThisRun")));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "Cassandra idle (journal polling): %s journal reads/s, %s CQL statements/s, %s reads/s per live replica (%s replicas of this run)%n",
+                polling.get("journalReadsPerSecond"),
+                polling.get("cqlStatementsPerSecond"),
+                polling.get("journalReadsPerSecondPerLiveReplica"),
+                polling.get("liveReplicasOfThisRun")));
       }
     }
     if (failover != null) {
       out.append("\nFailover drill (seconds):\n");
-      failover.figures().forEach((k, v) -> out.append("  ").append(k).append(": ").append(v).append('\n'));
+      failover
+          .figures()
+          .forEach((k, v) -> out.append("  ").append(k).append(": ").append(v).append('\n'));
       out.append("  timeline:\n");
-      failover.events().forEach(e -> out.append(String.format(Locale.ROOT, "    %7.2f  %s%n", e.t(), e.what())));
+      failover
+          .events()
+          .forEach(e -> out.append(String.format(Locale.ROOT, "    %7.2f  %s%n", e.t(), e.what())));
     }
     out.append("\nTargets: ").append(figures.get("targets")).append('\n');
-    out.append("Figures: ").append(jsonFile.toAbsolutePath()).append("\nChart:   ").append(chartFile.toAbsolutePath()).append('\n');
+    out.append("Figures: ")
+        .append(jsonFile.toAbsolutePath())
+        .append("\nChart:   ")
+        .append(chartFile.toAbsolutePath())
+        .append('\n');
     return out.toString();
   }
 }

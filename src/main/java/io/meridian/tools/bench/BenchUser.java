@@ -35,14 +35,19 @@ final class BenchUser extends EventSourcedBehavior<BenchUser.Command, User.Event
 
   record Execute(Workload.Op op, ActorRef<Reply> replyTo) implements Command {}
 
-  /** {@code refused}: a debit larger than the balance, answered without persisting (as Meridian's 409). */
+  /**
+   * {@code refused}: a debit larger than the balance, answered without persisting (as Meridian's
+   * 409).
+   */
   record Reply(boolean refused) {}
 
   public record State(
       boolean created,
       Map<String, String> profile,
       long points,
-      @JsonSerialize(using = PekkoSerialized.Writer.class) @JsonDeserialize(using = PekkoSerialized.Reader.class) ORSet<String> devices,
+      @JsonSerialize(using = PekkoSerialized.Writer.class)
+          @JsonDeserialize(using = PekkoSerialized.Reader.class)
+          ORSet<String> devices,
       BigDecimal balance,
       Map<String, User.Payment> payments)
       implements CborSerializable {}
@@ -72,7 +77,9 @@ final class BenchUser extends EventSourcedBehavior<BenchUser.Command, User.Event
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return snapshotEvery > 0 ? RetentionCriteria.snapshotEvery(snapshotEvery, 2) : RetentionCriteria.disabled();
+    return snapshotEvery > 0
+        ? RetentionCriteria.snapshotEvery(snapshotEvery, 2)
+        : RetentionCriteria.disabled();
   }
 
   @Override
@@ -84,9 +91,14 @@ final class BenchUser extends EventSourcedBehavior<BenchUser.Command, User.Event
   public CommandHandler<Command, User.Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Create.class, (state, cmd) -> state.created()
-            ? Effect().reply(cmd.replyTo(), new Reply(false))
-            : Effect().persist(new User.UserCreated(userId, "bench", now())).thenReply(cmd.replyTo(), s -> new Reply(false)))
+        .onCommand(
+            Create.class,
+            (state, cmd) ->
+                state.created()
+                    ? Effect().reply(cmd.replyTo(), new Reply(false))
+                    : Effect()
+                        .persist(new User.UserCreated(userId, "bench", now()))
+                        .thenReply(cmd.replyTo(), s -> new Reply(false)))
         .onCommand(Execute.class, this::onExecute)
         .build();
   }
@@ -96,20 +108,32 @@ final class BenchUser extends EventSourcedBehavior<BenchUser.Command, User.Event
     User.Event event =
         switch (op.kind()) {
           case READ -> null;
-          case PROFILE -> new User.ProfileUpdated(Map.of("displayName", op.displayName()), now(), SELF.id(), now());
+          case PROFILE ->
+              new User.ProfileUpdated(
+                  Map.of("displayName", op.displayName()), now(), SELF.id(), now());
           case POINTS -> new User.PointsAdjusted(op.pointsDelta(), now());
           case DEVICE -> {
             // The same whole-set operation User persists (User.deviceChange).
-            ORSet.DeltaOp delta = op.addDevice() ? state.devices().add(op.deviceId()) : state.devices().remove(op.deviceId());
-            yield new User.DevicesChanged(op.deviceId(), op.addDevice(), new ORSet.FullStateDeltaOp<>(state.devices().applyOperation(delta)), now());
+            ORSet.DeltaOp delta =
+                op.addDevice()
+                    ? state.devices().add(op.deviceId())
+                    : state.devices().remove(op.deviceId());
+            yield new User.DevicesChanged(
+                op.deviceId(),
+                op.addDevice(),
+                new ORSet.FullStateDeltaOp<>(state.devices().applyOperation(delta)),
+                now());
           }
           case PAYMENT -> {
             User.PaymentKind kind = op.credit() ? User.PaymentKind.CREDIT : User.PaymentKind.DEBIT;
-            if (kind == User.PaymentKind.DEBIT && state.balance().compareTo(op.amount()) < 0) yield null;
-            yield new User.PaymentRecorded(userId + "-p" + op.seq(), kind, op.amount(), SELF.id(), 1, now());
+            if (kind == User.PaymentKind.DEBIT && state.balance().compareTo(op.amount()) < 0)
+              yield null;
+            yield new User.PaymentRecorded(
+                userId + "-p" + op.seq(), kind, op.amount(), SELF.id(), 1, now());
           }
         };
-    if (event == null) return Effect().reply(cmd.replyTo(), new Reply(op.kind() == Workload.Kind.PAYMENT));
+    if (event == null)
+      return Effect().reply(cmd.replyTo(), new Reply(op.kind() == Workload.Kind.PAYMENT));
     return Effect().persist(event).thenReply(cmd.replyTo(), s -> new Reply(false));
   }
 
@@ -123,19 +147,56 @@ final class BenchUser extends EventSourcedBehavior<BenchUser.Command, User.Event
   }
 
   private static State apply(State state, User.Event event) {
-    if (event instanceof User.UserCreated) return new State(true, state.profile(), state.points(), state.devices(), state.balance(), state.payments());
+    if (event instanceof User.UserCreated)
+      return new State(
+          true,
+          state.profile(),
+          state.points(),
+          state.devices(),
+          state.balance(),
+          state.payments());
     if (event instanceof User.ProfileUpdated e) {
       var profile = new HashMap<>(state.profile());
       profile.putAll(e.fields());
-      return new State(state.created(), Map.copyOf(profile), state.points(), state.devices(), state.balance(), state.payments());
+      return new State(
+          state.created(),
+          Map.copyOf(profile),
+          state.points(),
+          state.devices(),
+          state.balance(),
+          state.payments());
     }
-    if (event instanceof User.PointsAdjusted e) return new State(state.created(), state.profile(), state.points() + e.delta(), state.devices(), state.balance(), state.payments());
-    if (event instanceof User.DevicesChanged e) return new State(state.created(), state.profile(), state.points(), state.devices().applyOperation(e.operation()), state.balance(), state.payments());
+    if (event instanceof User.PointsAdjusted e)
+      return new State(
+          state.created(),
+          state.profile(),
+          state.points() + e.delta(),
+          state.devices(),
+          state.balance(),
+          state.payments());
+    if (event instanceof User.DevicesChanged e)
+      return new State(
+          state.created(),
+          state.profile(),
+          state.points(),
+          state.devices().applyOperation(e.operation()),
+          state.balance(),
+          state.payments());
     if (event instanceof User.PaymentRecorded e) {
       var payments = new HashMap<>(state.payments());
-      payments.put(e.paymentId(), new User.Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
-      BigDecimal balance = e.kind() == User.PaymentKind.CREDIT ? state.balance().add(e.amount()) : state.balance().subtract(e.amount());
-      return new State(state.created(), state.profile(), state.points(), state.devices(), balance, Map.copyOf(payments));
+      payments.put(
+          e.paymentId(), new User.Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
+      BigDecimal balance =
+          e.kind() == User.PaymentKind.CREDIT
+              ? state.balance().add(e.amount())
+              : state.balance().subtract(e.amount());
+      return new State(
+          state.created(),
+          state.profile(),
+          state.points(),
+          state.devices(),
+          balance,
+          Map.copyOf(payments));
     }
     return state;
   }

@@ -24,17 +24,31 @@ import org.slf4j.LoggerFactory;
 final class CassandraSide implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
 
-  /** Cassandra's counters at one instant: local reads and writes per "keyspace.table", and CQL statements executed. */
-  record Counters(long atNanos, Map<String, Long> reads, Map<String, Long> writes, long statements) {}
+  /**
+   * Cassandra's counters at one instant: local reads and writes per "keyspace.table", and CQL
+   * statements executed.
+   */
+  record Counters(
+      long atNanos, Map<String, Long> reads, Map<String, Long> writes, long statements) {}
 
   /** Rates between two {@link Counters}, per second. */
-  record Rates(double seconds, Map<String, Double> readsPerSecond, Map<String, Double> writesPerSecond, double statementsPerSecond) {
+  record Rates(
+      double seconds,
+      Map<String, Double> readsPerSecond,
+      Map<String, Double> writesPerSecond,
+      double statementsPerSecond) {
     double reads(java.util.function.Predicate<String> table) {
-      return readsPerSecond.entrySet().stream().filter(e -> table.test(e.getKey())).mapToDouble(Map.Entry::getValue).sum();
+      return readsPerSecond.entrySet().stream()
+          .filter(e -> table.test(e.getKey()))
+          .mapToDouble(Map.Entry::getValue)
+          .sum();
     }
 
     double writes(java.util.function.Predicate<String> table) {
-      return writesPerSecond.entrySet().stream().filter(e -> table.test(e.getKey())).mapToDouble(Map.Entry::getValue).sum();
+      return writesPerSecond.entrySet().stream()
+          .filter(e -> table.test(e.getKey()))
+          .mapToDouble(Map.Entry::getValue)
+          .sum();
     }
   }
 
@@ -52,17 +66,22 @@ final class CassandraSide implements AutoCloseable {
   static CassandraSide connect(String contactPoint, String localDatacenter) {
     // Contact point and data center set in the driver's configuration itself, so that the
     // contact points of conf/ (127.0.0.1:9042) are never merged in.
-    DriverConfigLoader loader = DriverConfigLoader.programmaticBuilder()
-        .withStringList(DefaultDriverOption.CONTACT_POINTS, List.of(contactPoint))
-        .withString(DefaultDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, localDatacenter)
-        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
-        .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
-        .build();
+    DriverConfigLoader loader =
+        DriverConfigLoader.programmaticBuilder()
+            .withStringList(DefaultDriverOption.CONTACT_POINTS, List.of(contactPoint))
+            .withString(DefaultDriverOption.LOAD_BALANCING_LOCAL_DATACENTER, localDatacenter)
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+            .build();
     return new CassandraSide(CqlSession.builder().withConfigLoader(loader).build(), contactPoint);
   }
 
   Counters counters() {
-    return new Counters(System.nanoTime(), perTable("system_views.local_read_latency"), perTable("system_views.local_write_latency"), statements());
+    return new Counters(
+        System.nanoTime(),
+        perTable("system_views.local_read_latency"),
+        perTable("system_views.local_write_latency"),
+        statements());
   }
 
   private Map<String, Long> perTable(String view) {
@@ -79,23 +98,29 @@ final class CassandraSide implements AutoCloseable {
     long total = 0;
     for (Row row : session.execute("SELECT name, value FROM system_views.cql_metrics")) {
       String name = row.getString("name");
-      if (name.equals("prepared_statements_executed") || name.equals("regular_statements_executed")) total += (long) row.getDouble("value");
+      if (name.equals("prepared_statements_executed") || name.equals("regular_statements_executed"))
+        total += (long) row.getDouble("value");
     }
     return total;
   }
 
   static Rates rates(Counters before, Counters after) {
     double seconds = Math.max(1e-3, (after.atNanos() - before.atNanos()) / 1e9);
-    return new Rates(seconds, delta(before.reads(), after.reads(), seconds), delta(before.writes(), after.writes(), seconds),
+    return new Rates(
+        seconds,
+        delta(before.reads(), after.reads(), seconds),
+        delta(before.writes(), after.writes(), seconds),
         (after.statements() - before.statements()) / seconds);
   }
 
-  private static Map<String, Double> delta(Map<String, Long> before, Map<String, Long> after, double seconds) {
+  private static Map<String, Double> delta(
+      Map<String, Long> before, Map<String, Long> after, double seconds) {
     Map<String, Double> out = new TreeMap<>();
-    after.forEach((table, count) -> {
-      double rate = (count - before.getOrDefault(table, 0L)) / seconds;
-      if (rate > 0) out.put(table, Math.round(rate * 10) / 10.0);
-    });
+    after.forEach(
+        (table, count) -> {
+          double rate = (count - before.getOrDefault(table, 0L)) / seconds;
+          if (rate > 0) out.put(table, Math.round(rate * 10) / 10.0);
+        });
     return out;
   }
 
@@ -105,7 +130,8 @@ final class CassandraSide implements AutoCloseable {
     long event = 0;
     long meta = 0;
     try {
-      for (Row row : session.execute("SELECT event, meta FROM " + keyspace + ".messages LIMIT 500")) {
+      for (Row row :
+          session.execute("SELECT event, meta FROM " + keyspace + ".messages LIMIT 500")) {
         rows++;
         ByteBuffer e = row.getByteBuffer("event");
         ByteBuffer m = row.getByteBuffer("meta");
@@ -115,7 +141,9 @@ final class CassandraSide implements AutoCloseable {
     } catch (RuntimeException e) {
       log.debug("no journal rows in {}: {}", keyspace, e.toString());
     }
-    return rows == 0 ? new RowSize(0, 0, 0) : new RowSize(rows, (int) (event / rows), (int) (meta / rows));
+    return rows == 0
+        ? new RowSize(0, 0, 0)
+        : new RowSize(rows, (int) (event / rows), (int) (meta / rows));
   }
 
   /**
@@ -123,15 +151,24 @@ final class CassandraSide implements AutoCloseable {
    * table, with event and metadata blobs of the given sizes, at the journal's consistency level.
    */
   LoadGenerator.Sender rawInserts(String runId, int users, RowSize size) {
-    session.execute("CREATE KEYSPACE IF NOT EXISTS " + EntityBaseline.KEYSPACE
-        + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
-    session.execute("CREATE TABLE IF NOT EXISTS " + EntityBaseline.KEYSPACE + ".raw_events ("
-        + "persistence_id text, partition_nr bigint, sequence_nr bigint, timestamp timeuuid, timebucket text, writer_uuid text, "
-        + "ser_id int, ser_manifest text, event_manifest text, event blob, meta_ser_id int, meta_ser_manifest text, meta blob, tags set<text>, "
-        + "PRIMARY KEY ((persistence_id, partition_nr), sequence_nr, timestamp))");
-    PreparedStatement insert = session.prepare("INSERT INTO " + EntityBaseline.KEYSPACE + ".raw_events "
-        + "(persistence_id, partition_nr, sequence_nr, timestamp, timebucket, writer_uuid, ser_id, ser_manifest, event_manifest, event, meta_ser_id, meta_ser_manifest, meta) "
-        + "VALUES (?, 0, ?, ?, ?, ?, 1, 'E', '', ?, 2, 'M', ?)");
+    session.execute(
+        "CREATE KEYSPACE IF NOT EXISTS "
+            + EntityBaseline.KEYSPACE
+            + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    session.execute(
+        "CREATE TABLE IF NOT EXISTS "
+            + EntityBaseline.KEYSPACE
+            + ".raw_events ("
+            + "persistence_id text, partition_nr bigint, sequence_nr bigint, timestamp timeuuid, timebucket text, writer_uuid text, "
+            + "ser_id int, ser_manifest text, event_manifest text, event blob, meta_ser_id int, meta_ser_manifest text, meta blob, tags set<text>, "
+            + "PRIMARY KEY ((persistence_id, partition_nr), sequence_nr, timestamp))");
+    PreparedStatement insert =
+        session.prepare(
+            "INSERT INTO "
+                + EntityBaseline.KEYSPACE
+                + ".raw_events "
+                + "(persistence_id, partition_nr, sequence_nr, timestamp, timebucket, writer_uuid, ser_id, ser_manifest, event_manifest, event, meta_ser_id, meta_ser_manifest, meta) "
+                + "VALUES (?, 0, ?, ?, ?, ?, 1, 'E', '', ?, 2, 'M', ?)");
     byte[] event = new byte[Math.max(1, size.eventBytes())];
     byte[] meta = new byte[size.metaBytes()];
     java.util.Arrays.fill(event, (byte) 'e');
@@ -141,10 +178,21 @@ final class CassandraSide implements AutoCloseable {
     return op -> {
       Workload.Op write = op;
       long seq = sequence.incrementAndGet(write.user());
-      var bound = insert.bind("Raw|" + runId + "-u" + write.user(), seq, Uuids.timeBased(), "bench", writer,
-              ByteBuffer.wrap(event), meta.length == 0 ? null : ByteBuffer.wrap(meta))
-          .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
-      return session.executeAsync(bound).thenApply(rs -> LoadGenerator.Outcome.ok(write.kind().write ? write.kind().label() : "points"));
+      var bound =
+          insert
+              .bind(
+                  "Raw|" + runId + "-u" + write.user(),
+                  seq,
+                  Uuids.timeBased(),
+                  "bench",
+                  writer,
+                  ByteBuffer.wrap(event),
+                  meta.length == 0 ? null : ByteBuffer.wrap(meta))
+              .setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
+      return session
+          .executeAsync(bound)
+          .thenApply(
+              rs -> LoadGenerator.Outcome.ok(write.kind().write ? write.kind().label() : "points"));
     };
   }
 

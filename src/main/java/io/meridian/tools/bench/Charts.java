@@ -17,7 +17,10 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The run's picture (XChart, PNG): latency percentiles, throughput, replication lag, and the failover timeline or the baselines. */
+/**
+ * The run's picture (XChart, PNG): latency percentiles, throughput, replication lag, and the
+ * failover timeline or the baselines.
+ */
 final class Charts {
   private static final int WIDTH = 800;
   private static final int HEIGHT = 480;
@@ -28,8 +31,15 @@ final class Charts {
   /** One latency line: its name and its values in ms at {@link #PERCENTILES}. */
   record Line(String name, List<Double> millis) {}
 
-  static void save(Path file, String title, List<Line> latency, List<LoadGenerator.Second> series, List<LagProbe.Sample> lags,
-      FailoverDrill drill, Map<String, Double> throughputs) throws IOException {
+  static void save(
+      Path file,
+      String title,
+      List<Line> latency,
+      List<LoadGenerator.Second> series,
+      List<LagProbe.Sample> lags,
+      FailoverDrill drill,
+      Map<String, Double> throughputs)
+      throws IOException {
     List<Chart<?, ?>> charts = new ArrayList<>();
     charts.add(latencyChart(title, latency));
     charts.add(throughputChart(series, drill));
@@ -39,8 +49,14 @@ final class Charts {
   }
 
   private static CategoryChart latencyChart(String title, List<Line> lines) {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title("Latency percentiles (ms, log) - " + title)
-        .xAxisTitle("percentile").yAxisTitle("ms").build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Latency percentiles (ms, log) - " + title)
+            .xAxisTitle("percentile")
+            .yAxisTitle("ms")
+            .build();
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
     chart.getStyler().setYAxisLogarithmic(true);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -49,13 +65,24 @@ final class Charts {
       List<Double> values = line.millis().stream().map(v -> Math.max(0.01, v)).toList();
       chart.addSeries(line.name(), PERCENTILES, values);
     }
-    if (lines.isEmpty()) chart.addSeries("no data", PERCENTILES, List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0));
+    if (lines.isEmpty())
+      chart.addSeries("no data", PERCENTILES, List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0));
     return chart;
   }
 
   private static XYChart throughputChart(List<LoadGenerator.Second> series, FailoverDrill drill) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Meridian throughput per second").xAxisTitle("s").yAxisTitle("operations/s").build();
-    chart.getStyler().setLegendPosition(drill != null ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Meridian throughput per second")
+            .xAxisTitle("s")
+            .yAxisTitle("operations/s")
+            .build();
+    chart
+        .getStyler()
+        .setLegendPosition(
+            drill != null ? Styler.LegendPosition.OutsideE : Styler.LegendPosition.InsideNE);
     List<Double> t = new ArrayList<>();
     List<Double> ok = new ArrayList<>();
     List<Double> errors = new ArrayList<>();
@@ -71,26 +98,45 @@ final class Charts {
     }
     chart.addSeries("ok/s", t, ok).setMarker(SeriesMarkers.NONE);
     chart.addSeries("errors/s", t, errors).setMarker(SeriesMarkers.NONE).setLineColor(Color.RED);
-    if (drill != null) addEventLines(chart, drill, ok.stream().mapToDouble(Double::doubleValue).max().orElse(1));
+    if (drill != null)
+      addEventLines(chart, drill, ok.stream().mapToDouble(Double::doubleValue).max().orElse(1));
     return chart;
   }
 
   private static XYChart lagChart(List<LagProbe.Sample> samples) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Replication lag, end to end (write acknowledged in A -> visible in B)")
-        .xAxisTitle("s").yAxisTitle("ms").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Replication lag, end to end (write acknowledged in A -> visible in B)")
+            .xAxisTitle("s")
+            .yAxisTitle("ms")
+            .build();
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     chart.getStyler().setMarkerSize(4);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     Map<String, List<LagProbe.Sample>> byPair = new java.util.TreeMap<>();
-    for (LagProbe.Sample s : samples) byPair.computeIfAbsent(s.from() + " -> " + s.to(), k -> new ArrayList<>()).add(s);
-    byPair.forEach((pair, list) -> chart.addSeries(pair, list.stream().map(LagProbe.Sample::t).toList(), list.stream().map(LagProbe.Sample::lagMillis).toList()));
+    for (LagProbe.Sample s : samples)
+      byPair.computeIfAbsent(s.from() + " -> " + s.to(), k -> new ArrayList<>()).add(s);
+    byPair.forEach(
+        (pair, list) ->
+            chart.addSeries(
+                pair,
+                list.stream().map(LagProbe.Sample::t).toList(),
+                list.stream().map(LagProbe.Sample::lagMillis).toList()));
     if (byPair.isEmpty()) chart.addSeries("no samples", List.of(0.0), List.of(0.0));
     return chart;
   }
 
   private static XYChart failoverChart(FailoverDrill drill) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Failover: owner-only writes for the killed region's users")
-        .xAxisTitle("s").yAxisTitle("request latency (ms)").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Failover: owner-only writes for the killed region's users")
+            .xAxisTitle("s")
+            .yAxisTitle("request latency (ms)")
+            .build();
     chart.getStyler().setMarkerSize(5);
     // Outside: failures sit at the top (ask timeouts), where an inside legend would hide them.
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -98,16 +144,23 @@ final class Charts {
     List<FailoverDrill.Probe> probes = drill.probes();
     List<FailoverDrill.Probe> ok = probes.stream().filter(FailoverDrill.Probe::ok).toList();
     List<FailoverDrill.Probe> failed = probes.stream().filter(p -> !p.ok()).toList();
-    double max = Math.max(1, probes.stream().mapToDouble(FailoverDrill.Probe::latencyMillis).max().orElse(1));
+    double max =
+        Math.max(
+            1, probes.stream().mapToDouble(FailoverDrill.Probe::latencyMillis).max().orElse(1));
     addScatter(chart, "write ok", ok, new Color(0, 140, 0));
     addScatter(chart, "write failed", failed, Color.RED);
     addEventLines(chart, drill, max);
     return chart;
   }
 
-  private static void addScatter(XYChart chart, String name, List<FailoverDrill.Probe> probes, Color color) {
-    List<Double> x = probes.isEmpty() ? List.of(0.0) : probes.stream().map(FailoverDrill.Probe::t).toList();
-    List<Double> y = probes.isEmpty() ? List.of(0.0) : probes.stream().map(FailoverDrill.Probe::latencyMillis).toList();
+  private static void addScatter(
+      XYChart chart, String name, List<FailoverDrill.Probe> probes, Color color) {
+    List<Double> x =
+        probes.isEmpty() ? List.of(0.0) : probes.stream().map(FailoverDrill.Probe::t).toList();
+    List<Double> y =
+        probes.isEmpty()
+            ? List.of(0.0)
+            : probes.stream().map(FailoverDrill.Probe::latencyMillis).toList();
     XYSeries series = chart.addSeries(name + " (" + probes.size() + ")", x, y);
     series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     series.setMarkerColor(color);
@@ -119,7 +172,11 @@ final class Charts {
     for (FailoverDrill.Event event : drill.events()) {
       String name = shortName(event.what());
       if (name == null || !names.add(name)) continue;
-      XYSeries line = chart.addSeries(name + " " + String.format("%.1fs", event.t()), List.of(event.t(), event.t()), List.of(0.0, height));
+      XYSeries line =
+          chart.addSeries(
+              name + " " + String.format("%.1fs", event.t()),
+              List.of(event.t(), event.t()),
+              List.of(0.0, height));
       line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
       line.setMarker(SeriesMarkers.NONE);
     }
@@ -138,8 +195,13 @@ final class Charts {
   }
 
   private static CategoryChart baselineChart(Map<String, Double> throughputs) {
-    CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title("Throughput: Meridian vs single-region baselines (same run)")
-        .yAxisTitle("operations/s").build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Throughput: Meridian vs single-region baselines (same run)")
+            .yAxisTitle("operations/s")
+            .build();
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setLabelsVisible(true);
     List<String> names = new ArrayList<>(throughputs.keySet());

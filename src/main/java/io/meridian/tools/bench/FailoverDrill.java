@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The failover drill: while the write load runs, kill one region's process (SIGKILL), and measure
  * how long its users cannot be written (owner-only writes, sent to the surviving regions), when the
- * region is suspected and declared down (automatically after {@code meridian.failover.auto-down-after},
- * or at once through the admin endpoint when a token is given), when the first and the last of its
- * users are writable again (re-homing), when the process is back (the demo restarts it), declared
- * up and handed its users back, and, once the load has stopped, when all regions agree again.
+ * region is suspected and declared down (automatically after {@code
+ * meridian.failover.auto-down-after}, or at once through the admin endpoint when a token is given),
+ * when the first and the last of its users are writable again (re-homing), when the process is back
+ * (the demo restarts it), declared up and handed its users back, and, once the load has stopped,
+ * when all regions agree again.
  */
 final class FailoverDrill {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
@@ -31,7 +32,10 @@ final class FailoverDrill {
   /** Something that happened, {@code t} seconds after the drill started. */
   record Event(double t, String what) {}
 
-  /** One owner-only write for one of the victim's users: sent at {@code t}, how it ended, how long it took. */
+  /**
+   * One owner-only write for one of the victim's users: sent at {@code t}, how it ended, how long
+   * it took.
+   */
   record Probe(double t, int user, boolean ok, String outcome, double latencyMillis) {}
 
   private final MeridianClient client;
@@ -55,7 +59,15 @@ final class FailoverDrill {
   private double seizedAllAt = Double.NaN;
   private double rehomedAllAt = Double.NaN;
 
-  FailoverDrill(MeridianClient client, Target target, String victim, long pid, Optional<String> adminToken, Duration killAfter, Duration maxDuration, int users) {
+  FailoverDrill(
+      MeridianClient client,
+      Target target,
+      String victim,
+      long pid,
+      Optional<String> adminToken,
+      Duration killAfter,
+      Duration maxDuration,
+      int users) {
     this.client = client;
     this.target = target;
     this.victim = victim;
@@ -64,20 +76,36 @@ final class FailoverDrill {
     this.killAfter = killAfter;
     this.deadlineNanos = startNanos + maxDuration.toNanos();
     String successorName = target.successors.get(victim);
-    this.successor = target.region(successorName == null ? target.names().stream().filter(n -> !n.equals(victim)).findFirst().orElseThrow() : successorName);
-    for (int i = 0; i < users && sample.size() < 24; i++) if (client.homeOf(i).equals(victim)) sample.add(i);
-    for (int i = 0; i < users && others.size() < 24; i++) if (!client.homeOf(i).equals(victim)) others.add(i);
+    this.successor =
+        target.region(
+            successorName == null
+                ? target.names().stream().filter(n -> !n.equals(victim)).findFirst().orElseThrow()
+                : successorName);
+    for (int i = 0; i < users && sample.size() < 24; i++)
+      if (client.homeOf(i).equals(victim)) sample.add(i);
+    for (int i = 0; i < users && others.size() < 24; i++)
+      if (!client.homeOf(i).equals(victim)) others.add(i);
   }
 
   /** Finds the pid of the process behind {@code region}'s endpoint (its HTTP port) unless given. */
   static long victimPid(Target target, String region, OptionalLong given) {
     if (given.isPresent()) return given.getAsLong();
     int port = target.region(region).endpoint().getPort();
-    return Target.pidListeningOn(port).orElseThrow(() -> new IllegalStateException(
-        "cannot find the process listening on port " + port + " (region " + region + ") in /proc; pass --kill-pid"));
+    return Target.pidListeningOn(port)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "cannot find the process listening on port "
+                        + port
+                        + " (region "
+                        + region
+                        + ") in /proc; pass --kill-pid"));
   }
 
-  /** Where the load may go now: every region except the victim while it is away (as a load balancer would). */
+  /**
+   * Where the load may go now: every region except the victim while it is away (as a load balancer
+   * would).
+   */
   List<Target.Region> available() {
     if (!victimAway) return target.regions;
     return target.regions.stream().filter(r -> !r.name().equals(victim)).toList();
@@ -100,17 +128,26 @@ final class FailoverDrill {
     return System.nanoTime() > deadlineNanos;
   }
 
-  /** The drill's controller; runs beside the load and stops it when the region is back and handed back (or at the deadline). */
+  /**
+   * The drill's controller; runs beside the load and stops it when the region is back and handed
+   * back (or at the deadline).
+   */
   void control() {
-    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, LoadGenerator.daemon("bench-drill"));
+    ScheduledExecutorService scheduler =
+        Executors.newScheduledThreadPool(2, LoadGenerator.daemon("bench-drill"));
     try {
       scheduler.scheduleAtFixedRate(this::probeOwnerWrite, 0, 250, TimeUnit.MILLISECONDS);
       scheduler.scheduleWithFixedDelay(this::watchVictimStatus, 0, 100, TimeUnit.MILLISECONDS);
       sleepUntil(killAfter);
       kill();
-      waitFor("the victim's process answers HTTP again", this::victimAnswers, Duration.ofMillis(500));
-      waitFor("the victim declared up (seen from " + successor.name() + ")", () -> victimStatus.equals("up"), Duration.ofMillis(100));
-      // Like a load balancer's readiness check: the victim gets traffic again once the others see it up.
+      waitFor(
+          "the victim's process answers HTTP again", this::victimAnswers, Duration.ofMillis(500));
+      waitFor(
+          "the victim declared up (seen from " + successor.name() + ")",
+          () -> victimStatus.equals("up"),
+          Duration.ofMillis(100));
+      // Like a load balancer's readiness check: the victim gets traffic again once the others see
+      // it up.
       victimAway = false;
       waitFor("the victim's users handed back", this::handedBack, Duration.ofMillis(500));
     } catch (InterruptedException e) {
@@ -133,7 +170,11 @@ final class FailoverDrill {
         }
         Thread.sleep(250);
       }
-      event("NOT converged " + Math.round((System.nanoTime() - startNanos) / 1e9 - stoppedAt()) + " s after the load stopped: " + lastDifference);
+      event(
+          "NOT converged "
+              + Math.round((System.nanoTime() - startNanos) / 1e9 - stoppedAt())
+              + " s after the load stopped: "
+              + lastDifference);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
@@ -147,7 +188,11 @@ final class FailoverDrill {
   private volatile String lastDifference = "";
 
   private synchronized double stoppedAt() {
-    return events.stream().filter(e -> e.what().equals("load stopped")).mapToDouble(Event::t).findFirst().orElse(now());
+    return events.stream()
+        .filter(e -> e.what().equals("load stopped"))
+        .mapToDouble(Event::t)
+        .findFirst()
+        .orElse(now());
   }
 
   private void sleepUntil(Duration sinceStart) throws InterruptedException {
@@ -158,7 +203,9 @@ final class FailoverDrill {
   private void kill() {
     victimAway = true;
     Optional<ProcessHandle> process = ProcessHandle.of(pid);
-    if (process.isEmpty()) throw new IllegalStateException("process " + pid + " of region " + victim + " is not running");
+    if (process.isEmpty())
+      throw new IllegalStateException(
+          "process " + pid + " of region " + victim + " is not running");
     process.get().destroyForcibly();
     synchronized (this) {
       killedAt = now();
@@ -166,12 +213,22 @@ final class FailoverDrill {
     event("killed region " + victim + " (pid " + pid + ", SIGKILL)");
     if (adminToken.isPresent()) {
       try {
-        HttpRequest down = HttpRequest.newBuilder(successor.endpoint().resolve("/v1/admin/regions/" + victim + "/down"))
-            .timeout(MeridianClient.REQUEST_TIMEOUT).header("Authorization", "Bearer " + adminToken.get())
-            .POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest down =
+            HttpRequest.newBuilder(
+                    successor.endpoint().resolve("/v1/admin/regions/" + victim + "/down"))
+                .timeout(MeridianClient.REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + adminToken.get())
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build();
         HttpResponse<String> answer = client.http.send(down, HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200) declaredDown();
-        event("operator declared " + victim + " down at " + successor.name() + ": HTTP " + answer.statusCode());
+        event(
+            "operator declared "
+                + victim
+                + " down at "
+                + successor.name()
+                + ": HTTP "
+                + answer.statusCode());
       } catch (Exception e) {
         event("operator down request failed: " + e);
       }
@@ -200,7 +257,8 @@ final class FailoverDrill {
   }
 
   private boolean victimAnswers() throws Exception {
-    return client.getText(target.region(victim).endpoint().resolve("/v1/regions")).statusCode() == 200;
+    return client.getText(target.region(victim).endpoint().resolve("/v1/regions")).statusCode()
+        == 200;
   }
 
   private boolean handedBack() throws Exception {
@@ -211,7 +269,10 @@ final class FailoverDrill {
     return true;
   }
 
-  /** Every sampled user (the victim's and others) reads the same in every region; remembers the first difference. */
+  /**
+   * Every sampled user (the victim's and others) reads the same in every region; remembers the
+   * first difference.
+   */
   private boolean converged() throws Exception {
     List<Integer> all = new ArrayList<>(sample);
     all.addAll(others);
@@ -224,13 +285,26 @@ final class FailoverDrill {
           lastDifference = client.userId(user) + " unreadable in " + region.name();
           return false;
         }
-        ((com.fasterxml.jackson.databind.node.ObjectNode) doc).remove("homeRegion"); // compared through owner and version
+        ((com.fasterxml.jackson.databind.node.ObjectNode) doc)
+            .remove("homeRegion"); // compared through owner and version
         if (first == null) {
           first = doc;
           firstRegion = region.name();
         } else if (!first.equals(doc)) {
-          lastDifference = client.userId(user) + ": " + firstRegion + " has points " + first.path("points") + ", version " + first.path("version")
-              + "; " + region.name() + " has points " + doc.path("points") + ", version " + doc.path("version");
+          lastDifference =
+              client.userId(user)
+                  + ": "
+                  + firstRegion
+                  + " has points "
+                  + first.path("points")
+                  + ", version "
+                  + first.path("version")
+                  + "; "
+                  + region.name()
+                  + " has points "
+                  + doc.path("points")
+                  + ", version "
+                  + doc.path("version");
           return false;
         }
       }
@@ -251,30 +325,52 @@ final class FailoverDrill {
           event(victim + " is " + status + " (seen from " + successor.name() + ")");
         }
       }
-      if (!Double.isNaN(downAt) && Double.isNaN(seizedAllAt) && victimStatus.equals("down") && ownedBySuccessor()) {
+      if (!Double.isNaN(downAt)
+          && Double.isNaN(seizedAllAt)
+          && victimStatus.equals("down")
+          && ownedBySuccessor()) {
         synchronized (this) {
           seizedAllAt = now();
         }
-        event("all sampled users of " + victim + " owned by " + successor.name() + " (eager re-homing)");
+        event(
+            "all sampled users of "
+                + victim
+                + " owned by "
+                + successor.name()
+                + " (eager re-homing)");
       }
     } catch (Exception e) {
       // the successor is busy; next time
     }
   }
 
-  /** The sampled users as the successor sees them, asked all at once (a sequential round would blur the time). */
+  /**
+   * The sampled users as the successor sees them, asked all at once (a sequential round would blur
+   * the time).
+   */
   private boolean ownedBySuccessor() {
     List<java.util.concurrent.CompletableFuture<Boolean>> owned = new ArrayList<>();
     for (int user : sample) {
-      owned.add(client.http.sendAsync(MeridianClient.get(successor.endpoint().resolve("/v1/users/" + client.userId(user))), HttpResponse.BodyHandlers.ofString())
-          .thenApply(r -> {
-            try {
-              return r.statusCode() == 200 && successor.name().equals(MeridianClient.JSON.readTree(r.body()).path("owner").asText());
-            } catch (java.io.IOException e) {
-              return false;
-            }
-          })
-          .exceptionally(f -> false));
+      owned.add(
+          client
+              .http
+              .sendAsync(
+                  MeridianClient.get(
+                      successor.endpoint().resolve("/v1/users/" + client.userId(user))),
+                  HttpResponse.BodyHandlers.ofString())
+              .thenApply(
+                  r -> {
+                    try {
+                      return r.statusCode() == 200
+                          && successor
+                              .name()
+                              .equals(
+                                  MeridianClient.JSON.readTree(r.body()).path("owner").asText());
+                    } catch (java.io.IOException e) {
+                      return false;
+                    }
+                  })
+              .exceptionally(f -> false));
     }
     return owned.stream().allMatch(java.util.concurrent.CompletableFuture::join);
   }
@@ -282,7 +378,8 @@ final class FailoverDrill {
   /**
    * The first time the victim is seen declared down: note when, and write every sampled user of the
    * victim at once through the successor, each retried until it succeeds. The last first success is
-   * when all of them are writable again: re-homing as clients see it (lazy seizure on first command).
+   * when all of them are writable again: re-homing as clients see it (lazy seizure on first
+   * command).
    */
   private void declaredDown() {
     synchronized (this) {
@@ -292,48 +389,94 @@ final class FailoverDrill {
     List<java.util.concurrent.CompletableFuture<Double>> writes = new ArrayList<>();
     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     for (int user : sample) writes.add(writeUntilOk(user, until, 0));
-    java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new)).thenRun(() -> {
-      double last = writes.stream().mapToDouble(java.util.concurrent.CompletableFuture::join).max().orElse(Double.NaN);
-      synchronized (this) {
-        rehomedAllAt = last;
-      }
-      if (!Double.isNaN(last)) event("all " + sample.size() + " sampled users of " + victim + " written through " + successor.name()
-          + " (burst sent when the region was seen down), the last at t=" + String.format("%.2f", last) + "s");
-      else event("not all sampled users of " + victim + " could be written within 30 s of being declared down");
-    });
+    java.util.concurrent.CompletableFuture.allOf(
+            writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .thenRun(
+            () -> {
+              double last =
+                  writes.stream()
+                      .mapToDouble(java.util.concurrent.CompletableFuture::join)
+                      .max()
+                      .orElse(Double.NaN);
+              synchronized (this) {
+                rehomedAllAt = last;
+              }
+              if (!Double.isNaN(last))
+                event(
+                    "all "
+                        + sample.size()
+                        + " sampled users of "
+                        + victim
+                        + " written through "
+                        + successor.name()
+                        + " (burst sent when the region was seen down), the last at t="
+                        + String.format("%.2f", last)
+                        + "s");
+              else
+                event(
+                    "not all sampled users of "
+                        + victim
+                        + " could be written within 30 s of being declared down");
+            });
   }
 
-  /** Completes with the drill time of the first successful owner-only write for {@code user} (NaN at {@code untilNanos}). */
-  private java.util.concurrent.CompletableFuture<Double> writeUntilOk(int user, long untilNanos, int attempt) {
+  /**
+   * Completes with the drill time of the first successful owner-only write for {@code user} (NaN at
+   * {@code untilNanos}).
+   */
+  private java.util.concurrent.CompletableFuture<Double> writeUntilOk(
+      int user, long untilNanos, int attempt) {
     Workload.Op op = new Workload.Op(Workload.Kind.PROFILE, user, 1000 + attempt, attempt);
-    return client.send(op, successor.endpoint()).toCompletableFuture()
+    return client
+        .send(op, successor.endpoint())
+        .toCompletableFuture()
         .handle((outcome, failure) -> failure == null && outcome.error() == null)
-        .thenCompose(ok -> {
-          if (ok) return java.util.concurrent.CompletableFuture.completedFuture(now());
-          if (System.nanoTime() > untilNanos) return java.util.concurrent.CompletableFuture.completedFuture(Double.NaN);
-          return java.util.concurrent.CompletableFuture.supplyAsync(() -> null, java.util.concurrent.CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
-              .thenCompose(ignored -> writeUntilOk(user, untilNanos, attempt + 1));
-        });
+        .thenCompose(
+            ok -> {
+              if (ok) return java.util.concurrent.CompletableFuture.completedFuture(now());
+              if (System.nanoTime() > untilNanos)
+                return java.util.concurrent.CompletableFuture.completedFuture(Double.NaN);
+              return java.util.concurrent.CompletableFuture.supplyAsync(
+                      () -> null,
+                      java.util.concurrent.CompletableFuture.delayedExecutor(
+                          20, TimeUnit.MILLISECONDS))
+                  .thenCompose(ignored -> writeUntilOk(user, untilNanos, attempt + 1));
+            });
   }
 
   private int nextProbe;
 
-  /** An owner-only write (profile) for the next sampled user of the victim, to a surviving region. */
+  /**
+   * An owner-only write (profile) for the next sampled user of the victim, to a surviving region.
+   */
   private void probeOwnerWrite() {
     int user = sample.get(nextProbe++ % sample.size());
-    List<Target.Region> survivors = target.regions.stream().filter(r -> !r.name().equals(victim)).toList();
+    List<Target.Region> survivors =
+        target.regions.stream().filter(r -> !r.name().equals(victim)).toList();
     URI endpoint = survivors.get(nextProbe % survivors.size()).endpoint();
     double sent = now();
     long sentNanos = System.nanoTime();
     Workload.Op op = new Workload.Op(Workload.Kind.PROFILE, user, nextProbe, nextProbe);
-    client.send(op, endpoint).whenComplete((outcome, failure) -> {
-      double latency = (System.nanoTime() - sentNanos) / 1e6;
-      boolean ok = failure == null && outcome.error() == null;
-      String what = failure != null ? LoadGenerator.failureName(failure) : ok ? outcome.key() : outcome.error();
-      synchronized (this) {
-        probes.add(new Probe(Math.round(sent * 1000) / 1000.0, user, ok, what, Math.round(latency * 10) / 10.0));
-      }
-    });
+    client
+        .send(op, endpoint)
+        .whenComplete(
+            (outcome, failure) -> {
+              double latency = (System.nanoTime() - sentNanos) / 1e6;
+              boolean ok = failure == null && outcome.error() == null;
+              String what =
+                  failure != null
+                      ? LoadGenerator.failureName(failure)
+                      : ok ? outcome.key() : outcome.error();
+              synchronized (this) {
+                probes.add(
+                    new Probe(
+                        Math.round(sent * 1000) / 1000.0,
+                        user,
+                        ok,
+                        what,
+                        Math.round(latency * 10) / 10.0));
+              }
+            });
   }
 
   /** The drill's figures, in seconds after the kill unless said otherwise. */
@@ -342,17 +485,26 @@ final class FailoverDrill {
     out.put("victim", victim);
     out.put("victimPid", pid);
     out.put("successor", successor.name());
-    out.put("failoverBy", adminToken.isPresent() ? "operator (admin endpoint right after the kill)" : "auto-down (meridian.failover.auto-down-after)");
+    out.put(
+        "failoverBy",
+        adminToken.isPresent()
+            ? "operator (admin endpoint right after the kill)"
+            : "auto-down (meridian.failover.auto-down-after)");
     out.put("sampledUsers", sample.size());
     out.put("killedAtSeconds", killedAt);
     if (Double.isNaN(killedAt)) return out;
-    List<Probe> after = probes.stream().filter(p -> p.t() >= killedAt).sorted(java.util.Comparator.comparingDouble(Probe::t)).toList();
+    List<Probe> after =
+        probes.stream()
+            .filter(p -> p.t() >= killedAt)
+            .sorted(java.util.Comparator.comparingDouble(Probe::t))
+            .toList();
     List<Probe> failures = after.stream().filter(p -> !p.ok()).toList();
     out.put("probesAfterKill", after.size());
     out.put("failedProbes", failures.size());
     eventTime("is suspect").ifPresent(t -> out.put("suspectAfterKill", round(t - killedAt)));
     if (!Double.isNaN(downAt)) out.put("declaredDownAfterKill", round(downAt - killedAt));
-    // Failure windows (the failover, and the hand-back on return): failed probes, each window closed
+    // Failure windows (the failover, and the hand-back on return): failed probes, each window
+    // closed
     // once a second has passed after the last failure's answer without a new failure being sent.
     List<Map<String, Object>> windows = new ArrayList<>();
     List<Probe> current = new ArrayList<>();
@@ -363,32 +515,59 @@ final class FailoverDrill {
         current = new ArrayList<>();
       }
       current.add(p);
-      currentEnd = Math.max(current.size() == 1 ? Double.NEGATIVE_INFINITY : currentEnd, p.t() + p.latencyMillis() / 1000);
+      currentEnd =
+          Math.max(
+              current.size() == 1 ? Double.NEGATIVE_INFINITY : currentEnd,
+              p.t() + p.latencyMillis() / 1000);
     }
     if (!current.isEmpty()) windows.add(window(current));
     out.put("errorWindows", windows);
-    Optional<Probe> firstOk = after.stream().filter(Probe::ok).filter(p -> !failures.isEmpty() && p.t() > failures.get(0).t()).findFirst();
-    firstOk.ifPresent(p -> out.put("firstSuccessfulWriteAfterKill", round(p.t() + p.latencyMillis() / 1000 - killedAt)));
+    Optional<Probe> firstOk =
+        after.stream()
+            .filter(Probe::ok)
+            .filter(p -> !failures.isEmpty() && p.t() > failures.get(0).t())
+            .findFirst();
+    firstOk.ifPresent(
+        p ->
+            out.put(
+                "firstSuccessfulWriteAfterKill",
+                round(p.t() + p.latencyMillis() / 1000 - killedAt)));
     if (!Double.isNaN(rehomedAllAt)) {
       out.put("allSampledUsersWritableAfterKill", round(rehomedAllAt - killedAt));
       out.put("rehomingAfterDeclaredDown", round(rehomedAllAt - downAt));
     }
     if (!Double.isNaN(downAt)) {
-      firstOk.ifPresent(p -> out.put("firstWriteAfterDeclaredDown", round(p.t() + p.latencyMillis() / 1000 - downAt)));
-      if (!Double.isNaN(seizedAllAt)) out.put("eagerRehomingAfterDeclaredDown", round(seizedAllAt - downAt));
+      firstOk.ifPresent(
+          p ->
+              out.put(
+                  "firstWriteAfterDeclaredDown", round(p.t() + p.latencyMillis() / 1000 - downAt)));
+      if (!Double.isNaN(seizedAllAt))
+        out.put("eagerRehomingAfterDeclaredDown", round(seizedAllAt - downAt));
     }
-    eventTime("answers HTTP again").ifPresent(t -> out.put("processBackAfterKill", round(t - killedAt)));
+    eventTime("answers HTTP again")
+        .ifPresent(t -> out.put("processBackAfterKill", round(t - killedAt)));
     eventTime("declared up").ifPresent(t -> out.put("declaredUpAfterKill", round(t - killedAt)));
     eventTime("handed back").ifPresent(t -> out.put("handedBackAfterKill", round(t - killedAt)));
-    eventTime("load stopped").ifPresent(stopped -> eventTime("all regions agree").ifPresent(t -> out.put("convergedAfterLoadStopped", round(t - stopped))));
-    events.stream().filter(e -> e.what().startsWith("NOT converged")).findFirst().ifPresent(e -> out.put("notConverged", e.what()));
+    eventTime("load stopped")
+        .ifPresent(
+            stopped ->
+                eventTime("all regions agree")
+                    .ifPresent(t -> out.put("convergedAfterLoadStopped", round(t - stopped))));
+    events.stream()
+        .filter(e -> e.what().startsWith("NOT converged"))
+        .findFirst()
+        .ifPresent(e -> out.put("notConverged", e.what()));
     return out;
   }
 
-  /** One window of failed owner-only writes: from the first failure's sending to the last one's answer, in seconds after the kill. */
+  /**
+   * One window of failed owner-only writes: from the first failure's sending to the last one's
+   * answer, in seconds after the kill.
+   */
   private Map<String, Object> window(List<Probe> failed) {
     double from = failed.get(0).t();
-    double to = failed.stream().mapToDouble(p -> p.t() + p.latencyMillis() / 1000).max().orElse(from);
+    double to =
+        failed.stream().mapToDouble(p -> p.t() + p.latencyMillis() / 1000).max().orElse(from);
     Map<String, Long> kinds = new java.util.TreeMap<>();
     failed.forEach(p -> kinds.merge(p.outcome(), 1L, Long::sum));
     Map<String, Object> out = new LinkedHashMap<>();
@@ -402,7 +581,11 @@ final class FailoverDrill {
   }
 
   private Optional<Double> eventTime(String contains) {
-    return events.stream().filter(e -> e.what().contains(contains) && !e.what().startsWith("deadline")).map(Event::t).filter(t -> t >= killedAt).findFirst();
+    return events.stream()
+        .filter(e -> e.what().contains(contains) && !e.what().startsWith("deadline"))
+        .map(Event::t)
+        .filter(t -> t >= killedAt)
+        .findFirst();
   }
 
   private static double round(double seconds) {

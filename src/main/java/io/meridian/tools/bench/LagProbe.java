@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * End-to-end replication lag as a client sees it: add a point to a user in region A, note the count
  * of A's events that A's answer shows ({@code version[A]}), then read the user in another region B
- * every few milliseconds until B shows at least that count. Lag = A's answer to B's first answer that
- * includes the write; the resolution is the poll interval plus one read.
+ * every few milliseconds until B shows at least that count. Lag = A's answer to B's first answer
+ * that includes the write; the resolution is the poll interval plus one read.
  */
 final class LagProbe implements Runnable {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
@@ -31,15 +31,26 @@ final class LagProbe implements Runnable {
   private final long intervalMillis;
   private final long startMillis;
   private final SplittableRandom random;
-  /** Probability that a probe writes in the user's home region, as the load does (--home-affinity). */
+
+  /**
+   * Probability that a probe writes in the user's home region, as the load does (--home-affinity).
+   */
   private final double homeAffinity;
+
   private final Histogram lags = new Histogram(3);
   private final List<Sample> samples = new ArrayList<>();
   private int notVisible;
   private volatile boolean running = true;
   private Thread thread;
 
-  LagProbe(MeridianClient client, Supplier<List<Target.Region>> available, int users, double probesPerSecond, long startMillis, long seed, double homeAffinity) {
+  LagProbe(
+      MeridianClient client,
+      Supplier<List<Target.Region>> available,
+      int users,
+      double probesPerSecond,
+      long startMillis,
+      long seed,
+      double homeAffinity) {
     this.homeAffinity = homeAffinity;
     this.client = client;
     this.available = available;
@@ -87,18 +98,27 @@ final class LagProbe implements Runnable {
     List<Target.Region> regions = available.get();
     if (regions.size() < 2) return;
     int user = random.nextInt(users);
-    Target.Region from = random.nextDouble() < homeAffinity
-        ? regions.stream().filter(r -> r.name().equals(client.homeOf(user))).findFirst().orElse(null)
-        : null;
+    Target.Region from =
+        random.nextDouble() < homeAffinity
+            ? regions.stream()
+                .filter(r -> r.name().equals(client.homeOf(user)))
+                .findFirst()
+                .orElse(null)
+            : null;
     if (from == null) from = regions.get(random.nextInt(regions.size()));
     Target.Region to = regions.get(random.nextInt(regions.size()));
     while (to.equals(from)) to = regions.get(random.nextInt(regions.size()));
-    var write = MeridianClient.json(from.endpoint().resolve("/v1/users/" + client.userId(user) + "/points"), "POST", "{\"delta\":1}");
+    var write =
+        MeridianClient.json(
+            from.endpoint().resolve("/v1/users/" + client.userId(user) + "/points"),
+            "POST",
+            "{\"delta\":1}");
     HttpResponse<String> written = client.http.send(write, HttpResponse.BodyHandlers.ofString());
     long acked = System.nanoTime();
     double t = (System.currentTimeMillis() - startMillis) / 1000.0;
     if (written.statusCode() != 200) return;
-    long count = MeridianClient.JSON.readTree(written.body()).path("version").path(from.name()).asLong();
+    long count =
+        MeridianClient.JSON.readTree(written.body()).path("version").path(from.name()).asLong();
     URI read = to.endpoint().resolve("/v1/users/" + client.userId(user));
     while (running || System.nanoTime() - acked < GIVE_UP_MILLIS * 1_000_000) {
       HttpResponse<String> seen = client.getText(read);

@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
 final class LoadGenerator {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
 
-  /** How one operation ended. {@code key} names its histogram (e.g. "profile/forwarded"); {@code error} is null on success. */
+  /**
+   * How one operation ended. {@code key} names its histogram (e.g. "profile/forwarded"); {@code
+   * error} is null on success.
+   */
   record Outcome(String key, String error) {
     static Outcome ok(String key) {
       return new Outcome(key, null);
@@ -46,13 +49,20 @@ final class LoadGenerator {
     CompletionStage<Outcome> send(Workload.Op op);
   }
 
-  record Settings(String name, int concurrency, double ratePerSecond, Duration warmup, Duration duration) {}
+  record Settings(
+      String name, int concurrency, double ratePerSecond, Duration warmup, Duration duration) {}
 
   /** One second of the measured run. {@code t}: seconds since the start of the measurement. */
   record Second(double t, long ok, long errors, double p50Millis, double p99Millis) {}
 
   /** Latencies of successful operations by key, errors by kind, and the per-second series. */
-  record Result(String name, double seconds, Map<String, Histogram> latencies, Map<String, Long> errors, List<Second> series, long startedAtMillis) {
+  record Result(
+      String name,
+      double seconds,
+      Map<String, Histogram> latencies,
+      Map<String, Long> errors,
+      List<Second> series,
+      long startedAtMillis) {
     long ok() {
       return latencies.values().stream().mapToLong(Histogram::getTotalCount).sum();
     }
@@ -68,7 +78,8 @@ final class LoadGenerator {
     /** Throughput of the write kinds only (keys start with the kind's label). */
     double writeThroughput() {
       long writes = 0;
-      for (var entry : latencies.entrySet()) if (kindOf(entry.getKey()).write) writes += entry.getValue().getTotalCount();
+      for (var entry : latencies.entrySet())
+        if (kindOf(entry.getKey()).write) writes += entry.getValue().getTotalCount();
       return seconds <= 0 ? 0 : writes / seconds;
     }
 
@@ -97,20 +108,33 @@ final class LoadGenerator {
     this.settings = settings;
   }
 
-  /** Runs until the warmup and the duration have passed, or {@code stop} says so; returns the measured figures. */
-  Result run(java.util.function.Supplier<Workload.Op> ops, Sender sender, BooleanSupplier stop) throws InterruptedException {
+  /**
+   * Runs until the warmup and the duration have passed, or {@code stop} says so; returns the
+   * measured figures.
+   */
+  Result run(java.util.function.Supplier<Workload.Op> ops, Sender sender, BooleanSupplier stop)
+      throws InterruptedException {
     return run(ops, sender, stop, () -> {});
   }
 
-  /** As {@link #run(java.util.function.Supplier, Sender, BooleanSupplier)}; {@code atMeasureStart} runs (on another thread) when the warmup ends. */
-  Result run(java.util.function.Supplier<Workload.Op> ops, Sender sender, BooleanSupplier stop, Runnable atMeasureStart) throws InterruptedException {
+  /**
+   * As {@link #run(java.util.function.Supplier, Sender, BooleanSupplier)}; {@code atMeasureStart}
+   * runs (on another thread) when the warmup ends.
+   */
+  Result run(
+      java.util.function.Supplier<Workload.Op> ops,
+      Sender sender,
+      BooleanSupplier stop,
+      Runnable atMeasureStart)
+      throws InterruptedException {
     int concurrency = settings.concurrency();
     Semaphore permits = new Semaphore(concurrency);
     long start = System.nanoTime();
     measureFrom = start + settings.warmup().toNanos();
     long end = measureFrom + settings.duration().toNanos();
     long startedAtMillis = System.currentTimeMillis() + settings.warmup().toMillis();
-    // Two threads: the measure-start hook (scrapes, Cassandra counters) must not delay the progress ticks.
+    // Two threads: the measure-start hook (scrapes, Cassandra counters) must not delay the progress
+    // ticks.
     ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2, daemon("bench-progress"));
     ticker.schedule(atMeasureStart, settings.warmup().toNanos(), TimeUnit.NANOSECONDS);
     ticker.scheduleAtFixedRate(() -> tick(true), 1, 1, TimeUnit.SECONDS);
@@ -141,15 +165,19 @@ final class LoadGenerator {
         }
         inFlight.incrementAndGet();
         long startedAt = intended;
-        sent.whenComplete((outcome, failure) -> {
-          long latencyNanos = System.nanoTime() - startedAt;
-          inFlight.decrementAndGet();
-          permits.release();
-          if (startedAt < measureFrom) return;
-          if (failure != null) error(failureName(failure));
-          else if (outcome.error() != null) error(outcome.error());
-          else recorders.computeIfAbsent(outcome.key(), k -> new Recorder(3)).recordValue(Math.max(1, latencyNanos / 1_000));
-        });
+        sent.whenComplete(
+            (outcome, failure) -> {
+              long latencyNanos = System.nanoTime() - startedAt;
+              inFlight.decrementAndGet();
+              permits.release();
+              if (startedAt < measureFrom) return;
+              if (failure != null) error(failureName(failure));
+              else if (outcome.error() != null) error(outcome.error());
+              else
+                recorders
+                    .computeIfAbsent(outcome.key(), k -> new Recorder(3))
+                    .recordValue(Math.max(1, latencyNanos / 1_000));
+            });
       }
       // Let what is in flight finish (bounded: every sender has its own timeout).
       permits.tryAcquire(concurrency, 30, TimeUnit.SECONDS);
@@ -161,7 +189,13 @@ final class LoadGenerator {
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((k, v) -> errorCounts.put(k, v.sum()));
     synchronized (this) {
-      return new Result(settings.name(), seconds, new TreeMap<>(totals), errorCounts, List.copyOf(series), startedAtMillis);
+      return new Result(
+          settings.name(),
+          seconds,
+          new TreeMap<>(totals),
+          errorCounts,
+          List.copyOf(series),
+          startedAtMillis);
     }
   }
 
@@ -172,15 +206,21 @@ final class LoadGenerator {
 
   static String failureName(Throwable failure) {
     Throwable cause = failure;
-    while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    if (cause instanceof java.net.http.HttpTimeoutException || cause instanceof java.util.concurrent.TimeoutException) return "timeout";
+    if (cause instanceof java.net.http.HttpTimeoutException
+        || cause instanceof java.util.concurrent.TimeoutException) return "timeout";
     if (cause instanceof java.net.ConnectException) return "connection refused";
     return cause.getClass().getSimpleName();
   }
 
-  /** Moves the interval histograms into the totals and logs the second that just ended (the last, partial one is not a second of the series). */
+  /**
+   * Moves the interval histograms into the totals and logs the second that just ended (the last,
+   * partial one is not a second of the series).
+   */
   private synchronized void tick(boolean fullSecond) {
     Histogram interval = new Histogram(3);
     for (var entry : recorders.entrySet()) {
@@ -191,15 +231,34 @@ final class LoadGenerator {
     long errs = errorsInInterval.sumThenReset();
     double t = (System.nanoTime() - measureFrom) / 1e9;
     if (t < 0) {
-      log.info("[{}] warming up: {} ok/s, {} err/s, p99 {} ms, in flight {}", settings.name(), interval.getTotalCount(), errs,
-          millis(interval.getValueAtPercentile(99)), inFlight.get());
+      log.info(
+          "[{}] warming up: {} ok/s, {} err/s, p99 {} ms, in flight {}",
+          settings.name(),
+          interval.getTotalCount(),
+          errs,
+          millis(interval.getValueAtPercentile(99)),
+          inFlight.get());
       return;
     }
-    // The tick at the end of the warmup covers no measured time; the last, partial one is not a full second.
+    // The tick at the end of the warmup covers no measured time; the last, partial one is not a
+    // full second.
     if (!fullSecond || t < 0.5) return;
-    series.add(new Second(t, interval.getTotalCount(), errs, millis(interval.getValueAtPercentile(50)), millis(interval.getValueAtPercentile(99))));
-    log.info("[{}] {}s: {} ok/s, {} err/s, p50 {} ms, p99 {} ms, in flight {}", settings.name(), Math.round(t), interval.getTotalCount(), errs,
-        millis(interval.getValueAtPercentile(50)), millis(interval.getValueAtPercentile(99)), inFlight.get());
+    series.add(
+        new Second(
+            t,
+            interval.getTotalCount(),
+            errs,
+            millis(interval.getValueAtPercentile(50)),
+            millis(interval.getValueAtPercentile(99))));
+    log.info(
+        "[{}] {}s: {} ok/s, {} err/s, p50 {} ms, p99 {} ms, in flight {}",
+        settings.name(),
+        Math.round(t),
+        interval.getTotalCount(),
+        errs,
+        millis(interval.getValueAtPercentile(50)),
+        millis(interval.getValueAtPercentile(99)),
+        inFlight.get());
   }
 
   static double millis(long micros) {

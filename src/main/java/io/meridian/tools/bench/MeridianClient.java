@@ -39,7 +39,10 @@ final class MeridianClient {
   }
 
   static HttpClient newHttpClient() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
   }
 
   String userId(int index) {
@@ -53,20 +56,41 @@ final class MeridianClient {
 
   /** The body only when it explains a failure; successful answers are read for their headers. */
   private static final HttpResponse.BodyHandler<String> ERROR_BODY =
-      info -> info.statusCode() >= 300 ? HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8) : HttpResponse.BodySubscribers.replacing(null);
+      info ->
+          info.statusCode() >= 300
+              ? HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8)
+              : HttpResponse.BodySubscribers.replacing(null);
 
   HttpRequest request(Workload.Op op, URI endpoint) {
     String user = "/v1/users/" + userId(op.user());
     return switch (op.kind()) {
       case READ -> get(endpoint.resolve(user));
-      case PROFILE -> json(endpoint.resolve(user + "/profile"), "PATCH", "{\"displayName\":\"" + op.displayName() + "\"}");
-      case POINTS -> json(endpoint.resolve(user + "/points"), "POST", "{\"delta\":" + op.pointsDelta() + "}");
+      case PROFILE ->
+          json(
+              endpoint.resolve(user + "/profile"),
+              "PATCH",
+              "{\"displayName\":\"" + op.displayName() + "\"}");
+      case POINTS ->
+          json(endpoint.resolve(user + "/points"), "POST", "{\"delta\":" + op.pointsDelta() + "}");
       case DEVICE -> {
-        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint.resolve(user + "/devices/" + op.deviceId())).timeout(REQUEST_TIMEOUT);
+        HttpRequest.Builder b =
+            HttpRequest.newBuilder(endpoint.resolve(user + "/devices/" + op.deviceId()))
+                .timeout(REQUEST_TIMEOUT);
         yield (op.addDevice() ? b.PUT(HttpRequest.BodyPublishers.noBody()) : b.DELETE()).build();
       }
-      case PAYMENT -> json(endpoint.resolve(user + "/payments"), "POST",
-          "{\"paymentId\":\"" + runId + "-p" + op.seq() + "\",\"kind\":\"" + (op.credit() ? "credit" : "debit") + "\",\"amount\":\"" + op.amount().toPlainString() + "\"}");
+      case PAYMENT ->
+          json(
+              endpoint.resolve(user + "/payments"),
+              "POST",
+              "{\"paymentId\":\""
+                  + runId
+                  + "-p"
+                  + op.seq()
+                  + "\",\"kind\":\""
+                  + (op.credit() ? "credit" : "debit")
+                  + "\",\"amount\":\""
+                  + op.amount().toPlainString()
+                  + "\"}");
     };
   }
 
@@ -75,13 +99,20 @@ final class MeridianClient {
   }
 
   static HttpRequest json(URI uri, String method, String body) {
-    return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
-        .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+    return HttpRequest.newBuilder(uri)
+        .timeout(REQUEST_TIMEOUT)
+        .header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body))
+        .build();
   }
 
-  /** Sends {@code op} to {@code endpoint}; the outcome's key tells single-writer commands served locally from forwarded ones. */
+  /**
+   * Sends {@code op} to {@code endpoint}; the outcome's key tells single-writer commands served
+   * locally from forwarded ones.
+   */
   CompletionStage<LoadGenerator.Outcome> send(Workload.Op op, URI endpoint) {
-    return http.sendAsync(request(op, endpoint), ERROR_BODY).thenApply(response -> outcome(op.kind(), response));
+    return http.sendAsync(request(op, endpoint), ERROR_BODY)
+        .thenApply(response -> outcome(op.kind(), response));
   }
 
   static LoadGenerator.Outcome outcome(Workload.Kind kind, HttpResponse<String> response) {
@@ -90,12 +121,15 @@ final class MeridianClient {
       if (!kind.ownerOnly) return LoadGenerator.Outcome.ok(kind.label());
       String servedBy = response.headers().firstValue("X-Meridian-Served-By").orElse("");
       String owner = response.headers().firstValue("X-Meridian-Owner").orElse("");
-      return LoadGenerator.Outcome.ok(kind.label() + (servedBy.equals(owner) ? "/local" : "/forwarded"));
+      return LoadGenerator.Outcome.ok(
+          kind.label() + (servedBy.equals(owner) ? "/local" : "/forwarded"));
     }
     String code = errorCode(response.body());
     // A refused debit is a completed payment request, not a failure of the system.
-    if (kind == Workload.Kind.PAYMENT && status == 409 && "insufficient_funds".equals(code)) return LoadGenerator.Outcome.ok("payment/refused");
-    return LoadGenerator.Outcome.failed(kind.label(), "http " + status + (code == null ? "" : " " + code));
+    if (kind == Workload.Kind.PAYMENT && status == 409 && "insufficient_funds".equals(code))
+      return LoadGenerator.Outcome.ok("payment/refused");
+    return LoadGenerator.Outcome.failed(
+        kind.label(), "http " + status + (code == null ? "" : " " + code));
   }
 
   static String errorCode(String body) {
@@ -106,9 +140,11 @@ final class MeridianClient {
 
   /**
    * Creates users 0..count-1, each with its home region, each request sent to a random region.
-   * Retries refusals (503, timeouts) until {@code deadline}; a user that exists already counts as created.
+   * Retries refusals (503, timeouts) until {@code deadline}; a user that exists already counts as
+   * created.
    */
-  void createUsers(int count, int concurrency, Duration deadline, java.util.SplittableRandom random) throws InterruptedException {
+  void createUsers(int count, int concurrency, Duration deadline, java.util.SplittableRandom random)
+      throws InterruptedException {
     long start = System.nanoTime();
     long end = start + deadline.toNanos();
     Semaphore permits = new Semaphore(concurrency);
@@ -117,29 +153,50 @@ final class MeridianClient {
     for (int i = 0; i < count; i++) {
       permits.acquire();
       URI endpoint = target.regions.get(random.nextInt(target.regions.size())).endpoint();
-      CompletableFuture<Void> done = create(i, endpoint, end).thenAccept(ok -> {
-        if (!ok) failed.incrementAndGet();
-      }).whenComplete((v, f) -> permits.release());
+      CompletableFuture<Void> done =
+          create(i, endpoint, end)
+              .thenAccept(
+                  ok -> {
+                    if (!ok) failed.incrementAndGet();
+                  })
+              .whenComplete((v, f) -> permits.release());
       all.add(done);
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).orTimeout(deadline.toMillis() + 15_000, TimeUnit.MILLISECONDS).exceptionally(f -> null).join();
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .orTimeout(deadline.toMillis() + 15_000, TimeUnit.MILLISECONDS)
+        .exceptionally(f -> null)
+        .join();
     long ms = (System.nanoTime() - start) / 1_000_000;
-    if (failed.get() > 0) throw new IllegalStateException(failed.get() + " of " + count + " users could not be created in " + deadline);
+    if (failed.get() > 0)
+      throw new IllegalStateException(
+          failed.get() + " of " + count + " users could not be created in " + deadline);
     log.info("created {} users (homes {}) in {} ms", count, target.names(), ms);
   }
 
   private CompletableFuture<Boolean> create(int index, URI endpoint, long endNanos) {
-    HttpRequest request = json(endpoint.resolve("/v1/users"), "POST", "{\"userId\":\"" + userId(index) + "\",\"homeRegion\":\"" + homeOf(index) + "\"}");
+    HttpRequest request =
+        json(
+            endpoint.resolve("/v1/users"),
+            "POST",
+            "{\"userId\":\"" + userId(index) + "\",\"homeRegion\":\"" + homeOf(index) + "\"}");
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .handle((response, failure) -> {
-          if (failure == null && (response.statusCode() == 201 || response.statusCode() == 409)) return CompletableFuture.completedFuture(true);
-          if (System.nanoTime() > endNanos) {
-            log.warn("user {} not created: {}", userId(index), failure != null ? failure.toString() : response.statusCode() + " " + response.body());
-            return CompletableFuture.completedFuture(false);
-          }
-          return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
-              .thenCompose(ignored -> create(index, endpoint, endNanos));
-        })
+        .handle(
+            (response, failure) -> {
+              if (failure == null && (response.statusCode() == 201 || response.statusCode() == 409))
+                return CompletableFuture.completedFuture(true);
+              if (System.nanoTime() > endNanos) {
+                log.warn(
+                    "user {} not created: {}",
+                    userId(index),
+                    failure != null
+                        ? failure.toString()
+                        : response.statusCode() + " " + response.body());
+                return CompletableFuture.completedFuture(false);
+              }
+              return CompletableFuture.supplyAsync(
+                      () -> null, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+                  .thenCompose(ignored -> create(index, endpoint, endNanos));
+            })
         .thenCompose(f -> f);
   }
 

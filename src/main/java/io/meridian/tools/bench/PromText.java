@@ -6,10 +6,14 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A scrape of {@code GET /metrics} (Prometheus text format): series with their labels and values. */
+/**
+ * A scrape of {@code GET /metrics} (Prometheus text format): series with their labels and values.
+ */
 final class PromText {
-  private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern LINE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   record Series(String name, Map<String, String> labels, double value) {}
 
@@ -55,16 +59,25 @@ final class PromText {
 
   /**
    * The {@code q} quantile of the observations a histogram ({@code <name>_bucket} series with label
-   * {@code le}) gained between {@code before} and {@code after}, for the series matching
-   * {@code where}; linear within a bucket, as Prometheus' {@code histogram_quantile}. Null when
-   * nothing was observed.
+   * {@code le}) gained between {@code before} and {@code after}, for the series matching {@code
+   * where}; linear within a bucket, as Prometheus' {@code histogram_quantile}. Null when nothing
+   * was observed.
    */
-  static Double quantileBetween(PromText before, PromText after, String name, Map<String, String> where, double q) {
+  static Double quantileBetween(
+      PromText before, PromText after, String name, Map<String, String> where, double q) {
     java.util.TreeMap<Double, Double> cumulative = new java.util.TreeMap<>();
     for (Series s : after.series) {
-      if (!s.name().equals(name + "_bucket") || !s.labels().entrySet().containsAll(where.entrySet())) continue;
-      double le = s.labels().get("le").equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(s.labels().get("le"));
-      double was = before.series.stream().filter(b -> b.name().equals(s.name()) && b.labels().equals(s.labels())).mapToDouble(Series::value).sum();
+      if (!s.name().equals(name + "_bucket")
+          || !s.labels().entrySet().containsAll(where.entrySet())) continue;
+      double le =
+          s.labels().get("le").equals("+Inf")
+              ? Double.POSITIVE_INFINITY
+              : Double.parseDouble(s.labels().get("le"));
+      double was =
+          before.series.stream()
+              .filter(b -> b.name().equals(s.name()) && b.labels().equals(s.labels()))
+              .mapToDouble(Series::value)
+              .sum();
       cumulative.merge(le, s.value() - was, Double::sum);
     }
     if (cumulative.isEmpty()) return null;
@@ -77,7 +90,9 @@ final class PromText {
       if (bucket.getValue() >= rank) {
         if (bucket.getKey().isInfinite()) return lowerBound;
         double inBucket = bucket.getValue() - lowerCount;
-        return inBucket <= 0 ? bucket.getKey() : lowerBound + (bucket.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
+        return inBucket <= 0
+            ? bucket.getKey()
+            : lowerBound + (bucket.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
       }
       lowerBound = bucket.getKey();
       lowerCount = bucket.getValue();

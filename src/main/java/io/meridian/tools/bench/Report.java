@@ -30,8 +30,13 @@ final class Report {
   }
 
   static List<Double> chartLine(Histogram h) {
-    return List.of(ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(95)),
-        ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()));
+    return List.of(
+        ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(90)),
+        ms(h.getValueAtPercentile(95)),
+        ms(h.getValueAtPercentile(99)),
+        ms(h.getValueAtPercentile(99.9)),
+        ms(h.getMaxValue()));
   }
 
   static double ms(long micros) {
@@ -43,19 +48,55 @@ final class Report {
   }
 
   static String row(String name, long count, double perSecond, Histogram h) {
-    if (h.getTotalCount() == 0) return String.format(Locale.ROOT, "  %-22s %9d %9.1f %8s %8s %8s %8s%n", name, count, perSecond, "-", "-", "-", "-");
-    return String.format(Locale.ROOT, "  %-22s %9d %9.1f %8.2f %8.2f %8.2f %8.2f%n", name, count, perSecond,
-        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(95)), ms(h.getValueAtPercentile(99)), ms(h.getMaxValue()));
+    if (h.getTotalCount() == 0)
+      return String.format(
+          Locale.ROOT,
+          "  %-22s %9d %9.1f %8s %8s %8s %8s%n",
+          name,
+          count,
+          perSecond,
+          "-",
+          "-",
+          "-",
+          "-");
+    return String.format(
+        Locale.ROOT,
+        "  %-22s %9d %9.1f %8.2f %8.2f %8.2f %8.2f%n",
+        name,
+        count,
+        perSecond,
+        ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(95)),
+        ms(h.getValueAtPercentile(99)),
+        ms(h.getMaxValue()));
   }
 
   static String header() {
-    return String.format(Locale.ROOT, "  %-22s %9s %9s %8s %8s %8s %8s%n", "operation", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    return String.format(
+        Locale.ROOT,
+        "  %-22s %9s %9s %8s %8s %8s %8s%n",
+        "operation",
+        "count",
+        "per s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms");
   }
 
   /** The rows of one run: one per key, then all. */
   static String table(LoadGenerator.Result result) {
     StringBuilder out = new StringBuilder(header());
-    result.latencies().forEach((key, h) -> out.append(row(key, h.getTotalCount(), h.getTotalCount() / Math.max(1e-9, result.seconds()), h)));
+    result
+        .latencies()
+        .forEach(
+            (key, h) ->
+                out.append(
+                    row(
+                        key,
+                        h.getTotalCount(),
+                        h.getTotalCount() / Math.max(1e-9, result.seconds()),
+                        h)));
     Histogram all = result.all();
     out.append(row("all", all.getTotalCount(), result.throughput(), all));
     return out.toString();
@@ -78,6 +119,9 @@ final class Report {
 
   static void writeJson(Path file, Map<String, Object> figures) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
-    MeridianClient.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), figures);
+    MeridianClient.JSON
+        .copy()
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(file.toFile(), figures);
   }
 }

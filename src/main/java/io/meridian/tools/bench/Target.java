@@ -34,6 +34,7 @@ final class Target {
   record Region(String name, URI endpoint) {}
 
   final List<Region> regions;
+
   /** Region name to its failover successor, as the first endpoint sees it. */
   final Map<String, String> successors;
 
@@ -42,18 +43,24 @@ final class Target {
     this.successors = successors;
   }
 
-  static Target discover(List<URI> endpoints, HttpClient client) throws IOException, InterruptedException {
+  static Target discover(List<URI> endpoints, HttpClient client)
+      throws IOException, InterruptedException {
     List<Region> regions = new ArrayList<>();
     Map<String, String> successors = new LinkedHashMap<>();
     for (URI endpoint : endpoints) {
       requireLoopback(endpoint);
-      HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/v1/regions")).timeout(Duration.ofSeconds(10)).build();
+      HttpRequest request =
+          HttpRequest.newBuilder(endpoint.resolve("/v1/regions"))
+              .timeout(Duration.ofSeconds(10))
+              .build();
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) throw new IOException(endpoint + "/v1/regions answered " + response.statusCode());
+      if (response.statusCode() != 200)
+        throw new IOException(endpoint + "/v1/regions answered " + response.statusCode());
       JsonNode body = JSON.readTree(response.body());
       regions.add(new Region(body.path("servedBy").asText(), endpoint));
       if (successors.isEmpty()) {
-        for (JsonNode region : body.path("regions")) successors.put(region.path("region").asText(), region.path("successor").asText(null));
+        for (JsonNode region : body.path("regions"))
+          successors.put(region.path("region").asText(), region.path("successor").asText(null));
       }
     }
     return new Target(regions, successors);
@@ -62,8 +69,10 @@ final class Target {
   /** The bench only ever talks to this machine. */
   static void requireLoopback(URI endpoint) {
     try {
-      if (endpoint.getHost() == null || !InetAddress.getByName(endpoint.getHost()).isLoopbackAddress()) {
-        throw new IllegalArgumentException("endpoint " + endpoint + " is not a loopback address; the bench only drives 127.0.0.1");
+      if (endpoint.getHost() == null
+          || !InetAddress.getByName(endpoint.getHost()).isLoopbackAddress()) {
+        throw new IllegalArgumentException(
+            "endpoint " + endpoint + " is not a loopback address; the bench only drives 127.0.0.1");
       }
     } catch (java.net.UnknownHostException e) {
       throw new IllegalArgumentException("cannot resolve " + endpoint, e);
@@ -71,8 +80,13 @@ final class Target {
   }
 
   Region region(String name) {
-    return regions.stream().filter(r -> r.name().equals(name)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no endpoint serves region " + name + "; regions: " + names()));
+    return regions.stream()
+        .filter(r -> r.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no endpoint serves region " + name + "; regions: " + names()));
   }
 
   List<String> names() {
@@ -85,15 +99,21 @@ final class Target {
    * user are visible, which is the demo's case.
    */
   static OptionalLong pidListeningOn(int port) {
-    Optional<String> inode = listeningInode(Path.of("/proc/net/tcp"), port).or(() -> listeningInode(Path.of("/proc/net/tcp6"), port));
+    Optional<String> inode =
+        listeningInode(Path.of("/proc/net/tcp"), port)
+            .or(() -> listeningInode(Path.of("/proc/net/tcp6"), port));
     if (inode.isEmpty()) return OptionalLong.empty();
     String link = "socket:[" + inode.get() + "]";
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+      for (Path proc :
+          procs
+              .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+              .toList()) {
         try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
           for (Path fd : (Iterable<Path>) fds::iterator) {
             try {
-              if (Files.readSymbolicLink(fd).toString().equals(link)) return OptionalLong.of(Long.parseLong(proc.getFileName().toString()));
+              if (Files.readSymbolicLink(fd).toString().equals(link))
+                return OptionalLong.of(Long.parseLong(proc.getFileName().toString()));
             } catch (IOException ignored) {
               // the descriptor closed meanwhile
             }
@@ -122,12 +142,20 @@ final class Target {
     return Optional.empty();
   }
 
-  /** {@code --cassandra-contact-points host:port} from a node process's command line (the demo passes it). */
+  /**
+   * {@code --cassandra-contact-points host:port} from a node process's command line (the demo
+   * passes it).
+   */
   static Optional<String> cassandraOfProcess(long pid) {
     try {
-      String[] args = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).split("\0");
+      String[] args =
+          new String(
+                  Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                  StandardCharsets.UTF_8)
+              .split("\0");
       for (int i = 0; i + 1 < args.length; i++) {
-        if (args[i].equals("--cassandra-contact-points")) return Optional.of(args[i + 1].split(",")[0]);
+        if (args[i].equals("--cassandra-contact-points"))
+          return Optional.of(args[i + 1].split(",")[0]);
       }
     } catch (IOException e) {
       return Optional.empty();

@@ -12,9 +12,16 @@ enum Workload {
   PAYMENTS("payments", 0, 0, 0, 0, 1),
   FAILOVER_DRILL("failover-drill", 0, 1, 1, 1, 0);
 
-  /** One operation kind; {@code ownerOnly} ones are executed by the user's owner region (forwarded if needed). */
+  /**
+   * One operation kind; {@code ownerOnly} ones are executed by the user's owner region (forwarded
+   * if needed).
+   */
   enum Kind {
-    READ(false, false), PROFILE(true, true), POINTS(true, false), DEVICE(true, false), PAYMENT(true, true);
+    READ(false, false),
+    PROFILE(true, true),
+    POINTS(true, false),
+    DEVICE(true, false),
+    PAYMENT(true, true);
 
     final boolean write;
     final boolean ownerOnly;
@@ -72,8 +79,11 @@ enum Workload {
 
   static Workload parse(String text) {
     for (Workload w : values()) if (w.label.equalsIgnoreCase(text)) return w;
-    throw new IllegalArgumentException("unknown workload '" + text + "'; one of "
-        + Arrays.stream(values()).map(w -> w.label).collect(Collectors.joining(", ")));
+    throw new IllegalArgumentException(
+        "unknown workload '"
+            + text
+            + "'; one of "
+            + Arrays.stream(values()).map(w -> w.label).collect(Collectors.joining(", ")));
   }
 
   boolean hasWrites() {
@@ -87,7 +97,10 @@ enum Workload {
     for (int i = 0; i < kinds.length; i++) {
       if (weights[i] == 0) continue;
       if (out.length() > 0) out.append(", ");
-      out.append(kinds[i].label()).append(' ').append(Math.round(100.0 * weights[i] / totalWeight)).append('%');
+      out.append(kinds[i].label())
+          .append(' ')
+          .append(Math.round(100.0 * weights[i] / totalWeight))
+          .append('%');
     }
     return out.toString();
   }

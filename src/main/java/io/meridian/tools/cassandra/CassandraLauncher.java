@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * integration tests (docs/cassandra-embedded.md says where its settings come from, and why).
  *
  * <p>Cassandra gets its own JVM because its jars (netty, guava, jackson, logback) clash with the
- * application's; its class path is the file the Maven build writes ({@value #CLASSPATH_FILE_PROPERTY}).
- * Everything it writes lives in the caller's data folder: {@code cassandra.yaml}, {@code logback.xml},
- * the data, and {@code logs/cassandra.log} (its console output). {@link #start()} may be called
- * again after {@link #stop()} on the same folder, with the same ports.
+ * application's; its class path is the file the Maven build writes ({@value
+ * #CLASSPATH_FILE_PROPERTY}). Everything it writes lives in the caller's data folder: {@code
+ * cassandra.yaml}, {@code logback.xml}, the data, and {@code logs/cassandra.log} (its console
+ * output). {@link #start()} may be called again after {@link #stop()} on the same folder, with the
+ * same ports.
  *
  * <p>No orphans: a small shell watchdog kills Cassandra when this JVM dies, even by {@code kill -9}
  * (PR_SET_PDEATHSIG would fire when the spawning <em>thread</em> ends, so it is not used), and a
@@ -51,7 +52,12 @@ public final class CassandraLauncher implements AutoCloseable {
    * @param startTimeout how long to wait for "Starting listening for CQL clients"
    * @param stopTimeout how long a graceful stop (SIGTERM) may take before the process is killed
    */
-  public record Options(int cqlPort, int storagePort, boolean throwAwayData, Duration startTimeout, Duration stopTimeout) {
+  public record Options(
+      int cqlPort,
+      int storagePort,
+      boolean throwAwayData,
+      Duration startTimeout,
+      Duration stopTimeout) {
     public static Options defaults() {
       return new Options(0, 0, false, Duration.ofSeconds(120), Duration.ofSeconds(15));
     }
@@ -135,7 +141,8 @@ public final class CassandraLauncher implements AutoCloseable {
 
   /** Starts Cassandra and returns once it accepts CQL clients. */
   public synchronized CassandraLauncher start() {
-    if (isRunning()) throw new IllegalStateException("Cassandra is already running (pid " + process.pid() + ")");
+    if (isRunning())
+      throw new IllegalStateException("Cassandra is already running (pid " + process.pid() + ")");
     stopWatchdog(); // left from a Cassandra that died on its own
     String classPath = readClassPath();
     try {
@@ -144,8 +151,10 @@ public final class CassandraLauncher implements AutoCloseable {
       }
       Files.writeString(dataDir.resolve("cassandra.yaml"), yaml());
       Files.writeString(dataDir.resolve("logback.xml"), LOGBACK);
-      // An @argfile keeps the 10 kB class path out of `ps` while the main class stays visible there.
-      Files.writeString(dataDir.resolve("classpath.args"), "-cp \"" + classPath.replace("\\", "\\\\") + "\"\n");
+      // An @argfile keeps the 10 kB class path out of `ps` while the main class stays visible
+      // there.
+      Files.writeString(
+          dataDir.resolve("classpath.args"), "-cp \"" + classPath.replace("\\", "\\\\") + "\"\n");
       long logOffset = Files.exists(consoleLog) ? Files.size(consoleLog) : 0;
       long started = System.nanoTime();
       process =
@@ -160,9 +169,18 @@ public final class CassandraLauncher implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         hookRegistered = true;
       }
-      log.info("Cassandra starting: pid {}, CQL {}, storage port {}, data {}", process.pid(), contactPoint(), storagePort, dataDir);
+      log.info(
+          "Cassandra starting: pid {}, CQL {}, storage port {}, data {}",
+          process.pid(),
+          contactPoint(),
+          storagePort,
+          dataDir);
       awaitReady(logOffset);
-      log.info("Cassandra ready in {} ms (pid {}, {})", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), process.pid(), contactPoint());
+      log.info(
+          "Cassandra ready in {} ms (pid {}, {})",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+          process.pid(),
+          contactPoint());
       return this;
     } catch (IOException e) {
       killNow();
@@ -173,7 +191,10 @@ public final class CassandraLauncher implements AutoCloseable {
     }
   }
 
-  /** Graceful stop: SIGTERM, then a forced kill after {@code stopTimeout}. Does nothing when not running. */
+  /**
+   * Graceful stop: SIGTERM, then a forced kill after {@code stopTimeout}. Does nothing when not
+   * running.
+   */
   public synchronized void stop() {
     if (process == null) return;
     long started = System.nanoTime();
@@ -182,7 +203,8 @@ public final class CassandraLauncher implements AutoCloseable {
       if (process.isAlive()) {
         process.destroy(); // SIGTERM: Cassandra drains and flushes
         if (!process.waitFor(options.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-          log.warn("Cassandra (pid {}) did not stop within {}; killing it", pid, options.stopTimeout());
+          log.warn(
+              "Cassandra (pid {}) did not stop within {}; killing it", pid, options.stopTimeout());
           process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       }
@@ -194,7 +216,10 @@ public final class CassandraLauncher implements AutoCloseable {
       process = null;
       unregisterHook();
     }
-    log.info("Cassandra (pid {}) stopped in {} ms", pid, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    log.info(
+        "Cassandra (pid {}) stopped in {} ms",
+        pid,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
   }
 
   /** Crash: SIGKILL, no drain (for fault tests). Start again on the same folder to recover. */
@@ -243,7 +268,8 @@ public final class CassandraLauncher implements AutoCloseable {
     var command = new ArrayList<String>();
     if (isRoot() && Files.isExecutable(Path.of("/usr/bin/setpriv"))) {
       // As root Cassandra's mlockall() succeeds and pins all mapped memory (~+300 MiB RSS); without
-      // CAP_IPC_LOCK it fails with a harmless warning (docs/cassandra-embedded.md, mlockall as root).
+      // CAP_IPC_LOCK it fails with a harmless warning (docs/cassandra-embedded.md, mlockall as
+      // root).
       command.addAll(List.of("/usr/bin/setpriv", "--bounding-set", "-ipc_lock"));
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -270,7 +296,11 @@ public final class CassandraLauncher implements AutoCloseable {
   private static Process startWatchdog(long cassandraPid) throws IOException {
     long parentPid = ProcessHandle.current().pid();
     String script =
-        "p=" + parentPid + "; c=" + cassandraPid + "\n"
+        "p="
+            + parentPid
+            + "; c="
+            + cassandraPid
+            + "\n"
             + "while kill -0 $p 2>/dev/null && kill -0 $c 2>/dev/null; do sleep 1; done\n"
             + "kill -0 $p 2>/dev/null || kill -9 $c 2>/dev/null\n";
     return new ProcessBuilder("sh", "-c", script)
@@ -292,12 +322,22 @@ public final class CassandraLauncher implements AutoCloseable {
       carry = text.substring(Math.max(0, text.length() - READY_LINE.length()));
       if (!process.isAlive()) {
         throw new IllegalStateException(
-            "Cassandra exited with code " + process.exitValue() + " before it was ready; last lines of " + consoleLog + ":\n" + tail(logOffset));
+            "Cassandra exited with code "
+                + process.exitValue()
+                + " before it was ready; last lines of "
+                + consoleLog
+                + ":\n"
+                + tail(logOffset));
       }
       if (System.nanoTime() > deadline) {
         killNow();
         throw new IllegalStateException(
-            "Cassandra was not ready within " + options.startTimeout() + " (killed it); last lines of " + consoleLog + ":\n" + tail(logOffset));
+            "Cassandra was not ready within "
+                + options.startTimeout()
+                + " (killed it); last lines of "
+                + consoleLog
+                + ":\n"
+                + tail(logOffset));
       }
       try {
         Thread.sleep(50); // polling a log file: there is nothing to wait on
@@ -325,7 +365,9 @@ public final class CassandraLauncher implements AutoCloseable {
     try {
       byte[] all = Files.readAllBytes(consoleLog);
       int from = (int) Math.max(fromOffset, all.length - 64 * 1024);
-      List<String> lines = Arrays.asList(new String(all, from, all.length - from, StandardCharsets.UTF_8).split("\n"));
+      List<String> lines =
+          Arrays.asList(
+              new String(all, from, all.length - from, StandardCharsets.UTF_8).split("\n"));
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(could not read " + consoleLog + ": " + e + ")";
@@ -369,7 +411,8 @@ public final class CassandraLauncher implements AutoCloseable {
     if (running == null) return;
     try {
       running.destroy();
-      if (!running.waitFor(options.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) running.destroyForcibly();
+      if (!running.waitFor(options.stopTimeout().toMillis(), TimeUnit.MILLISECONDS))
+        running.destroyForcibly();
     } catch (InterruptedException e) {
       running.destroyForcibly();
     } finally {
@@ -382,11 +425,17 @@ public final class CassandraLauncher implements AutoCloseable {
 
   /** The jars of cassandra-all and its dependencies, as written by the Maven build. */
   static String readClassPath() {
-    Path file = Path.of(System.getProperty(CLASSPATH_FILE_PROPERTY, DEFAULT_CLASSPATH_FILE)).toAbsolutePath();
+    Path file =
+        Path.of(System.getProperty(CLASSPATH_FILE_PROPERTY, DEFAULT_CLASSPATH_FILE))
+            .toAbsolutePath();
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException(
-          "Cassandra class path file " + file + " is missing. Run the Maven build first (e.g. `mvn -B generate-resources` or `mvn -B package`"
-              + " in the project folder), which writes it, or point -D" + CLASSPATH_FILE_PROPERTY + " at it.");
+          "Cassandra class path file "
+              + file
+              + " is missing. Run the Maven build first (e.g. `mvn -B generate-resources` or `mvn -B package`"
+              + " in the project folder), which writes it, or point -D"
+              + CLASSPATH_FILE_PROPERTY
+              + " at it.");
     }
     try {
       List<String> jars =
@@ -394,12 +443,21 @@ public final class CassandraLauncher implements AutoCloseable {
               .filter(entry -> !entry.isBlank())
               .filter(entry -> !isBuildToolJar(Path.of(entry).getFileName().toString()))
               .collect(Collectors.toList());
-      if (jars.stream().noneMatch(jar -> Path.of(jar).getFileName().toString().startsWith("cassandra-all-"))) {
-        throw new IllegalStateException("Cassandra class path file " + file + " names no cassandra-all jar; rerun the Maven build");
+      if (jars.stream()
+          .noneMatch(jar -> Path.of(jar).getFileName().toString().startsWith("cassandra-all-"))) {
+        throw new IllegalStateException(
+            "Cassandra class path file "
+                + file
+                + " names no cassandra-all jar; rerun the Maven build");
       }
       for (String jar : jars) {
         if (!Files.exists(Path.of(jar))) {
-          throw new IllegalStateException("Cassandra class path file " + file + " names " + jar + ", which does not exist; rerun the Maven build");
+          throw new IllegalStateException(
+              "Cassandra class path file "
+                  + file
+                  + " names "
+                  + jar
+                  + ", which does not exist; rerun the Maven build");
         }
       }
       return String.join(java.io.File.pathSeparator, jars);
@@ -408,15 +466,23 @@ public final class CassandraLauncher implements AutoCloseable {
     }
   }
 
-  /** The antrun plugin that writes the file puts its own jars (ant, plexus) on the list; Cassandra needs none of them. */
+  /**
+   * The antrun plugin that writes the file puts its own jars (ant, plexus) on the list; Cassandra
+   * needs none of them.
+   */
   private static boolean isBuildToolJar(String name) {
-    return name.startsWith("maven-antrun-plugin-") || name.startsWith("ant-1.") || name.startsWith("ant-launcher-") || name.startsWith("plexus-utils-");
+    return name.startsWith("maven-antrun-plugin-")
+        || name.startsWith("ant-1.")
+        || name.startsWith("ant-launcher-")
+        || name.startsWith("plexus-utils-");
   }
 
   private String yaml() {
     String data = dataDir.toString();
-    // Single node, fixed token, no bootstrap: the fastest start. auto_snapshot off, or DROP/TRUNCATE
-    // flush and snapshot and outlast the driver's request timeout (docs/cassandra-embedded.md, cassandra.yaml).
+    // Single node, fixed token, no bootstrap: the fastest start. auto_snapshot off, or
+    // DROP/TRUNCATE
+    // flush and snapshot and outlast the driver's request timeout (docs/cassandra-embedded.md,
+    // cassandra.yaml).
     return """
         cluster_name: meridian
         num_tokens: 1
@@ -457,16 +523,31 @@ public final class CassandraLauncher implements AutoCloseable {
       </configuration>
       """;
 
-  /** From Cassandra's conf/jvm17-server.options and jvm-server.options (docs/cassandra-embedded.md, JVM flags). */
+  /**
+   * From Cassandra's conf/jvm17-server.options and jvm-server.options (docs/cassandra-embedded.md,
+   * JVM flags).
+   */
   private static final List<String> JVM_FLAGS =
       List.of(
-          "-Xms256m", "-Xmx512m", "-Xss256k",
-          "-ea", "-da:net.openhft...",
-          "-XX:+UseThreadPriorities", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:+PerfDisableSharedMem",
-          "-XX:+UseTLAB", "-XX:+ResizeTLAB",
-          "-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1", "-XX:G1HeapRegionSize=16m",
-          "-XX:G1RSetUpdatingPauseTimePercent=5", "-XX:MaxGCPauseMillis=300", "-XX:InitiatingHeapOccupancyPercent=70",
-          "-Djava.net.preferIPv4Stack=true", "-Djdk.attach.allowAttachSelf=true",
+          "-Xms256m",
+          "-Xmx512m",
+          "-Xss256k",
+          "-ea",
+          "-da:net.openhft...",
+          "-XX:+UseThreadPriorities",
+          "-XX:+HeapDumpOnOutOfMemoryError",
+          "-XX:+PerfDisableSharedMem",
+          "-XX:+UseTLAB",
+          "-XX:+ResizeTLAB",
+          "-XX:+UseG1GC",
+          "-XX:+ParallelRefProcEnabled",
+          "-XX:MaxTenuringThreshold=1",
+          "-XX:G1HeapRegionSize=16m",
+          "-XX:G1RSetUpdatingPauseTimePercent=5",
+          "-XX:MaxGCPauseMillis=300",
+          "-XX:InitiatingHeapOccupancyPercent=70",
+          "-Djava.net.preferIPv4Stack=true",
+          "-Djdk.attach.allowAttachSelf=true",
           "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
           "--add-exports=java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
           "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",

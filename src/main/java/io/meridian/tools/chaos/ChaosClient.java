@@ -30,7 +30,14 @@ public final class ChaosClient implements Runnable {
   private final BooleanSupplier running;
   private long sequence;
 
-  public ChaosClient(int index, long seed, RecordingClient requests, List<String> regions, List<WorkloadUser> users, double opsPerSecond, BooleanSupplier running) {
+  public ChaosClient(
+      int index,
+      long seed,
+      RecordingClient requests,
+      List<String> regions,
+      List<WorkloadUser> users,
+      double opsPerSecond,
+      BooleanSupplier running) {
     this.index = index;
     this.random = new Random(FaultPlan.mix(seed * 31 + index));
     this.requests = requests;
@@ -64,23 +71,50 @@ public final class ChaosClient implements Runnable {
     } else if (dice < 36) {
       String field = List.of("displayName", "email", "locale").get(random.nextInt(3));
       String tag = "c" + index + "-" + (++sequence);
-      String value = switch (field) {
-        case "displayName" -> tag;
-        case "email" -> tag + "@example.org";
-        default -> "en-c" + index + "-s" + sequence;
-      };
-      requests.call(index, region, "profile", Map.of("userId", id, "field", field, "value", value), "PATCH", "/v1/users/" + id + "/profile",
+      String value =
+          switch (field) {
+            case "displayName" -> tag;
+            case "email" -> tag + "@example.org";
+            default -> "en-c" + index + "-s" + sequence;
+          };
+      requests.call(
+          index,
+          region,
+          "profile",
+          Map.of("userId", id, "field", field, "value", value),
+          "PATCH",
+          "/v1/users/" + id + "/profile",
           "{\"" + field + "\":\"" + value + "\"}");
     } else if (dice < 56) {
       long delta = user.next();
-      requests.call(index, region, "points", Map.of("userId", id, "delta", Long.toString(delta)), "POST", "/v1/users/" + id + "/points",
+      requests.call(
+          index,
+          region,
+          "points",
+          Map.of("userId", id, "delta", Long.toString(delta)),
+          "POST",
+          "/v1/users/" + id + "/points",
           "{\"delta\":" + delta + "}");
     } else if (dice < 66) {
       String device = DEVICES.get(random.nextInt(DEVICES.size()));
-      requests.call(index, region, "device-add", Map.of("userId", id, "deviceId", device), "PUT", "/v1/users/" + id + "/devices/" + device, null);
+      requests.call(
+          index,
+          region,
+          "device-add",
+          Map.of("userId", id, "deviceId", device),
+          "PUT",
+          "/v1/users/" + id + "/devices/" + device,
+          null);
     } else if (dice < 74) {
       String device = DEVICES.get(random.nextInt(DEVICES.size()));
-      requests.call(index, region, "device-remove", Map.of("userId", id, "deviceId", device), "DELETE", "/v1/users/" + id + "/devices/" + device, null);
+      requests.call(
+          index,
+          region,
+          "device-remove",
+          Map.of("userId", id, "deviceId", device),
+          "DELETE",
+          "/v1/users/" + id + "/devices/" + device,
+          null);
     } else {
       boolean credit = dice < 90;
       long k = user.next();
@@ -90,13 +124,25 @@ public final class ChaosClient implements Runnable {
     }
   }
 
-  private void pay(WorkloadUser user, String firstRegion, String paymentId, String kind, BigDecimal amount) {
+  private void pay(
+      WorkloadUser user, String firstRegion, String paymentId, String kind, BigDecimal amount) {
     String id = user.userId();
-    String body = "{\"paymentId\":\"" + paymentId + "\",\"kind\":\"" + kind + "\",\"amount\":\"" + amount.toPlainString() + "\"}";
-    Map<String, String> args = Map.of("userId", id, "paymentId", paymentId, "kind", kind, "amount", amount.toPlainString());
+    String body =
+        "{\"paymentId\":\""
+            + paymentId
+            + "\",\"kind\":\""
+            + kind
+            + "\",\"amount\":\""
+            + amount.toPlainString()
+            + "\"}";
+    Map<String, String> args =
+        Map.of(
+            "userId", id, "paymentId", paymentId, "kind", kind, "amount", amount.toPlainString());
     String region = firstRegion;
     for (int attempt = 1; attempt <= PAYMENT_ATTEMPTS; attempt++) {
-      Operation op = requests.call(index, region, "payment", args, "POST", "/v1/users/" + id + "/payments", body);
+      Operation op =
+          requests.call(
+              index, region, "payment", args, "POST", "/v1/users/" + id + "/payments", body);
       boolean retry = op.status() == 0 || op.status() == 503;
       if (!retry || !running.getAsBoolean()) return;
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MILLIS)); // client back-off

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** report.json: what ran (seed, plan, faults as injected), what happened (counts) and the verdict. */
+/**
+ * report.json: what ran (seed, plan, faults as injected), what happened (counts) and the verdict.
+ */
 public record ChaosReport(
     String verdict,
     long seed,
@@ -32,7 +34,14 @@ public record ChaosReport(
    * outcome, and the longest stretch without an acknowledged write (for issue 12's "a Cassandra
    * pause of N s costs at most N + 2 s of failed writes").
    */
-  public record FaultImpact(String kind, String region, long durationMillis, int ok, int failed, int indeterminate, long longestWithoutOkWriteMillis) {
+  public record FaultImpact(
+      String kind,
+      String region,
+      long durationMillis,
+      int ok,
+      int failed,
+      int indeterminate,
+      long longestWithoutOkWriteMillis) {
 
     static FaultImpact of(FaultRecord fault, List<Operation> operations) {
       int ok = 0;
@@ -60,18 +69,46 @@ public record ChaosReport(
         previous = t;
       }
       longest = Math.max(longest, fault.endMillis() - previous);
-      return new FaultImpact(fault.kind(), fault.region(), fault.endMillis() - fault.startMillis(), ok, failed, indeterminate, longest);
+      return new FaultImpact(
+          fault.kind(),
+          fault.region(),
+          fault.endMillis() - fault.startMillis(),
+          ok,
+          failed,
+          indeterminate,
+          longest);
     }
   }
 
-  public static ChaosReport of(FaultPlan plan, Map<String, Object> options, History.Snapshot history, FinalState state, Verdict verdict) {
+  public static ChaosReport of(
+      FaultPlan plan,
+      Map<String, Object> options,
+      History.Snapshot history,
+      FinalState state,
+      Verdict verdict) {
     Map<String, Map<String, Integer>> counts = new TreeMap<>();
     for (Operation op : history.operations()) {
-      counts.computeIfAbsent(op.operation(), o -> new TreeMap<>()).merge(op.outcome().label(), 1, Integer::sum);
+      counts
+          .computeIfAbsent(op.operation(), o -> new TreeMap<>())
+          .merge(op.outcome().label(), 1, Integer::sum);
     }
-    return new ChaosReport(verdict.pass() ? "PASS" : "FAIL", plan.seed(), plan.durationMillis(), plan.regions(), options, plan.faults(), history.faults(),
-        history.faults().stream().map(f -> FaultImpact.of(f, history.operations())).toList(), counts,
-        verdict.usersChecked(), state.convergenceMillis(), state.converged(), verdict.falseDowns(), history.exits().size(), verdict.countsByCheck(), verdict.anomalies());
+    return new ChaosReport(
+        verdict.pass() ? "PASS" : "FAIL",
+        plan.seed(),
+        plan.durationMillis(),
+        plan.regions(),
+        options,
+        plan.faults(),
+        history.faults(),
+        history.faults().stream().map(f -> FaultImpact.of(f, history.operations())).toList(),
+        counts,
+        verdict.usersChecked(),
+        state.convergenceMillis(),
+        state.converged(),
+        verdict.falseDowns(),
+        history.exits().size(),
+        verdict.countsByCheck(),
+        verdict.anomalies());
   }
 
   public void write(Path file, ObjectMapper json) throws IOException {

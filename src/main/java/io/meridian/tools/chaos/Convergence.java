@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 public final class Convergence {
 
   /** {@code millis}: from {@code since} until the condition held (or until the deadline). */
-  public record Result(boolean converged, long millis, Map<String, Map<String, JsonNode>> documents) {}
+  public record Result(
+      boolean converged, long millis, Map<String, Map<String, JsonNode>> documents) {}
 
   private final MeridianHttp http;
   private final RegionHealth health;
@@ -28,12 +29,15 @@ public final class Convergence {
     this.health = new RegionHealth(http);
   }
 
-  public Result await(List<WorkloadUser> users, long sinceMillis, Duration settle) throws InterruptedException {
+  public Result await(List<WorkloadUser> users, long sinceMillis, Duration settle)
+      throws InterruptedException {
     long deadline = sinceMillis + settle.toMillis();
-    while (!health.allUp() && System.currentTimeMillis() < deadline) TimeUnit.SECONDS.sleep(1); // polling
+    while (!health.allUp() && System.currentTimeMillis() < deadline)
+      TimeUnit.SECONDS.sleep(1); // polling
     Map<String, Map<String, JsonNode>> documents = read(users);
     while (!settled(documents)) {
-      if (System.currentTimeMillis() >= deadline) return new Result(false, System.currentTimeMillis() - sinceMillis, documents);
+      if (System.currentTimeMillis() >= deadline)
+        return new Result(false, System.currentTimeMillis() - sinceMillis, documents);
       TimeUnit.SECONDS.sleep(1); // polling the replicas: there is nothing to wait on
       documents = read(users);
     }
@@ -69,13 +73,16 @@ public final class Convergence {
   /** The owner's answer for every payment id in the history: 200 present, 404 absent. */
   public Map<String, Integer> lookUpPayments(History.Snapshot history) {
     Map<String, String> users = new TreeMap<>();
-    for (Operation op : history.operations()) if (op.operation().equals("payment")) users.put(op.arg("paymentId"), op.userId());
+    for (Operation op : history.operations())
+      if (op.operation().equals("payment")) users.put(op.arg("paymentId"), op.userId());
     Map<String, Integer> found = new TreeMap<>();
     List<String> regions = http.endpoints().regionNames();
     int i = 0;
     for (var entry : users.entrySet()) {
       String region = regions.get(i++ % regions.size());
-      MeridianHttp.Answer answer = http.send(region, "GET", "/v1/users/" + entry.getValue() + "/payments/" + entry.getKey(), null);
+      MeridianHttp.Answer answer =
+          http.send(
+              region, "GET", "/v1/users/" + entry.getValue() + "/payments/" + entry.getKey(), null);
       found.put(entry.getKey(), answer.status());
     }
     return found;

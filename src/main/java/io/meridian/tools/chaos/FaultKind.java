@@ -9,9 +9,13 @@ import java.util.Locale;
  * clock such as libfaketime, which the region processes do not have (docs/testing.md).
  */
 public enum FaultKind {
-  /** SIGKILL of a region's process; the demo supervisor restarts it, as Kubernetes restarts a pod. */
+  /**
+   * SIGKILL of a region's process; the demo supervisor restarts it, as Kubernetes restarts a pod.
+   */
   KILL("kill", true),
-  /** SIGSTOP of a region's process, SIGCONT 2-10 s later: a stalled JVM (GC pause, throttled CPU). */
+  /**
+   * SIGSTOP of a region's process, SIGCONT 2-10 s later: a stalled JVM (GC pause, throttled CPU).
+   */
   PAUSE_REGION("pause-region", true),
   /** SIGSTOP of the Cassandra process, SIGCONT 2-10 s later: a stalled journal for every region. */
   PAUSE_CASSANDRA("pause-cassandra", false),
@@ -19,7 +23,10 @@ public enum FaultKind {
   ADMIN_DOWN_UP("admin-down-up", true),
   /** A planned move of one user to another region, while the clients write to it. */
   MOVE("move", false),
-  /** One region cut off from the others, both ways (Artery test-mode blackhole), healed 5-15 s later. */
+  /**
+   * One region cut off from the others, both ways (Artery test-mode blackhole), healed 5-15 s
+   * later.
+   */
   PARTITION("partition", true),
   /** One region cannot send to the others, but still receives from them; healed 5-15 s later. */
   ASYMMETRIC_PARTITION("asymmetric-partition", true);
@@ -38,7 +45,10 @@ public enum FaultKind {
     return label;
   }
 
-  /** Whether the fault makes one region faulty (so the plan must keep it apart from other region faults). */
+  /**
+   * Whether the fault makes one region faulty (so the plan must keep it apart from other region
+   * faults).
+   */
   public boolean regionFault() {
     return regionFault;
   }
@@ -52,8 +62,13 @@ public enum FaultKind {
     return Arrays.stream(values())
         .filter(kind -> kind.label.equals(wanted))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("unknown fault kind '" + label + "'; use one of "
-            + Arrays.stream(values()).map(FaultKind::label).toList()
-            + " (clock-skew is not available: see docs/testing.md)"));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown fault kind '"
+                        + label
+                        + "'; use one of "
+                        + Arrays.stream(values()).map(FaultKind::label).toList()
+                        + " (clock-skew is not available: see docs/testing.md)"));
   }
 }

@@ -13,13 +13,18 @@ import java.util.List;
 
 /**
  * The run's recorded history: every request, fault, region-status sample and process exit, appended
- * to history.jsonl as it happens (so an interrupted run still leaves its history) and kept in memory
- * for the checker. Thread-safe: the clients, the injector and the status watcher all record here.
+ * to history.jsonl as it happens (so an interrupted run still leaves its history) and kept in
+ * memory for the checker. Thread-safe: the clients, the injector and the status watcher all record
+ * here.
  */
 public final class History implements AutoCloseable {
 
   /** Everything recorded, in the order it was recorded. */
-  public record Snapshot(List<Operation> operations, List<FaultRecord> faults, List<StatusSample> statusSamples, List<ProcessExit> exits) {
+  public record Snapshot(
+      List<Operation> operations,
+      List<FaultRecord> faults,
+      List<StatusSample> statusSamples,
+      List<ProcessExit> exits) {
     public Snapshot {
       operations = List.copyOf(operations);
       faults = List.copyOf(faults);
@@ -76,7 +81,10 @@ public final class History implements AutoCloseable {
 
   /** Reads a history.jsonl back (to check a run again with {@code --recheck}). */
   public static Snapshot read(Path file, ObjectMapper json) throws IOException {
-    ObjectMapper reader = json.copy().disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    ObjectMapper reader =
+        json.copy()
+            .disable(
+                com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     List<Operation> operations = new ArrayList<>();
     List<FaultRecord> faults = new ArrayList<>();
     List<StatusSample> samples = new ArrayList<>();

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Finds the process that listens on a TCP port the way {@code ss -ltnp} does, from /proc: the socket
- * inodes in LISTEN state for the port in /proc/net/tcp and tcp6, then the process whose
+ * Finds the process that listens on a TCP port the way {@code ss -ltnp} does, from /proc: the
+ * socket inodes in LISTEN state for the port in /proc/net/tcp and tcp6, then the process whose
  * /proc/&lt;pid&gt;/fd links to one of them. Works for a system we started and for one we attach to
  * (same user), and after the demo restarted a region under a new pid.
  */
@@ -31,8 +31,12 @@ public final class ListeningProcess {
     }
     if (inodes.isEmpty()) return Optional.empty();
     try (var procs = Files.list(Path.of("/proc"))) {
-      for (Path proc : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-        if (holdsAny(proc.resolve("fd"), inodes)) return Optional.of(Long.parseLong(proc.getFileName().toString()));
+      for (Path proc :
+          procs
+              .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+              .toList()) {
+        if (holdsAny(proc.resolve("fd"), inodes))
+          return Optional.of(Long.parseLong(proc.getFileName().toString()));
       }
     } catch (IOException e) {
       return Optional.empty();
@@ -40,7 +44,10 @@ public final class ListeningProcess {
     return Optional.empty();
   }
 
-  /** The inodes of the sockets listening on {@code port} in one /proc/net/tcp table (pure, for tests). */
+  /**
+   * The inodes of the sockets listening on {@code port} in one /proc/net/tcp table (pure, for
+   * tests).
+   */
   static Set<String> listeningInodes(List<String> table, int port) {
     String hexPort = String.format(Locale.ROOT, "%04X", port);
     Set<String> inodes = new HashSet<>();
@@ -48,7 +55,8 @@ public final class ListeningProcess {
       String[] f = line.trim().split("\\s+");
       if (f.length < 10) continue;
       String local = f[1];
-      if (local.endsWith(":" + hexPort) && LISTEN.equals(f[3]) && !"0".equals(f[9])) inodes.add(f[9]);
+      if (local.endsWith(":" + hexPort) && LISTEN.equals(f[3]) && !"0".equals(f[9]))
+        inodes.add(f[9]);
     }
     return inodes;
   }
@@ -58,7 +66,8 @@ public final class ListeningProcess {
       for (Path fd : fds.toList()) {
         try {
           String target = Files.readSymbolicLink(fd).toString();
-          if (target.startsWith("socket:[") && inodes.contains(target.substring(8, target.length() - 1))) return true;
+          if (target.startsWith("socket:[")
+              && inodes.contains(target.substring(8, target.length() - 1))) return true;
         } catch (IOException e) {
           // closed meanwhile
         }

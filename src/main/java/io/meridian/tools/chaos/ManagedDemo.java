@@ -23,10 +23,11 @@ import java.util.regex.Pattern;
 
 /**
  * The system under test when chaos starts it itself: {@code meridian demo} as a child process with
- * the same class path, its own ports and data folder (so it never collides with a demo on the default
- * ports), and the admin token chosen here. Its output goes to demo.log in the run's folder; the banner
- * tells when it is up and where Cassandra is, and the supervisor's "process exited" lines are
- * reported as {@link ProcessExit}s. {@link #close()} stops it and everything below it, by pid.
+ * the same class path, its own ports and data folder (so it never collides with a demo on the
+ * default ports), and the admin token chosen here. Its output goes to demo.log in the run's folder;
+ * the banner tells when it is up and where Cassandra is, and the supervisor's "process exited"
+ * lines are reported as {@link ProcessExit}s. {@link #close()} stops it and everything below it, by
+ * pid.
  */
 public final class ManagedDemo implements AutoCloseable {
   static final String READY_LINE = "Ctrl-C stops everything";
@@ -35,7 +36,14 @@ public final class ManagedDemo implements AutoCloseable {
 
   /** Ports and folders of the demo. */
   /** {@code regionJavaOptions}: extra JVM options of every region process (the chaos switches). */
-  public record Layout(List<String> regions, int baseHttpPort, int baseRemotePort, int baseManagementPort, Path dataDir, Path logFile, List<String> regionJavaOptions) {}
+  public record Layout(
+      List<String> regions,
+      int baseHttpPort,
+      int baseRemotePort,
+      int baseManagementPort,
+      Path dataDir,
+      Path logFile,
+      List<String> regionJavaOptions) {}
 
   private final Process process;
   private final Layout layout;
@@ -52,24 +60,39 @@ public final class ManagedDemo implements AutoCloseable {
   }
 
   /** Starts the demo; {@link #awaitReady} then waits for its banner. */
-  public static ManagedDemo launch(Layout layout, Consumer<ProcessExit> exits, java.util.function.Consumer<String> progress) throws IOException {
+  public static ManagedDemo launch(
+      Layout layout, Consumer<ProcessExit> exits, java.util.function.Consumer<String> progress)
+      throws IOException {
     String token = System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
     if (token.isBlank()) token = generatedToken();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx256m"));
     String cassandraClasspath = System.getProperty("cassandra.classpath.file");
     if (cassandraClasspath != null) command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meridian.Main", "demo",
-        "--regions", String.join(",", layout.regions()),
-        "--base-http-port", Integer.toString(layout.baseHttpPort()),
-        "--base-remote-port", Integer.toString(layout.baseRemotePort()),
-        "--base-management-port", Integer.toString(layout.baseManagementPort()),
-        "--data-dir", layout.dataDir().toString()));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.meridian.Main",
+            "demo",
+            "--regions",
+            String.join(",", layout.regions()),
+            "--base-http-port",
+            Integer.toString(layout.baseHttpPort()),
+            "--base-remote-port",
+            Integer.toString(layout.baseRemotePort()),
+            "--base-management-port",
+            Integer.toString(layout.baseManagementPort()),
+            "--data-dir",
+            layout.dataDir().toString()));
     for (String option : layout.regionJavaOptions()) command.add("--region-java-option=" + option);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("MERIDIAN_ADMIN_TOKEN", token);
     Files.createDirectories(layout.logFile().toAbsolutePath().getParent());
-    progress.accept(String.format("chaos: starting the system (meridian demo, HTTP from %d, data in %s, log %s)", layout.baseHttpPort(), layout.dataDir(), layout.logFile()));
+    progress.accept(
+        String.format(
+            "chaos: starting the system (meridian demo, HTTP from %d, data in %s, log %s)",
+            layout.baseHttpPort(), layout.dataDir(), layout.logFile()));
     Process process = builder.start();
     process.getOutputStream().close();
     ManagedDemo demo = new ManagedDemo(process, layout, token);
@@ -88,10 +111,19 @@ public final class ManagedDemo implements AutoCloseable {
       ready = up.await(1, TimeUnit.SECONDS);
       remember();
     }
-    if (!ready && !process.isAlive()) throw new IllegalStateException("the demo exited with " + process.exitValue() + " before it was up; see " + layout.logFile());
-    if (!ready) throw new IllegalStateException("the demo did not come up within " + readyTimeout + "; see " + layout.logFile());
+    if (!ready && !process.isAlive())
+      throw new IllegalStateException(
+          "the demo exited with "
+              + process.exitValue()
+              + " before it was up; see "
+              + layout.logFile());
+    if (!ready)
+      throw new IllegalStateException(
+          "the demo did not come up within " + readyTimeout + "; see " + layout.logFile());
     Map<String, URI> uris = new LinkedHashMap<>();
-    for (int i = 0; i < layout.regions().size(); i++) uris.put(layout.regions().get(i), URI.create("http://127.0.0.1:" + (layout.baseHttpPort() + i)));
+    for (int i = 0; i < layout.regions().size(); i++)
+      uris.put(
+          layout.regions().get(i), URI.create("http://127.0.0.1:" + (layout.baseHttpPort() + i)));
     endpoints = new Endpoints(uris, token, cassandraPort);
     remember();
     return endpoints;
@@ -106,7 +138,10 @@ public final class ManagedDemo implements AutoCloseable {
   }
 
   private void follow(Writer log, Consumer<ProcessExit> exits) {
-    try (var lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)); log) {
+    try (var lines =
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        log) {
       String line;
       while ((line = lines.readLine()) != null) {
         writeQuietly(log, line);
@@ -116,7 +151,9 @@ public final class ManagedDemo implements AutoCloseable {
         Matcher exited = EXITED.matcher(line);
         if (exited.find() && up.getCount() == 0) {
           try {
-            exits.accept(new ProcessExit(System.currentTimeMillis(), exited.group(1), exited.group(0).trim()));
+            exits.accept(
+                new ProcessExit(
+                    System.currentTimeMillis(), exited.group(1), exited.group(0).trim()));
           } catch (RuntimeException e) {
             // keep draining the demo's output whatever happens to the history
           }
@@ -139,22 +176,28 @@ public final class ManagedDemo implements AutoCloseable {
 
   /** Keeps the pids of everything below the demo, to stop them even if the demo dies first. */
   private synchronized void remember() {
-    process.descendants().filter(p -> descendants.stream().noneMatch(known -> known.pid() == p.pid())).forEach(descendants::add);
+    process
+        .descendants()
+        .filter(p -> descendants.stream().noneMatch(known -> known.pid() == p.pid()))
+        .forEach(descendants::add);
   }
 
   /**
-   * SIGTERM to the demo (it stops its regions and Cassandra), then SIGKILL, by pid, for anything
-   * it started that is still alive after the grace.
+   * SIGTERM to the demo (it stops its regions and Cassandra), then SIGKILL, by pid, for anything it
+   * started that is still alive after the grace.
    */
   @Override
   public void close() {
     remember();
-    for (ProcessHandle p : descendants) if (p.isAlive()) Signals.resume(p.pid()); // a stopped process ignores SIGTERM
+    for (ProcessHandle p : descendants)
+      if (p.isAlive()) Signals.resume(p.pid()); // a stopped process ignores SIGTERM
     process.destroy();
     try {
-      if (!process.waitFor(90, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      if (!process.waitFor(90, TimeUnit.SECONDS))
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (descendants.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(200);
+      while (descendants.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline)
+        TimeUnit.MILLISECONDS.sleep(200);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

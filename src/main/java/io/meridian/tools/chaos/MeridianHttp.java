@@ -10,14 +10,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The HTTP API as the chaos clients use it: one request, one {@link Answer}, never an exception. */
+/**
+ * The HTTP API as the chaos clients use it: one request, one {@link Answer}, never an exception.
+ */
 public final class MeridianHttp {
 
   /**
-   * One answer. {@code status} 0: no HTTP answer, with {@code error} naming the exception;
-   * {@code refused}: the connection was refused, so the request reached no server.
+   * One answer. {@code status} 0: no HTTP answer, with {@code error} naming the exception; {@code
+   * refused}: the connection was refused, so the request reached no server.
    */
-  public record Answer(int status, String body, JsonNode json, String error, String servedBy, boolean refused) {
+  public record Answer(
+      int status, String body, JsonNode json, String error, String servedBy, boolean refused) {
     public boolean is2xx() {
       return status >= 200 && status < 300;
     }
@@ -30,7 +33,11 @@ public final class MeridianHttp {
 
   public MeridianHttp(Endpoints endpoints, ObjectMapper json, Duration timeout) {
     // One client per MeridianHttp: its connection pool is shared by the threads that use it.
-    this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).version(HttpClient.Version.HTTP_1_1).build();
+    this.client =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
     this.json = json;
     this.endpoints = endpoints;
     this.timeout = timeout;
@@ -54,16 +61,32 @@ public final class MeridianHttp {
 
   private Answer send(String region, String method, String path, String body, boolean admin) {
     URI uri = endpoints.uri(region).resolve(path);
-    var request = HttpRequest.newBuilder(uri).timeout(timeout)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    var request =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) request.header("Content-Type", "application/json");
     if (admin) request.header("Authorization", "Bearer " + endpoints.adminToken());
     try {
-      HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode parsed = parse(response.body());
-      String error = response.statusCode() >= 400 && parsed != null && parsed.hasNonNull("error") ? parsed.get("error").asText() : null;
+      String error =
+          response.statusCode() >= 400 && parsed != null && parsed.hasNonNull("error")
+              ? parsed.get("error").asText()
+              : null;
       if (response.statusCode() >= 400 && error == null) error = "no_error_code";
-      return new Answer(response.statusCode(), response.body(), parsed, error, response.headers().firstValue("X-Meridian-Served-By").orElse(null), false);
+      return new Answer(
+          response.statusCode(),
+          response.body(),
+          parsed,
+          error,
+          response.headers().firstValue("X-Meridian-Served-By").orElse(null),
+          false);
     } catch (ConnectException e) {
       return new Answer(0, "", null, "connection_refused", null, true);
     } catch (IOException e) {

@@ -5,11 +5,13 @@ import java.util.Map;
 /**
  * One request of the history (one line of history.jsonl with {@code "type":"op"}).
  *
- * @param client the client thread (0..n-1); -1 for the fault injector (moves), -2 for set-up and checks
- * @param operation {@code create}, {@code read}, {@code profile}, {@code points}, {@code device-add},
- *     {@code device-remove}, {@code payment}, {@code move}
+ * @param client the client thread (0..n-1); -1 for the fault injector (moves), -2 for set-up and
+ *     checks
+ * @param operation {@code create}, {@code read}, {@code profile}, {@code points}, {@code
+ *     device-add}, {@code device-remove}, {@code payment}, {@code move}
  * @param args the operation's arguments: {@code userId} always, then {@code field}/{@code value},
- *     {@code delta}, {@code deviceId}, {@code paymentId}/{@code kind}/{@code amount}, {@code toRegion}
+ *     {@code delta}, {@code deviceId}, {@code paymentId}/{@code kind}/{@code amount}, {@code
+ *     toRegion}
  * @param status the HTTP status, 0 when there was no answer (timeout, connection error)
  * @param error the API's error code, or the exception for status 0; null on success
  * @param servedBy {@code X-Meridian-Served-By} of the answer, null without one

@@ -36,8 +36,13 @@ public final class RegionStatusWatcher implements AutoCloseable {
       MeridianHttp.Answer answer = http.send(observer, "GET", "/v1/regions", null);
       if (answer.status() == 200 && answer.json() != null) {
         for (JsonNode region : answer.json().path("regions")) {
-          history.record(new StatusSample(started, observer, region.path("region").asText(), region.path("status").asText(),
-              region.path("replicationLagMillis").asLong(-1)));
+          history.record(
+              new StatusSample(
+                  started,
+                  observer,
+                  region.path("region").asText(),
+                  region.path("status").asText(),
+                  region.path("replicationLagMillis").asLong(-1)));
         }
       }
       long rest = 1000 - (System.currentTimeMillis() - started);

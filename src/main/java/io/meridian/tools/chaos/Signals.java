@@ -23,7 +23,8 @@ final class Signals {
 
   private static boolean send(String signal, long pid) {
     try {
-      Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
+      Process kill =
+          new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
       return kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0;
     } catch (IOException e) {
       return false;

@@ -6,11 +6,16 @@ import java.util.Set;
 
 /**
  * Whether some subset of values sums to a target: "acknowledged plus a subset of the indeterminate"
- * for points and balances. Exact (the reachable sums are enumerated), with a cap on their number; the
- * workload's values are distinct small numbers and indeterminate writes are few, so the cap is rarely hit.
+ * for points and balances. Exact (the reachable sums are enumerated), with a cap on their number;
+ * the workload's values are distinct small numbers and indeterminate writes are few, so the cap is
+ * rarely hit.
  */
 final class SubsetSum {
-  enum Answer { YES, NO, UNKNOWN }
+  enum Answer {
+    YES,
+    NO,
+    UNKNOWN
+  }
 
   static final int MAX_SUMS = 1 << 20;
 

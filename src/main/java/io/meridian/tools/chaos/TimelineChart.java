@@ -23,25 +23,44 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class TimelineChart {
   private static final int WIDTH = 1100;
   private static final int HEIGHT = 420;
-  private static final Map<String, Color> OUTCOME_COLORS = Map.of(
-      "ok", new Color(0, 140, 0), "failed", new Color(200, 120, 0), "indeterminate", Color.RED);
-  private static final Map<String, Color> FAULT_COLORS = Map.of(
-      "kill", Color.BLACK, "pause-region", new Color(120, 60, 160), "pause-cassandra", new Color(0, 90, 170),
-      "admin-down-up", new Color(190, 0, 0), "move", new Color(0, 150, 150));
+  private static final Map<String, Color> OUTCOME_COLORS =
+      Map.of(
+          "ok", new Color(0, 140, 0), "failed", new Color(200, 120, 0), "indeterminate", Color.RED);
+  private static final Map<String, Color> FAULT_COLORS =
+      Map.of(
+          "kill",
+          Color.BLACK,
+          "pause-region",
+          new Color(120, 60, 160),
+          "pause-cassandra",
+          new Color(0, 90, 170),
+          "admin-down-up",
+          new Color(190, 0, 0),
+          "move",
+          new Color(0, 150, 150));
 
   private TimelineChart() {}
 
-  public static void save(Path file, History.Snapshot history, long t0Millis, List<String> regions) throws IOException {
-    List<Chart<?, ?>> charts = List.of(outcomes(history, t0Millis, regions), lag(history, t0Millis, regions));
+  public static void save(Path file, History.Snapshot history, long t0Millis, List<String> regions)
+      throws IOException {
+    List<Chart<?, ?>> charts =
+        List.of(outcomes(history, t0Millis, regions), lag(history, t0Millis, regions));
     BitmapEncoder.saveBitmap(charts, 2, 1, file.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private static XYChart outcomes(History.Snapshot history, long t0Millis, List<String> regions) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Operations per second by outcome; faults as bands (one lane per region)")
-        .xAxisTitle("s since the workload started").yAxisTitle("operations/s").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Operations per second by outcome; faults as bands (one lane per region)")
+            .xAxisTitle("s since the workload started")
+            .yAxisTitle("operations/s")
+            .build();
     style(chart);
     Map<String, TreeMap<Long, Integer>> perSecond = new TreeMap<>();
-    for (String outcome : List.of("ok", "failed", "indeterminate")) perSecond.put(outcome, new TreeMap<>());
+    for (String outcome : List.of("ok", "failed", "indeterminate"))
+      perSecond.put(outcome, new TreeMap<>());
     long last = 0;
     for (Operation op : history.operations()) {
       long second = Math.floorDiv(op.endMillis() - t0Millis, 1000);
@@ -67,13 +86,21 @@ public final class TimelineChart {
   }
 
   private static XYChart lag(History.Snapshot history, long t0Millis, List<String> regions) {
-    XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Replication lag reported in GET /v1/regions (max over observers, per second)")
-        .xAxisTitle("s since the workload started").yAxisTitle("ms").build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Replication lag reported in GET /v1/regions (max over observers, per second)")
+            .xAxisTitle("s since the workload started")
+            .yAxisTitle("ms")
+            .build();
     style(chart);
     Map<String, TreeMap<Long, Long>> byRegion = new TreeMap<>();
     for (StatusSample s : history.statusSamples()) {
       if (s.replicationLagMillis() < 0 || s.atMillis() < t0Millis) continue;
-      byRegion.computeIfAbsent(s.region(), r -> new TreeMap<>()).merge((s.atMillis() - t0Millis) / 1000, s.replicationLagMillis(), Math::max);
+      byRegion
+          .computeIfAbsent(s.region(), r -> new TreeMap<>())
+          .merge((s.atMillis() - t0Millis) / 1000, s.replicationLagMillis(), Math::max);
     }
     double top = 1;
     for (var entry : byRegion.entrySet()) {
@@ -87,8 +114,11 @@ public final class TimelineChart {
     return chart;
   }
 
-  /** Each fault as a thick horizontal bar from start to end, in its region's lane above the data. */
-  private static void addFaultBands(XYChart chart, History.Snapshot history, long t0Millis, List<String> regions, double top) {
+  /**
+   * Each fault as a thick horizontal bar from start to end, in its region's lane above the data.
+   */
+  private static void addFaultBands(
+      XYChart chart, History.Snapshot history, long t0Millis, List<String> regions, double top) {
     List<String> lanes = new ArrayList<>(regions);
     lanes.add(FaultPlan.CASSANDRA);
     int n = 0;
@@ -97,7 +127,9 @@ public final class TimelineChart {
       double y = top * (1.08 + 0.07 * lane);
       double from = (fault.startMillis() - t0Millis) / 1000.0;
       double to = Math.max(from + 0.5, (fault.endMillis() - t0Millis) / 1000.0);
-      XYSeries band = chart.addSeries(fault.kind() + " " + fault.region() + " #" + (++n), List.of(from, to), List.of(y, y));
+      XYSeries band =
+          chart.addSeries(
+              fault.kind() + " " + fault.region() + " #" + (++n), List.of(from, to), List.of(y, y));
       band.setMarker(SeriesMarkers.NONE);
       band.setLineColor(FAULT_COLORS.getOrDefault(fault.kind(), Color.GRAY));
       band.setLineStyle(new BasicStroke(8f));

@@ -32,30 +32,49 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {"Runs Cassandra and three regions (us, eu, ap) as separate processes on this machine.",
-        "Example: ./meridian demo            (HTTP on 8081, 8082, 8083)",
-        "         ./meridian demo --base-http-port 9081"})
+    description = {
+      "Runs Cassandra and three regions (us, eu, ap) as separate processes on this machine.",
+      "Example: ./meridian demo            (HTTP on 8081, 8082, 8083)",
+      "         ./meridian demo --base-http-port 9081"
+    })
 public final class DemoCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger("meridian.demo");
 
-  @Option(names = "--regions", split = ",", defaultValue = "us,eu,ap", description = "Regions, one process each (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--regions",
+      split = ",",
+      defaultValue = "us,eu,ap",
+      description = "Regions, one process each (default: ${DEFAULT-VALUE}).")
   List<String> regions;
 
-  @Option(names = "--base-http-port", defaultValue = "8081", description = "HTTP port of the first region; the others follow (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--base-http-port",
+      defaultValue = "8081",
+      description = "HTTP port of the first region; the others follow (default: ${DEFAULT-VALUE}).")
   int baseHttpPort;
 
-  @Option(names = "--base-remote-port", defaultValue = "25521") int baseRemotePort;
+  @Option(names = "--base-remote-port", defaultValue = "25521")
+  int baseRemotePort;
 
-  @Option(names = "--base-management-port", defaultValue = "8561") int baseManagementPort;
+  @Option(names = "--base-management-port", defaultValue = "8561")
+  int baseManagementPort;
 
-  @Option(names = "--data-dir", defaultValue = ".meridian/demo", description = "Cassandra data and process logs (wiped at start).")
+  @Option(
+      names = "--data-dir",
+      defaultValue = ".meridian/demo",
+      description = "Cassandra data and process logs (wiped at start).")
   Path dataDir;
 
-  @Option(names = "--ready-timeout", defaultValue = "180s", converter = DurationConverter.class) Duration readyTimeout;
+  @Option(names = "--ready-timeout", defaultValue = "180s", converter = DurationConverter.class)
+  Duration readyTimeout;
 
-  @Option(names = "--no-restart", description = "Do not restart a region process that exits.") boolean noRestart;
+  @Option(names = "--no-restart", description = "Do not restart a region process that exits.")
+  boolean noRestart;
 
-  @Option(names = "--region-java-option", description = "An extra JVM option for every region process, e.g. -Dkey=value (repeatable; ./meridian chaos uses it).")
+  @Option(
+      names = "--region-java-option",
+      description =
+          "An extra JVM option for every region process, e.g. -Dkey=value (repeatable; ./meridian chaos uses it).")
   List<String> regionJavaOptions = new ArrayList<>();
 
   private final List<RegionProcess> processes = new ArrayList<>();
@@ -77,9 +96,19 @@ public final class DemoCommand implements Callable<Integer> {
     cassandra.start();
 
     List<String> seeds = new ArrayList<>();
-    for (int i = 0; i < regions.size(); i++) seeds.add("pekko://meridian@127.0.0.1:" + (baseRemotePort + i));
+    for (int i = 0; i < regions.size(); i++)
+      seeds.add("pekko://meridian@127.0.0.1:" + (baseRemotePort + i));
     for (int i = 0; i < regions.size(); i++) {
-      var process = new RegionProcess(regions.get(i), baseHttpPort + i, baseRemotePort + i, baseManagementPort + i, seeds, cassandra.contactPoint(), token, dataDir.resolve("logs"));
+      var process =
+          new RegionProcess(
+              regions.get(i),
+              baseHttpPort + i,
+              baseRemotePort + i,
+              baseManagementPort + i,
+              seeds,
+              cassandra.contactPoint(),
+              token,
+              dataDir.resolve("logs"));
       process.javaOptions.addAll(regionJavaOptions);
       processes.add(process);
       process.start();
@@ -99,8 +128,17 @@ public final class DemoCommand implements Callable<Integer> {
     long deadline = System.nanoTime() + readyTimeout.toNanos();
     for (RegionProcess process : processes) {
       while (!isReady(client, process)) {
-        if (!process.isAlive()) throw new IllegalStateException("region " + process.region + " exited during start; see " + process.logFile);
-        if (System.nanoTime() > deadline) throw new IllegalStateException("region " + process.region + " not ready after " + readyTimeout + "; see " + process.logFile);
+        if (!process.isAlive())
+          throw new IllegalStateException(
+              "region " + process.region + " exited during start; see " + process.logFile);
+        if (System.nanoTime() > deadline)
+          throw new IllegalStateException(
+              "region "
+                  + process.region
+                  + " not ready after "
+                  + readyTimeout
+                  + "; see "
+                  + process.logFile);
         TimeUnit.MILLISECONDS.sleep(500);
       }
       log.info("region {} ready (HTTP {})", process.region, process.httpPort);
@@ -109,7 +147,11 @@ public final class DemoCommand implements Callable<Integer> {
 
   static boolean isReady(HttpClient client, RegionProcess process) {
     try {
-      var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.managementPort + "/ready")).timeout(Duration.ofSeconds(3)).build();
+      var request =
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + process.managementPort + "/ready"))
+              .timeout(Duration.ofSeconds(3))
+              .build();
       return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     } catch (IOException e) {
       return false;
@@ -124,7 +166,10 @@ public final class DemoCommand implements Callable<Integer> {
     while (!stopping) {
       for (RegionProcess process : processes) {
         if (!stopping && !noRestart && !process.isAlive()) {
-          log.warn("region {} process exited (code {}); restarting it", process.region, process.exitCode());
+          log.warn(
+              "region {} process exited (code {}); restarting it",
+              process.region,
+              process.exitCode());
           try {
             process.start();
           } catch (IOException e) {
@@ -156,19 +201,38 @@ public final class DemoCommand implements Callable<Integer> {
     var second = processes.get(Math.min(1, processes.size() - 1));
     var third = processes.get(Math.min(2, processes.size() - 1));
     StringBuilder out = new StringBuilder();
-    out.append("\n\nMeridian is up: ").append(processes.size()).append(" regions, ready in ").append(took.toSeconds()).append(" s\n\n");
+    out.append("\n\nMeridian is up: ")
+        .append(processes.size())
+        .append(" regions, ready in ")
+        .append(took.toSeconds())
+        .append(" s\n\n");
     for (RegionProcess p : processes) {
-      out.append(String.format("  %-3s  http://127.0.0.1:%d   (management http://127.0.0.1:%d/ready, log %s)%n", p.region, p.httpPort, p.managementPort, p.logFile));
+      out.append(
+          String.format(
+              "  %-3s  http://127.0.0.1:%d   (management http://127.0.0.1:%d/ready, log %s)%n",
+              p.region, p.httpPort, p.managementPort, p.logFile));
     }
     out.append("  Cassandra at ").append(cassandra.contactPoint()).append("\n");
     out.append("  Admin token: ").append(token).append("\n\n");
     out.append("Try:\n");
-    out.append(String.format("  curl -i -X POST localhost:%d/v1/users -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"homeRegion\":\"%s\"}'%n", second.httpPort, first.region));
-    out.append(String.format("  curl -i -X PATCH localhost:%d/v1/users/u-1/profile -H 'Content-Type: application/json' -d '{\"displayName\":\"Ada\"}'%n", third.httpPort));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"homeRegion\":\"%s\"}'%n",
+            second.httpPort, first.region));
+    out.append(
+        String.format(
+            "  curl -i -X PATCH localhost:%d/v1/users/u-1/profile -H 'Content-Type: application/json' -d '{\"displayName\":\"Ada\"}'%n",
+            third.httpPort));
     out.append(String.format("  curl -i localhost:%d/v1/users/u-1%n", second.httpPort));
-    out.append(String.format("  curl -i -X POST localhost:%d/v1/users/u-1/points -H 'Content-Type: application/json' -d '{\"delta\":5}'%n", third.httpPort));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users/u-1/points -H 'Content-Type: application/json' -d '{\"delta\":5}'%n",
+            third.httpPort));
     out.append(String.format("  curl -s localhost:%d/v1/regions%n", first.httpPort));
-    out.append(String.format("  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H 'Authorization: Bearer %s'%n", second.httpPort, first.region, token));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H 'Authorization: Bearer %s'%n",
+            second.httpPort, first.region, token));
     out.append("\nCtrl-C stops everything.\n");
     return out.toString();
   }
@@ -182,7 +246,8 @@ public final class DemoCommand implements Callable<Integer> {
   private static void wipe(Path dir) throws IOException {
     if (!Files.exists(dir)) return;
     try (var paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(path);
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+        Files.deleteIfExists(path);
     }
   }
 
@@ -200,7 +265,15 @@ public final class DemoCommand implements Callable<Integer> {
     private volatile Process process;
     private int starts;
 
-    RegionProcess(String region, int httpPort, int remotePort, int managementPort, List<String> seeds, String cassandraContactPoint, String adminToken, Path logDir) {
+    RegionProcess(
+        String region,
+        int httpPort,
+        int remotePort,
+        int managementPort,
+        List<String> seeds,
+        String cassandraContactPoint,
+        String adminToken,
+        Path logDir) {
       this.region = region;
       this.httpPort = httpPort;
       this.remotePort = remotePort;
@@ -212,28 +285,49 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     void start() throws IOException {
-      // A restarted process must not list itself as the first seed node: the first seed node forms a
-      // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed on
-      // a busy machine while the others still hold its old incarnation), and would never rejoin them.
+      // A restarted process must not list itself as the first seed node: the first seed node forms
+      // a
+      // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed
+      // on
+      // a busy machine while the others still hold its old incarnation), and would never rejoin
+      // them.
       List<String> seedOrder = new ArrayList<>(seeds);
       if (starts++ > 0) {
         String self = "pekko://meridian@127.0.0.1:" + remotePort;
         if (seedOrder.remove(self)) seedOrder.add(self);
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+      List<String> command =
+          new ArrayList<>(
+              List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
       String cassandraClasspath = System.getProperty("cassandra.classpath.file");
-      if (cassandraClasspath != null) command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
+      if (cassandraClasspath != null)
+        command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
       command.addAll(javaOptions);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.meridian.Main", "node",
-          "--region", region,
-          "--http-port", Integer.toString(httpPort),
-          "--remote-port", Integer.toString(remotePort),
-          "--management-port", Integer.toString(managementPort),
-          "--seed-nodes", String.join(",", seedOrder),
-          "--cassandra-contact-points", cassandraContactPoint,
-          "--parent-pid", Long.toString(ProcessHandle.current().pid())));
-      var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      command.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              "io.meridian.Main",
+              "node",
+              "--region",
+              region,
+              "--http-port",
+              Integer.toString(httpPort),
+              "--remote-port",
+              Integer.toString(remotePort),
+              "--management-port",
+              Integer.toString(managementPort),
+              "--seed-nodes",
+              String.join(",", seedOrder),
+              "--cassandra-contact-points",
+              cassandraContactPoint,
+              "--parent-pid",
+              Long.toString(ProcessHandle.current().pid())));
+      var builder =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       Map<String, String> env = builder.environment();
       env.put("MERIDIAN_ADMIN_TOKEN", adminToken);
       process = builder.start();
@@ -274,7 +368,8 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Reads durations like 30s, 2m, 500ms. */
-  public static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+  public static final class DurationConverter
+      implements picocli.CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
       return com.typesafe.config.ConfigFactory.parseString("d = " + value).getDuration("d");

@@ -25,7 +25,8 @@ class FaultPlanTest {
 
   @Test
   void differentSeedsGiveDifferentPlans() {
-    assertNotEquals(FaultPlan.of(1, Duration.ofMinutes(10), FaultKind.all(), REGIONS, 12).faults(),
+    assertNotEquals(
+        FaultPlan.of(1, Duration.ofMinutes(10), FaultKind.all(), REGIONS, 12).faults(),
         FaultPlan.of(2, Duration.ofMinutes(10), FaultKind.all(), REGIONS, 12).faults());
   }
 
@@ -38,10 +39,14 @@ class FaultPlanTest {
       for (int i = 0; i < faults.size(); i++) {
         PlannedFault fault = faults.get(i);
         assertTrue(fault.atMillis() >= FaultPlan.WARM_UP_MILLIS, "seed " + seed + ": " + fault);
-        assertTrue(fault.healAtMillis() < duration.toMillis(), "seed " + seed + ": heals after the end: " + fault);
+        assertTrue(
+            fault.healAtMillis() < duration.toMillis(),
+            "seed " + seed + ": heals after the end: " + fault);
         if (i > 0) {
           PlannedFault previous = faults.get(i - 1);
-          assertTrue(fault.atMillis() > previous.healAtMillis(), "seed " + seed + ": one fault at a time: " + previous + " then " + fault);
+          assertTrue(
+              fault.atMillis() > previous.healAtMillis(),
+              "seed " + seed + ": one fault at a time: " + previous + " then " + fault);
         }
         if (fault.kind() == FaultKind.PAUSE_REGION || fault.kind() == FaultKind.PAUSE_CASSANDRA) {
           long length = fault.healAtMillis() - fault.atMillis();
@@ -51,8 +56,10 @@ class FaultPlanTest {
           long length = fault.healAtMillis() - fault.atMillis();
           assertTrue(length >= 5_000 && length <= 15_000, "partitions last 5-15 s: " + fault);
         }
-        if (fault.kind() == FaultKind.MOVE) assertTrue(fault.userIndex() >= 0 && fault.userIndex() < 12, fault.toString());
-        if (fault.kind() != FaultKind.PAUSE_CASSANDRA) assertTrue(REGIONS.contains(fault.region()), fault.toString());
+        if (fault.kind() == FaultKind.MOVE)
+          assertTrue(fault.userIndex() >= 0 && fault.userIndex() < 12, fault.toString());
+        if (fault.kind() != FaultKind.PAUSE_CASSANDRA)
+          assertTrue(REGIONS.contains(fault.region()), fault.toString());
       }
     }
   }
@@ -66,14 +73,25 @@ class FaultPlanTest {
 
   @Test
   void theShortIntegrationRunKillsPausesAndMoves() {
-    FaultPlan plan = FaultPlan.of(51, Duration.ofSeconds(40), List.of(FaultKind.KILL, FaultKind.ADMIN_DOWN_UP, FaultKind.MOVE, FaultKind.PAUSE_REGION), REGIONS, 9);
-    assertEquals(List.of(FaultKind.KILL, FaultKind.PAUSE_REGION, FaultKind.MOVE), plan.faults().stream().map(PlannedFault::kind).toList(), plan.toString());
+    FaultPlan plan =
+        FaultPlan.of(
+            51,
+            Duration.ofSeconds(40),
+            List.of(
+                FaultKind.KILL, FaultKind.ADMIN_DOWN_UP, FaultKind.MOVE, FaultKind.PAUSE_REGION),
+            REGIONS,
+            9);
+    assertEquals(
+        List.of(FaultKind.KILL, FaultKind.PAUSE_REGION, FaultKind.MOVE),
+        plan.faults().stream().map(PlannedFault::kind).toList(),
+        plan.toString());
     assertEquals(new PlannedFault(FaultKind.KILL, "us", -1, 4_000, 24_000), plan.faults().get(0));
   }
 
   @Test
   void aTooShortRunHasNoFaultsAndUnknownKindsAreRefused() {
-    assertTrue(FaultPlan.of(1, Duration.ofSeconds(3), FaultKind.all(), REGIONS, 3).faults().isEmpty());
+    assertTrue(
+        FaultPlan.of(1, Duration.ofSeconds(3), FaultKind.all(), REGIONS, 3).faults().isEmpty());
     assertEquals(FaultKind.PAUSE_CASSANDRA, FaultKind.parse("pause-cassandra"));
     var refused = assertThrows(IllegalArgumentException.class, () -> FaultKind.parse("clock-skew"));
     assertTrue(refused.getMessage().contains("docs/testing.md"));

@@ -29,34 +29,118 @@ class HistoryCheckerTest {
     final Map<String, Integer> lookups = new HashMap<>();
 
     Run() {
-      op("create", Map.of("userId", U, "homeRegion", "us"), 0, 1, 201, null, "us", 1, Map.of("us", 1L));
+      op(
+          "create",
+          Map.of("userId", U, "homeRegion", "us"),
+          0,
+          1,
+          201,
+          null,
+          "us",
+          1,
+          Map.of("us", 1L));
     }
 
-    Operation op(String operation, Map<String, String> args, double start, double end, int status, String error, String servedBy, long epoch, Map<String, Long> version) {
-      Operation op = new Operation(0, (long) (start * 1000), (long) (end * 1000), (long) (start * 1e9), (long) (end * 1e9), servedBy == null ? "us" : servedBy,
-          operation, args, status, error, Outcome.classify(status, error, false), servedBy, status / 100 == 2 && epoch > 0 ? "us" : null, status / 100 == 2 ? epoch : -1, version);
+    Operation op(
+        String operation,
+        Map<String, String> args,
+        double start,
+        double end,
+        int status,
+        String error,
+        String servedBy,
+        long epoch,
+        Map<String, Long> version) {
+      Operation op =
+          new Operation(
+              0,
+              (long) (start * 1000),
+              (long) (end * 1000),
+              (long) (start * 1e9),
+              (long) (end * 1e9),
+              servedBy == null ? "us" : servedBy,
+              operation,
+              args,
+              status,
+              error,
+              Outcome.classify(status, error, false),
+              servedBy,
+              status / 100 == 2 && epoch > 0 ? "us" : null,
+              status / 100 == 2 ? epoch : -1,
+              version);
       ops.add(op);
       return op;
     }
 
-    Run payment(String id, String kind, String amount, double start, double end, int status, String error, Integer lookup) {
-      op("payment", Map.of("userId", U, "paymentId", id, "kind", kind, "amount", amount), start, end, status, error, "us", 0, Map.of());
+    Run payment(
+        String id,
+        String kind,
+        String amount,
+        double start,
+        double end,
+        int status,
+        String error,
+        Integer lookup) {
+      op(
+          "payment",
+          Map.of("userId", U, "paymentId", id, "kind", kind, "amount", amount),
+          start,
+          end,
+          status,
+          error,
+          "us",
+          0,
+          Map.of());
       if (lookup != null) lookups.put(id, lookup);
       return this;
     }
 
     Run points(long delta, double start, double end, int status, String error) {
-      op("points", Map.of("userId", U, "delta", Long.toString(delta)), start, end, status, error, "eu", 0, Map.of());
+      op(
+          "points",
+          Map.of("userId", U, "delta", Long.toString(delta)),
+          start,
+          end,
+          status,
+          error,
+          "eu",
+          0,
+          Map.of());
       return this;
     }
 
-    Run device(String operation, String device, double start, double end, int status, String servedBy, Map<String, Long> version) {
-      op(operation, Map.of("userId", U, "deviceId", device), start, end, status, status == 0 ? "HttpTimeoutException" : null, servedBy, 0, version);
+    Run device(
+        String operation,
+        String device,
+        double start,
+        double end,
+        int status,
+        String servedBy,
+        Map<String, Long> version) {
+      op(
+          operation,
+          Map.of("userId", U, "deviceId", device),
+          start,
+          end,
+          status,
+          status == 0 ? "HttpTimeoutException" : null,
+          servedBy,
+          0,
+          version);
       return this;
     }
 
     Run profile(String field, String value, double start, double end, int status, String error) {
-      op("profile", Map.of("userId", U, "field", field, "value", value), start, end, status, error, "us", 0, Map.of());
+      op(
+          "profile",
+          Map.of("userId", U, "field", field, "value", value),
+          start,
+          end,
+          status,
+          error,
+          "us",
+          0,
+          Map.of());
       return this;
     }
 
@@ -71,12 +155,23 @@ class HistoryCheckerTest {
     }
   }
 
-  private static ObjectNode doc(Map<String, String> profile, long points, List<String> devices, String balance, boolean flagged) {
-    ObjectNode doc = JSON.createObjectNode().put("userId", U).put("homeRegion", "us").put("owner", "us").put("epoch", 1);
+  private static ObjectNode doc(
+      Map<String, String> profile,
+      long points,
+      List<String> devices,
+      String balance,
+      boolean flagged) {
+    ObjectNode doc =
+        JSON.createObjectNode()
+            .put("userId", U)
+            .put("homeRegion", "us")
+            .put("owner", "us")
+            .put("epoch", 1);
     doc.set("profile", JSON.valueToTree(profile));
     doc.put("points", points);
     doc.set("devices", JSON.valueToTree(devices));
-    doc.set("wallet", JSON.createObjectNode().put("balance", balance).put("overdraftFlagged", flagged));
+    doc.set(
+        "wallet", JSON.createObjectNode().put("balance", balance).put("overdraftFlagged", flagged));
     doc.set("version", JSON.createObjectNode().put("us", 3));
     return doc;
   }
@@ -93,29 +188,35 @@ class HistoryCheckerTest {
 
   private static void assertOnly(Verdict verdict, String check) {
     assertTrue(verdict.has(check), "expected " + check + " in " + verdict.anomalies());
-    assertTrue(verdict.anomalies().stream().allMatch(a -> a.check().equals(check)), "only " + check + " expected: " + verdict.anomalies());
+    assertTrue(
+        verdict.anomalies().stream().allMatch(a -> a.check().equals(check)),
+        "only " + check + " expected: " + verdict.anomalies());
   }
 
   // ---------------------------------------------------------------- a clean history
 
   @Test
   void aCleanHistoryPasses() {
-    Run run = new Run()
-        .payment("p1", "credit", "20.01", 1, 2, 201, null, 200)
-        .payment("p2", "debit", "1.02", 3, 4, 201, null, 200)
-        .payment("p3", "credit", "20.03", 5, 10, 0, null, 200) // timed out, then retried: acknowledged
-        .payment("p3", "credit", "20.03", 11, 12, 201, null, null)
-        .payment("p4", "debit", "1.04", 13, 14, 503, "region_unavailable", 404)
-        .points(1, 1, 2, 200, null)
-        .points(2, 3, 4, 503, "owner_unavailable") // indeterminate: may count
-        .points(3, 5, 6, 400, "out_of_range") // failed: must not count
-        .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
-        .device("device-add", "d1", 1, 2, 200, "eu", Map.of("eu", 1L))
-        .device("device-remove", "d1", 3, 4, 200, "eu", Map.of("eu", 2L))
-        .profile("displayName", "c0-1", 1, 2, 200, null)
-        .profile("displayName", "c0-2", 3, 4, 200, null);
+    Run run =
+        new Run()
+            .payment("p1", "credit", "20.01", 1, 2, 201, null, 200)
+            .payment("p2", "debit", "1.02", 3, 4, 201, null, 200)
+            .payment(
+                "p3", "credit", "20.03", 5, 10, 0, null,
+                200) // timed out, then retried: acknowledged
+            .payment("p3", "credit", "20.03", 11, 12, 201, null, null)
+            .payment("p4", "debit", "1.04", 13, 14, 503, "region_unavailable", 404)
+            .points(1, 1, 2, 200, null)
+            .points(2, 3, 4, 503, "owner_unavailable") // indeterminate: may count
+            .points(3, 5, 6, 400, "out_of_range") // failed: must not count
+            .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
+            .device("device-add", "d1", 1, 2, 200, "eu", Map.of("eu", 1L))
+            .device("device-remove", "d1", 3, 4, 200, "eu", Map.of("eu", 2L))
+            .profile("displayName", "c0-1", 1, 2, 200, null)
+            .profile("displayName", "c0-2", 3, 4, 200, null);
     run.samples.add(new StatusSample(5_000, "eu", "us", "up", 12));
-    Verdict verdict = run.check(doc(Map.of("displayName", "c0-2"), 3, List.of("d0"), "39.02", false));
+    Verdict verdict =
+        run.check(doc(Map.of("displayName", "c0-2"), 3, List.of("d0"), "39.02", false));
     assertTrue(verdict.pass(), verdict.anomalies().toString());
     assertEquals(0, verdict.falseDowns());
   }
@@ -164,18 +265,27 @@ class HistoryCheckerTest {
 
   @Test
   void aMissingOrDuplicatedOrInventedPaymentBreaksTheBalance() {
-    Run run = new Run().payment("p1", "credit", "20.01", 1, 2, 201, null, 200).payment("p2", "credit", "20.02", 3, 4, 201, null, 200);
-    assertOnly(run.check(doc(Map.of(), 0, List.of(), "20.01", false)), "balance_mismatch"); // p2 lost
-    assertOnly(run.check(doc(Map.of(), 0, List.of(), "60.04", false)), "balance_mismatch"); // p2 applied twice
-    assertOnly(run.check(doc(Map.of(), 0, List.of(), "50.03", false)), "balance_mismatch"); // a payment nobody made
+    Run run =
+        new Run()
+            .payment("p1", "credit", "20.01", 1, 2, 201, null, 200)
+            .payment("p2", "credit", "20.02", 3, 4, 201, null, 200);
+    assertOnly(
+        run.check(doc(Map.of(), 0, List.of(), "20.01", false)), "balance_mismatch"); // p2 lost
+    assertOnly(
+        run.check(doc(Map.of(), 0, List.of(), "60.04", false)),
+        "balance_mismatch"); // p2 applied twice
+    assertOnly(
+        run.check(doc(Map.of(), 0, List.of(), "50.03", false)),
+        "balance_mismatch"); // a payment nobody made
   }
 
   @Test
   void indeterminatePaymentsMayOrMayNotCountButFailedOnesNever() {
-    Run run = new Run()
-        .payment("p1", "credit", "20.01", 1, 2, 201, null, 200)
-        .payment("p2", "credit", "20.02", 3, 8, 503, "not_durable_yet", null)
-        .payment("p3", "debit", "1.03", 9, 10, 503, "ownership_unconfirmed", 404);
+    Run run =
+        new Run()
+            .payment("p1", "credit", "20.01", 1, 2, 201, null, 200)
+            .payment("p2", "credit", "20.02", 3, 8, 503, "not_durable_yet", null)
+            .payment("p3", "debit", "1.03", 9, 10, 503, "ownership_unconfirmed", 404);
     assertTrue(run.check(doc(Map.of(), 0, List.of(), "20.01", false)).pass());
     assertTrue(run.check(doc(Map.of(), 0, List.of(), "40.03", false)).pass());
     assertOnly(run.check(doc(Map.of(), 0, List.of(), "18.98", false)), "balance_mismatch");
@@ -183,19 +293,22 @@ class HistoryCheckerTest {
 
   @Test
   void aNegativeBalanceMustBeFlagged() {
-    Run run = new Run()
-        .payment("p1", "credit", "20.00", 1, 2, 201, null, 200)
-        .payment("p2", "debit", "15.00", 3, 4, 201, null, 200)
-        .payment("p3", "debit", "15.00", 3, 4, 201, null, 200); // two owners accepted a debit each
+    Run run =
+        new Run()
+            .payment("p1", "credit", "20.00", 1, 2, 201, null, 200)
+            .payment("p2", "debit", "15.00", 3, 4, 201, null, 200)
+            .payment(
+                "p3", "debit", "15.00", 3, 4, 201, null, 200); // two owners accepted a debit each
     assertOnly(run.check(doc(Map.of(), 0, List.of(), "-10.00", false)), "overdraft_not_flagged");
     assertTrue(run.check(doc(Map.of(), 0, List.of(), "-10.00", true)).pass());
   }
 
   @Test
   void aFlagThatNoInterleavingExplainsIsReported() {
-    Run run = new Run()
-        .payment("p1", "credit", "20.00", 1, 2, 201, null, 200)
-        .payment("p2", "debit", "5.00", 3, 4, 201, null, 200);
+    Run run =
+        new Run()
+            .payment("p1", "credit", "20.00", 1, 2, 201, null, 200)
+            .payment("p2", "debit", "5.00", 3, 4, 201, null, 200);
     assertOnly(run.check(doc(Map.of(), 0, List.of(), "15.00", true)), "overdraft_unexplained");
   }
 
@@ -203,11 +316,19 @@ class HistoryCheckerTest {
 
   @Test
   void pointsAreAcknowledgedDeltasPlusSomeIndeterminateOnes() {
-    Run run = new Run().points(1, 1, 2, 200, null).points(2, 3, 4, 0, "HttpTimeoutException").points(4, 5, 6, 503, "region_unavailable");
+    Run run =
+        new Run()
+            .points(1, 1, 2, 200, null)
+            .points(2, 3, 4, 0, "HttpTimeoutException")
+            .points(4, 5, 6, 503, "region_unavailable");
     assertTrue(run.check(doc(Map.of(), 1, List.of(), "0.00", false)).pass());
     assertTrue(run.check(doc(Map.of(), 3, List.of(), "0.00", false)).pass());
-    assertOnly(run.check(doc(Map.of(), 5, List.of(), "0.00", false)), "points_mismatch"); // the failed delta counted
-    assertOnly(run.check(doc(Map.of(), 2, List.of(), "0.00", false)), "points_mismatch"); // the acknowledged delta lost
+    assertOnly(
+        run.check(doc(Map.of(), 5, List.of(), "0.00", false)),
+        "points_mismatch"); // the failed delta counted
+    assertOnly(
+        run.check(doc(Map.of(), 2, List.of(), "0.00", false)),
+        "points_mismatch"); // the acknowledged delta lost
   }
 
   // ---------------------------------------------------------------- devices
@@ -220,9 +341,10 @@ class HistoryCheckerTest {
 
   @Test
   void aRemoveThatSawTheAddRemovesIt() {
-    Run run = new Run()
-        .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
-        .device("device-remove", "d0", 3, 4, 200, "eu", Map.of("us", 2L, "eu", 1L));
+    Run run =
+        new Run()
+            .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
+            .device("device-remove", "d0", 3, 4, 200, "eu", Map.of("us", 2L, "eu", 1L));
     assertTrue(run.check(plain()).pass());
     assertOnly(run.check(doc(Map.of(), 0, List.of("d0"), "0.00", false)), "device_resurrected");
   }
@@ -230,18 +352,20 @@ class HistoryCheckerTest {
   @Test
   void aRemoveThatHadNotSeenTheAddLeavesItThere() {
     // The remove came later in real time, but eu had not applied us's add yet: add wins.
-    Run run = new Run()
-        .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
-        .device("device-remove", "d0", 3, 4, 200, "eu", Map.of("us", 1L, "eu", 1L));
+    Run run =
+        new Run()
+            .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
+            .device("device-remove", "d0", 3, 4, 200, "eu", Map.of("us", 1L, "eu", 1L));
     assertTrue(run.check(doc(Map.of(), 0, List.of("d0"), "0.00", false)).pass());
     assertOnly(run.check(plain()), "device_add_lost");
   }
 
   @Test
   void anIndeterminateRemoveOrAddAllowsEither() {
-    Run remove = new Run()
-        .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
-        .device("device-remove", "d0", 3, 8, 0, "eu", Map.of());
+    Run remove =
+        new Run()
+            .device("device-add", "d0", 1, 2, 200, "us", Map.of("us", 2L))
+            .device("device-remove", "d0", 3, 8, 0, "eu", Map.of());
     assertTrue(remove.check(plain()).pass());
     assertTrue(remove.check(doc(Map.of(), 0, List.of("d0"), "0.00", false)).pass());
     Run add = new Run().device("device-add", "d1", 1, 6, 0, "us", Map.of());
@@ -251,34 +375,49 @@ class HistoryCheckerTest {
 
   @Test
   void aDeviceNeverAddedIsResurrected() {
-    assertOnly(new Run().check(doc(Map.of(), 0, List.of("d9"), "0.00", false)), "device_resurrected");
+    assertOnly(
+        new Run().check(doc(Map.of(), 0, List.of("d9"), "0.00", false)), "device_resurrected");
   }
 
   // ---------------------------------------------------------------- profile
 
   @Test
   void theLastAcknowledgedWriteWinsWhenNothingOverlapsIt() {
-    Run run = new Run().profile("email", "a@example.org", 1, 2, 200, null).profile("email", "b@example.org", 3, 4, 200, null);
-    assertTrue(run.check(doc(Map.of("email", "b@example.org"), 0, List.of(), "0.00", false)).pass());
-    assertOnly(run.check(doc(Map.of("email", "a@example.org"), 0, List.of(), "0.00", false)), "profile_not_last_write");
+    Run run =
+        new Run()
+            .profile("email", "a@example.org", 1, 2, 200, null)
+            .profile("email", "b@example.org", 3, 4, 200, null);
+    assertTrue(
+        run.check(doc(Map.of("email", "b@example.org"), 0, List.of(), "0.00", false)).pass());
+    assertOnly(
+        run.check(doc(Map.of("email", "a@example.org"), 0, List.of(), "0.00", false)),
+        "profile_not_last_write");
     assertOnly(run.check(plain()), "profile_not_last_write");
   }
 
   @Test
   void overlappingAndIndeterminateWritesMayWin() {
-    Run run = new Run()
-        .profile("displayName", "c0-1", 1, 3, 200, null)
-        .profile("displayName", "c1-1", 2, 4, 200, null) // overlaps the last one
-        .profile("displayName", "c2-1", 0.5, 0.9, 503, "owner_unavailable"); // may be executed late
+    Run run =
+        new Run()
+            .profile("displayName", "c0-1", 1, 3, 200, null)
+            .profile("displayName", "c1-1", 2, 4, 200, null) // overlaps the last one
+            .profile(
+                "displayName", "c2-1", 0.5, 0.9, 503, "owner_unavailable"); // may be executed late
     for (String value : List.of("c0-1", "c1-1", "c2-1")) {
-      assertTrue(run.check(doc(Map.of("displayName", value), 0, List.of(), "0.00", false)).pass(), value);
+      assertTrue(
+          run.check(doc(Map.of("displayName", value), 0, List.of(), "0.00", false)).pass(), value);
     }
   }
 
   @Test
   void aFailedWriteMustNotBeTheValue() {
-    Run run = new Run().profile("locale", "en-c0-s1", 1, 2, 200, null).profile("locale", "en-c0-s2", 3, 4, 503, "region_unavailable");
-    assertOnly(run.check(doc(Map.of("locale", "en-c0-s2"), 0, List.of(), "0.00", false)), "profile_failed_write_applied");
+    Run run =
+        new Run()
+            .profile("locale", "en-c0-s1", 1, 2, 200, null)
+            .profile("locale", "en-c0-s2", 3, 4, 503, "region_unavailable");
+    assertOnly(
+        run.check(doc(Map.of("locale", "en-c0-s2"), 0, List.of(), "0.00", false)),
+        "profile_failed_write_applied");
   }
 
   // ---------------------------------------------------------------- ownership, HTTP, downs, exits
@@ -287,7 +426,23 @@ class HistoryCheckerTest {
   void twoOwnersInOneEpochAreReported() {
     Run run = new Run();
     Operation first = run.ops.get(0);
-    run.ops.add(new Operation(1, 5_000, 6_000, 5_000_000_000L, 6_000_000_000L, "eu", "read", Map.of("userId", U), 200, null, Outcome.OK, "eu", "eu", 1, Map.of()));
+    run.ops.add(
+        new Operation(
+            1,
+            5_000,
+            6_000,
+            5_000_000_000L,
+            6_000_000_000L,
+            "eu",
+            "read",
+            Map.of("userId", U),
+            200,
+            null,
+            Outcome.OK,
+            "eu",
+            "eu",
+            1,
+            Map.of()));
     assertEquals("us", first.owner());
     assertOnly(run.check(plain()), "two_owners_in_epoch");
   }
@@ -303,7 +458,11 @@ class HistoryCheckerTest {
     Run run = new Run().points(1, 1, 2, 500, "internal_error");
     Verdict verdict = run.check(plain());
     assertTrue(verdict.has("undocumented_5xx"), verdict.anomalies().toString());
-    assertFalse(new Run().points(1, 1, 2, 503, "not_durable_yet").check(doc(Map.of(), 1, List.of(), "0.00", false)).has("undocumented_5xx"));
+    assertFalse(
+        new Run()
+            .points(1, 1, 2, 503, "not_durable_yet")
+            .check(doc(Map.of(), 1, List.of(), "0.00", false))
+            .has("undocumented_5xx"));
   }
 
   @Test
@@ -332,7 +491,8 @@ class HistoryCheckerTest {
   void aProcessExitWithoutAFaultIsUnexpected() {
     Run run = new Run();
     run.faults.add(new FaultRecord("pause-region", "us", 10_000, 20_000, "SIGSTOP"));
-    run.exits.add(new ProcessExit(25_000, "us", "region us process exited (code 1)")); // downed while paused
+    run.exits.add(
+        new ProcessExit(25_000, "us", "region us process exited (code 1)")); // downed while paused
     run.exits.add(new ProcessExit(25_000, "ap", "region ap process exited (code 1)"));
     Verdict verdict = run.check(plain());
     assertOnly(verdict, "unexpected_exit");

@@ -47,11 +47,12 @@ class OutcomeTest {
 
   @Test
   void findsListeningSocketsInProcNetTcp() {
-    List<String> table = List.of(
-        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
-        "   0: 0100007F:2059 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0",
-        "   1: 0100007F:2059 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0000000000000000 20 4 30 10 -1",
-        "   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4444 1 0000000000000000 100 0 0 10 0");
+    List<String> table =
+        List.of(
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+            "   0: 0100007F:2059 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0",
+            "   1: 0100007F:2059 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 4343 1 0000000000000000 20 4 30 10 -1",
+            "   2: 00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4444 1 0000000000000000 100 0 0 10 0");
     assertEquals(Set.of("4242"), ListeningProcess.listeningInodes(table, 0x2059));
     assertEquals(Set.of("4444"), ListeningProcess.listeningInodes(table, 8081));
     assertEquals(Set.of(), ListeningProcess.listeningInodes(table, 9042));

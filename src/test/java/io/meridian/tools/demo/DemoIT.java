@@ -1,13 +1,12 @@
 package io.meridian.tools.demo;
 
-import io.meridian.cluster.FreePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.meridian.cluster.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,11 +24,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code ./meridian demo} as a user runs it: a real process tree (launcher, Cassandra, one process
- * per region). Waits for the banner, writes and reads in every region over HTTP, then sends
- * SIGTERM and checks that nothing it started survives.
+ * per region). Waits for the banner, writes and reads in every region over HTTP, then sends SIGTERM
+ * and checks that nothing it started survives.
  */
 class DemoIT {
-  private static final Path PROJECT = Path.of(System.getProperty("meridian.project.dir", ".")).toAbsolutePath();
+  private static final Path PROJECT =
+      Path.of(System.getProperty("meridian.project.dir", ".")).toAbsolutePath();
 
   @Test
   void demoServesEveryRegionAndStopsEverythingOnSigterm() throws Exception {
@@ -37,15 +37,21 @@ class DemoIT {
     int httpBase = FreePorts.freeBase(9);
     int remoteBase = httpBase + 3;
     int managementBase = httpBase + 6;
-    var builder = new ProcessBuilder(
-            PROJECT.resolve("meridian").toString(), "demo",
-            "--base-http-port", Integer.toString(httpBase),
-            "--base-remote-port", Integer.toString(remoteBase),
-            "--base-management-port", Integer.toString(managementBase),
-            "--data-dir", PROJECT.resolve("target/demo-it").toString(),
-            "--no-restart")
-        .directory(PROJECT.toFile())
-        .redirectErrorStream(true);
+    var builder =
+        new ProcessBuilder(
+                PROJECT.resolve("meridian").toString(),
+                "demo",
+                "--base-http-port",
+                Integer.toString(httpBase),
+                "--base-remote-port",
+                Integer.toString(remoteBase),
+                "--base-management-port",
+                Integer.toString(managementBase),
+                "--data-dir",
+                PROJECT.resolve("target/demo-it").toString(),
+                "--no-restart")
+            .directory(PROJECT.toFile())
+            .redirectErrorStream(true);
     builder.environment().put("MERIDIAN_ADMIN_TOKEN", "demo-it-token");
     Process demo = builder.start();
     List<String> output = new ArrayList<>();
@@ -55,17 +61,22 @@ class DemoIT {
     reader.start();
     List<ProcessHandle> started = new ArrayList<>();
     try {
-      assertTrue(up.await(240, TimeUnit.SECONDS), "the demo did not come up in 240 s:\n" + String.join("\n", tail(output)));
+      assertTrue(
+          up.await(240, TimeUnit.SECONDS),
+          "the demo did not come up in 240 s:\n" + String.join("\n", tail(output)));
       String banner = String.join("\n", output);
       assertTrue(banner.contains("Admin token: demo-it-token"), banner);
       started.addAll(demo.descendants().toList());
-      assertTrue(started.size() >= 4, "expected Cassandra and three regions among " + started.size() + " child processes");
+      assertTrue(
+          started.size() >= 4,
+          "expected Cassandra and three regions among " + started.size() + " child processes");
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       String[] regions = {"us", "eu", "ap"};
       for (int i = 0; i < regions.length; i++) {
         int port = httpBase + i;
-        Matcher endpoint = Pattern.compile(regions[i] + "\\s+http://127\\.0\\.0\\.1:" + port).matcher(banner);
+        Matcher endpoint =
+            Pattern.compile(regions[i] + "\\s+http://127\\.0\\.0\\.1:" + port).matcher(banner);
         assertTrue(endpoint.find(), "banner names " + regions[i] + " on " + port + ":\n" + banner);
         String userId = "demo-" + regions[i];
         var created = send(http, port, "POST", "/v1/users", "{\"userId\":\"" + userId + "\"}");
@@ -81,23 +92,38 @@ class DemoIT {
       boolean exited = demo.waitFor(90, TimeUnit.SECONDS);
       if (!exited) demo.destroyForcibly();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) TimeUnit.MILLISECONDS.sleep(200);
+      while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline)
+        TimeUnit.MILLISECONDS.sleep(200);
       List<ProcessHandle> survivors = started.stream().filter(ProcessHandle::isAlive).toList();
       survivors.forEach(ProcessHandle::destroyForcibly);
       assertTrue(exited, "the demo did not exit on SIGTERM");
-      assertTrue(survivors.isEmpty(), "processes survived the demo: " + survivors.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList());
+      assertTrue(
+          survivors.isEmpty(),
+          "processes survived the demo: "
+              + survivors.stream()
+                  .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                  .toList());
     }
   }
 
-  private static HttpResponse<String> send(HttpClient http, int port, String method, String path, String body) throws IOException, InterruptedException {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  private static HttpResponse<String> send(
+      HttpClient http, int port, String method, String path, String body)
+      throws IOException, InterruptedException {
+    var request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) request.header("Content-Type", "application/json");
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static void readOutput(Process demo, List<String> output, CountDownLatch up) {
-    try (var lines = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+    try (var lines =
+        new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
         synchronized (output) {
