@@ -2,7 +2,7 @@ package io.meridian.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
-import io.meridian.region.RegionBoard;
+import io.meridian.region.RegionControl;
 import io.meridian.topology.Regions;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -16,14 +16,14 @@ import org.apache.pekko.http.javadsl.server.Route;
  * token and a majority of regions (503 {@code no_quorum} on the minority side).
  */
 final class RegionRoutes {
-  private final RegionBoard board;
+  private final RegionControl board;
   private final Regions regions;
   private final String region;
   private final AdminToken adminToken;
   private final ResponseMapper responses;
 
   RegionRoutes(
-      RegionBoard board,
+      RegionControl board,
       Regions regions,
       String region,
       AdminToken adminToken,
@@ -65,7 +65,7 @@ final class RegionRoutes {
                                 auth -> {
                                   adminToken.authorize(auth);
                                   String r = Validation.region(regions, "region", target);
-                                  CompletionStage<RegionBoard.RegionInfo> change =
+                                  CompletionStage<RegionControl.RegionInfo> change =
                                       switch (action) {
                                         case "down" -> board.declareDown(r, "operator");
                                         case "up" -> board.declareUp(r, "operator");

@@ -36,7 +36,7 @@ public final class AutoDown {
 
   /**
    * @param regions all configured regions
-   * @param self this node's region
+   * @param ownRegion this node's region
    * @param liveNodes per region, the nodes that are live members reachable from here now (for this
    *     node's own region, at least this node)
    * @param reports the newest report of each node
@@ -46,7 +46,7 @@ public final class AutoDown {
    */
   public static Set<String> regionsToDown(
       List<String> regions,
-      String self,
+      String ownRegion,
       Map<String, Set<String>> liveNodes,
       Collection<Report> reports,
       Set<String> declaredDown,
@@ -57,7 +57,7 @@ public final class AutoDown {
     if (!hasQuorum) return down;
     int others = regions.size() - 1;
     for (String region : regions) {
-      if (region.equals(self) || declaredDown.contains(region)) continue;
+      if (region.equals(ownRegion) || declaredDown.contains(region)) continue;
       long agreeing =
           regions.stream()
               .filter(observer -> !observer.equals(region))

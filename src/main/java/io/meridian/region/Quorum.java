@@ -14,9 +14,12 @@ public final class Quorum {
   /**
    * {@code reachable}: whether this node reaches another region now (Up members, not unreachable).
    */
-  public static boolean hasQuorum(List<String> regions, String self, Predicate<String> reachable) {
+  public static boolean hasQuorum(
+      List<String> regions, String ownRegion, Predicate<String> reachable) {
     long count =
-        regions.stream().filter(region -> region.equals(self) || reachable.test(region)).count();
+        regions.stream()
+            .filter(region -> region.equals(ownRegion) || reachable.test(region))
+            .count();
     return count * 2 > regions.size();
   }
 }

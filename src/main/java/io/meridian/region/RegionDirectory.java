@@ -28,10 +28,10 @@ public final class RegionDirectory {
    *     for up; {@code null} in records written before it existed (then every member is downed).
    */
   public record RegionRecord(
-      RegionBoard.Status status, long epoch, String reason, long at, List<String> downedMembers)
+      RegionControl.Status status, long epoch, String reason, long at, List<String> downedMembers)
       implements CborSerializable {
     static final RegionRecord INITIAL =
-        new RegionRecord(RegionBoard.Status.up, 0, "initial", 0, List.of());
+        new RegionRecord(RegionControl.Status.up, 0, "initial", 0, List.of());
 
     /**
      * Highest epoch wins; at equal epochs "down" wins (the safer claim), then the later
@@ -39,7 +39,7 @@ public final class RegionDirectory {
      */
     RegionRecord merge(RegionRecord other) {
       if (other.epoch != epoch) return other.epoch > epoch ? other : this;
-      if (other.status != status) return other.status == RegionBoard.Status.down ? other : this;
+      if (other.status != status) return other.status == RegionControl.Status.down ? other : this;
       if (other.at != at) return other.at > at ? other : this;
       int byReason = other.reason.compareTo(reason);
       if (byReason != 0) return byReason > 0 ? other : this;
@@ -69,7 +69,7 @@ public final class RegionDirectory {
      * none (older records); an up declaration downs nobody.
      */
     boolean downs(String member) {
-      if (status != RegionBoard.Status.down) return false;
+      if (status != RegionControl.Status.down) return false;
       return downedMembers == null || downedMembers.contains(member);
     }
 

@@ -106,7 +106,7 @@ public final class RegionMonitor {
     private final ReplicatorMessageAdapter<Command, Observations> observationReplicator;
     private final Cluster cluster;
     private final SelfUniqueAddress selfAddress;
-    private final String self;
+    private final String ownRegion;
 
     /**
      * Regions this node's failure detector reports unreachable (UnreachableDataCenter), and since
@@ -148,7 +148,7 @@ public final class RegionMonitor {
       this.observationReplicator = observationReplicator;
       this.cluster = Cluster.get(context.getSystem());
       this.selfAddress = DistributedData.get(context.getSystem()).selfUniqueAddress();
-      this.self = service.self();
+      this.ownRegion = service.ownRegion();
       directoryReplicator.subscribe(Directory.KEY, Running::onSubscription);
       observationReplicator.subscribe(Observations.KEY, Running::onSubscription);
       ActorRef<ClusterEvent.DataCenterReachabilityEvent> reachability =
@@ -181,10 +181,10 @@ public final class RegionMonitor {
       return Behaviors.receive(Command.class)
           .onMessage(
               DeclareDown.class,
-              cmd -> declare(cmd.region(), RegionBoard.Status.down, cmd.reason(), cmd.replyTo()))
+              cmd -> declare(cmd.region(), RegionControl.Status.down, cmd.reason(), cmd.replyTo()))
           .onMessage(
               DeclareUp.class,
-              cmd -> declare(cmd.region(), RegionBoard.Status.up, cmd.reason(), cmd.replyTo()))
+              cmd -> declare(cmd.region(), RegionControl.Status.up, cmd.reason(), cmd.replyTo()))
           .onMessage(WriteDone.class, this::onWriteDone)
           .onMessage(DirectoryRead.class, this::onDirectoryRead)
           .onMessage(DirectoryChanged.class, this::onDirectoryChanged)
@@ -203,7 +203,7 @@ public final class RegionMonitor {
 
     private Behavior<Command> declare(
         String region,
-        RegionBoard.Status status,
+        RegionControl.Status status,
         String reason,
         ActorRef<StatusReply<RegionRecord>> replyTo) {
       if (!service.regions().contains(region)) {
@@ -216,7 +216,7 @@ public final class RegionMonitor {
         return Behaviors.same();
       }
       if (!service.hasOwnershipQuorum()) {
-        if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(self)));
+        if (replyTo != null) replyTo.tell(StatusReply.error(new RegionService.NoQuorum(ownRegion)));
         return Behaviors.same();
       }
       RegionRecord next =
@@ -225,7 +225,7 @@ public final class RegionMonitor {
               current.epoch() + 1,
               reason,
               System.currentTimeMillis(),
-              status == RegionBoard.Status.down ? incarnationsOf(region) : List.of());
+              status == RegionControl.Status.down ? incarnationsOf(region) : List.of());
       directoryReplicator.askUpdate(
           askReplyTo ->
               new Replicator.Update<>(
@@ -288,7 +288,8 @@ public final class RegionMonitor {
         if (member.equals(cluster.selfMember())
             || member.status() != MemberStatus.up()
             || unreachableMembers.contains(member)) continue;
-        if (member.dataCenter().equals(self) || service.isServing(member.dataCenter())) count++;
+        if (member.dataCenter().equals(ownRegion) || service.isServing(member.dataCenter()))
+          count++;
       }
       return count;
     }
@@ -303,7 +304,7 @@ public final class RegionMonitor {
                 done.record().status(),
                 done.record().epoch());
         if (done.replyTo() != null)
-          done.replyTo().tell(StatusReply.error(new RegionService.NoQuorum(self)));
+          done.replyTo().tell(StatusReply.error(new RegionService.NoQuorum(ownRegion)));
         return Behaviors.same();
       }
       context
@@ -314,7 +315,7 @@ public final class RegionMonitor {
               done.record().status(),
               done.record().epoch(),
               done.record().reason(),
-              self);
+              ownRegion);
       Directory updated = service.view().directory().with(done.region(), done.record());
       onDirectoryChanged(new DirectoryChanged(updated));
       if (done.replyTo() != null)
@@ -331,7 +332,7 @@ public final class RegionMonitor {
         RegionRecord was = before.recordOf(region);
         RegionRecord now = after.recordOf(region);
         if (was.epoch() == now.epoch()) continue;
-        if (now.status() == RegionBoard.Status.down) downMembersOf(region, now);
+        if (now.status() == RegionControl.Status.down) downMembersOf(region, now);
         service.notifyListeners(region, was, now);
       }
       return Behaviors.same();
@@ -344,7 +345,7 @@ public final class RegionMonitor {
      * restart.
      */
     private void downMembersOf(String region, RegionRecord declaration) {
-      if (region.equals(self))
+      if (region.equals(ownRegion))
         return; // our own members are downed by the others; we learn it and stop
       for (Member member : cluster.state().getMembers()) {
         if (!member.dataCenter().equals(region)
@@ -396,7 +397,7 @@ public final class RegionMonitor {
             .info(
                 "region status region={} status=suspect seenFrom={}",
                 unreachable.dataCenter(),
-                self);
+                ownRegion);
       } else if (msg.event() instanceof ClusterEvent.ReachableDataCenter reachable) {
         unreachableSince.remove(reachable.dataCenter());
         context
@@ -404,7 +405,7 @@ public final class RegionMonitor {
             .info(
                 "region status region={} status=reachable seenFrom={}",
                 reachable.dataCenter(),
-                self);
+                ownRegion);
       }
       trackAbsentRegions();
       return Behaviors.same();
@@ -447,7 +448,7 @@ public final class RegionMonitor {
             .getLog()
             .info(
                 "region={} could not read the region directory from a majority yet: {}",
-                self,
+                ownRegion,
                 read.response());
         return Behaviors.same();
       }
@@ -457,8 +458,8 @@ public final class RegionMonitor {
             .getLog()
             .info(
                 "region={} read the region directory from a majority: ownership confirmed (own status {})",
-                self,
-                service.recordOf(self).status());
+                ownRegion,
+                service.recordOf(ownRegion).status());
       }
       return Behaviors.same();
     }
@@ -470,7 +471,7 @@ public final class RegionMonitor {
     private void trackAbsentRegions() {
       long now = System.currentTimeMillis();
       for (String region : service.regions().names()) {
-        if (region.equals(self)) continue;
+        if (region.equals(ownRegion)) continue;
         if (service.hasPresentMembers(region)) {
           seenUp.add(region);
           absentSince.remove(region);
@@ -490,7 +491,7 @@ public final class RegionMonitor {
      */
     private void publishObservation() {
       Observation current =
-          new Observation(self, service.view().unreachableSince(), System.currentTimeMillis());
+          new Observation(ownRegion, service.view().unreachableSince(), System.currentTimeMillis());
       if (published != null && published.unreachableSince().equals(current.unreachableSince()))
         return;
       published = current;
@@ -516,7 +517,7 @@ public final class RegionMonitor {
       var toDown =
           AutoDown.regionsToDown(
               service.regions().names(),
-              self,
+              ownRegion,
               service.liveNodesByRegion(),
               reports.all(),
               declaredDown,
@@ -532,7 +533,7 @@ public final class RegionMonitor {
                 after);
         declare(
             region,
-            RegionBoard.Status.down,
+            RegionControl.Status.down,
             "unreachable from a majority for " + after.toMillis() + " ms",
             null);
       }
@@ -552,7 +553,7 @@ public final class RegionMonitor {
         long since = returnedSince.computeIfAbsent(region, r -> now);
         if (now - since >= settings.returnGrace().toMillis() && service.hasQuorum()) {
           returnedSince.remove(region);
-          declare(region, RegionBoard.Status.up, "returned and caught up", null);
+          declare(region, RegionControl.Status.up, "returned and caught up", null);
         }
       }
     }

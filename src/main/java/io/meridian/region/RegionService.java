@@ -26,7 +26,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * users) and the quorum rule. Reads are lock-free snapshots; changes go through {@link
  * RegionMonitor}.
  */
-public final class RegionService implements RegionBoard, RegionAvailability {
+public final class RegionService implements RegionControl, RegionAvailability {
 
   /**
    * This region cannot see a majority of regions, so it cannot confirm ownership or declare
@@ -53,16 +53,17 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   private final ActorSystem<?> system;
   private final Cluster cluster;
   private final Regions regions;
-  private final String self;
+  private final String ownRegion;
   private final Duration askTimeout;
   private ActorRef<RegionMonitor.Command> monitor;
   private Duration staleClaimWindow = Duration.ZERO;
 
-  public RegionService(ActorSystem<?> system, Regions regions, String self, Duration askTimeout) {
+  public RegionService(
+      ActorSystem<?> system, Regions regions, String ownRegion, Duration askTimeout) {
     this.system = system;
     this.cluster = Cluster.get(system);
     this.regions = regions;
-    this.self = self;
+    this.ownRegion = ownRegion;
     this.askTimeout = askTimeout;
     this.metrics = Metrics.get(system);
     for (String region : regions.names())
@@ -120,8 +121,8 @@ public final class RegionService implements RegionBoard, RegionAvailability {
     return regions;
   }
 
-  public String self() {
-    return self;
+  public String ownRegion() {
+    return ownRegion;
   }
 
   public RegionRecord recordOf(String region) {
@@ -135,7 +136,7 @@ public final class RegionService implements RegionBoard, RegionAvailability {
 
   /** Up (not declared down), with Up members, reachable from here. */
   public boolean isServing(String region) {
-    if (region.equals(self)) return true;
+    if (region.equals(ownRegion)) return true;
     RegionView now = view.get();
     return now.directory().recordOf(region).status() != Status.down
         && hasLiveMembers(region)
@@ -171,7 +172,7 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   public boolean hasQuorum() {
     RegionView now = view.get();
     return Quorum.hasQuorum(
-        regions.names(), self, region -> hasLiveMembers(region) && !now.isUnreachable(region));
+        regions.names(), ownRegion, region -> hasLiveMembers(region) && !now.isUnreachable(region));
   }
 
   /**
@@ -185,18 +186,18 @@ public final class RegionService implements RegionBoard, RegionAvailability {
       boolean up =
           member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
       if (!up || unreachableMembers.contains(member)) continue;
-      if (!member.dataCenter().equals(self) && !isServing(member.dataCenter())) continue;
+      if (!member.dataCenter().equals(ownRegion) && !isServing(member.dataCenter())) continue;
       live.computeIfAbsent(member.dataCenter(), r -> new java.util.HashSet<>())
           .add(member.address().toString());
     }
-    live.computeIfAbsent(self, r -> new java.util.HashSet<>())
+    live.computeIfAbsent(ownRegion, r -> new java.util.HashSet<>())
         .add(cluster.selfMember().address().toString());
     return live;
   }
 
   public Status statusOf(String region) {
     if (isDeclaredDown(region)) return Status.down;
-    if (region.equals(self)) return Status.up;
+    if (region.equals(ownRegion)) return Status.up;
     return isServing(region) ? Status.up : Status.suspect;
   }
 
@@ -225,17 +226,18 @@ public final class RegionService implements RegionBoard, RegionAvailability {
   /** For {@code stale-claim-window} after this region was declared up again following a down. */
   @Override
   public boolean ownClaimsMayBeStale() {
-    RegionRecord own = recordOf(self);
+    RegionRecord own = recordOf(ownRegion);
     return own.status() == Status.up
         && own.epoch() > 0
         && System.currentTimeMillis() - own.at() < staleClaimWindow.toMillis();
   }
 
   public Optional<String> successorOf(String region) {
-    return regions.successorOf(region, r -> !isDeclaredDown(r) && (r.equals(self) || isServing(r)));
+    return regions.successorOf(
+        region, r -> !isDeclaredDown(r) && (r.equals(ownRegion) || isServing(r)));
   }
 
-  // ---------------------------------------------------------------- RegionBoard
+  // ---------------------------------------------------------------- RegionControl
 
   @Override
   public List<RegionInfo> regionInfos() {
@@ -249,7 +251,7 @@ public final class RegionService implements RegionBoard, RegionAvailability {
               statusOf(region),
               successorOf(region).orElse(null),
               record.epoch(),
-              region.equals(self) ? Long.valueOf(0) : lag.get(region)));
+              region.equals(ownRegion) ? Long.valueOf(0) : lag.get(region)));
     }
     return infos;
   }

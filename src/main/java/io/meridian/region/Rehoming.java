@@ -33,19 +33,19 @@ public final class Rehoming implements RegionService.Listener {
   private static final Logger log = LoggerFactory.getLogger(Rehoming.class);
 
   private final ActorSystem<?> system;
-  private final RegionService regions;
+  private final RegionService regionService;
   private final UserGateway gateway;
   private final Function<String, String> persistenceIdsQueryOf;
   private final int ratePerSecond;
 
   private Rehoming(
       ActorSystem<?> system,
-      RegionService regions,
+      RegionService regionService,
       UserGateway gateway,
       Function<String, String> persistenceIdsQueryOf,
       int ratePerSecond) {
     this.system = system;
-    this.regions = regions;
+    this.regionService = regionService;
     this.gateway = gateway;
     this.persistenceIdsQueryOf = persistenceIdsQueryOf;
     this.ratePerSecond = ratePerSecond;
@@ -57,29 +57,33 @@ public final class Rehoming implements RegionService.Listener {
    */
   public static void start(
       ActorSystem<?> system,
-      RegionService regions,
+      RegionService regionService,
       UserGateway gateway,
       Function<String, String> persistenceIdsQueryOf) {
     int rate = system.settings().config().getInt("meridian.failover.sweep-rate");
-    regions.addListener(new Rehoming(system, regions, gateway, persistenceIdsQueryOf, rate));
+    regionService.addListener(
+        new Rehoming(system, regionService, gateway, persistenceIdsQueryOf, rate));
   }
 
   @Override
   public void regionChanged(
       String region, RegionDirectory.RegionRecord before, RegionDirectory.RegionRecord after) {
-    if (!isRegionLeader() || region.equals(regions.self())) return;
-    if (after.status() == RegionBoard.Status.down
-        && regions.successorOf(region).filter(regions.self()::equals).isPresent()) {
+    if (!isRegionLeader() || region.equals(regionService.ownRegion())) return;
+    if (after.status() == RegionControl.Status.down
+        && regionService
+            .successorOf(region)
+            .filter(regionService.ownRegion()::equals)
+            .isPresent()) {
       // Stops as soon as the region is declared up again: what it has not seized by then stays
       // home.
       sweep(
           "seize",
           region,
-          regions.regions().names(),
+          regionService.regions().names(),
           userId -> seize(userId, region),
-          () -> regions.isDeclaredDown(region));
-    } else if (before.status() == RegionBoard.Status.down
-        && after.status() == RegionBoard.Status.up) {
+          () -> regionService.isDeclaredDown(region));
+    } else if (before.status() == RegionControl.Status.down
+        && after.status() == RegionControl.Status.up) {
       // A seizure that a node with a stale directory executed just after this pass read the user
       // would stay here for good: a second pass, a few seconds later, hands those back too.
       sweep(
@@ -87,18 +91,18 @@ public final class Rehoming implements RegionService.Listener {
               region,
               List.of(region),
               userId -> handBack(userId, region),
-              () -> !regions.isDeclaredDown(region))
+              () -> !regionService.isDeclaredDown(region))
           .thenCompose(first -> afterDelay(SECOND_HAND_BACK_PASS))
           .thenCompose(
               ignored ->
-                  regions.isDeclaredDown(region)
+                  regionService.isDeclaredDown(region)
                       ? CompletableFuture.completedFuture(0)
                       : sweep(
                           "hand-back (second pass)",
                           region,
                           List.of(region),
                           userId -> handBack(userId, region),
-                          () -> !regions.isDeclaredDown(region)));
+                          () -> !regionService.isDeclaredDown(region)));
     }
   }
 
@@ -122,24 +126,24 @@ public final class Rehoming implements RegionService.Listener {
     return gateway
         .askAt(
             userId,
-            regions.self(),
+            regionService.ownRegion(),
             replyTo -> new User.SeizeOwnership(from, "region " + from + " declared down", replyTo))
         .thenApply(
             outcome ->
                 outcome.reply() instanceof User.Accepted a
-                    && regions.self().equals(a.user().owner()));
+                    && regionService.ownRegion().equals(a.user().owner()));
   }
 
   private CompletionStage<Boolean> handBack(String userId, String home) {
     return gateway
-        .askAt(userId, regions.self(), User.Get::new)
+        .askAt(userId, regionService.ownRegion(), User.Get::new)
         .thenCompose(
             outcome -> {
               if (outcome.reply() instanceof User.Accepted a
                   && home.equals(a.user().homeRegion())
-                  && regions.self().equals(a.user().owner())) {
+                  && regionService.ownRegion().equals(a.user().owner())) {
                 return gateway
-                    .askAt(userId, regions.self(), User.HandBack::new)
+                    .askAt(userId, regionService.ownRegion(), User.HandBack::new)
                     .thenApply(o -> o.reply() instanceof User.Accepted);
               }
               return CompletableFuture.completedFuture(false);
@@ -187,7 +191,7 @@ public final class Rehoming implements RegionService.Listener {
                     "{} sweep for region={} by region={} failed after {} ms",
                     kind,
                     region,
-                    regions.self(),
+                    regionService.ownRegion(),
                     ms,
                     failure);
               else
@@ -195,7 +199,7 @@ public final class Rehoming implements RegionService.Listener {
                     "{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)",
                     kind,
                     region,
-                    regions.self(),
+                    regionService.ownRegion(),
                     count,
                     ms,
                     seen.size());

@@ -5,7 +5,7 @@
  * status and epoch, and what each node sees as unreachable, in Pekko Distributed Data); this node's
  * view of it and every routing answer drawn from it ({@link io.meridian.region.RegionService},
  * which implements the user room's port {@link io.meridian.user.RegionAvailability} and the API's
- * {@link io.meridian.region.RegionBoard}); the actor that keeps the view current, publishes this
+ * {@link io.meridian.region.RegionControl}); the actor that keeps the view current, publishes this
  * node's observations, declares regions down and up, and downs the members of a region declared
  * down ({@link io.meridian.region.RegionMonitor}); the pure rules it applies ({@link
  * io.meridian.region.Quorum}, {@link io.meridian.region.AutoDown}); and the eager half of
@@ -22,7 +22,7 @@
  * <p>Stored, never to be renamed or moved: the Distributed Data values {@code
  * RegionDirectory$Directory}, {@code RegionDirectory$RegionRecord}, {@code
  * RegionDirectory$Observations} and {@code RegionDirectory$Observation} (their class names are the
- * Jackson manifests, their field names and the {@code RegionBoard.Status} constants are in the
+ * Jackson manifests, their field names and the {@code RegionControl.Status} constants are in the
  * bytes), and the keys {@code meridian-region-directory} and {@code meridian-region-observations}.
  * The directory is not durable on disk: it lives in the nodes' memory and is gossiped between them,
  * also between nodes of two builds during a rolling update, so a renamed type or key would leave

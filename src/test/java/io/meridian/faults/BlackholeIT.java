@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meridian.region.DirectoryOnlyNodes;
 import io.meridian.region.DirectoryOnlyNodes.DirectoryNode;
-import io.meridian.region.RegionBoard;
+import io.meridian.region.RegionControl;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.StreamSupport;
@@ -50,7 +50,7 @@ class BlackholeIT {
       eventually(
           Duration.ofSeconds(40),
           () -> {
-            assertEquals(RegionBoard.Status.down, majority.regions().recordOf("eu").status());
+            assertEquals(RegionControl.Status.down, majority.regions().recordOf("eu").status());
             assertTrue(
                 StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
                     .noneMatch(m -> m.dataCenter().equals("eu")),

@@ -87,7 +87,7 @@ class AdminDownIT {
             "Authorization",
             "Bearer not-the-token");
     assertEquals(403, wrongToken.statusCode(), wrongToken.body());
-    assertEquals(RegionBoard.Status.up, client.declared("us", "ap").status());
+    assertEquals(RegionControl.Status.up, client.declared("us", "ap").status());
     assertEquals("ap", client.user("us", "adm-1").get("owner").asText());
   }
 
@@ -142,13 +142,13 @@ class AdminDownIT {
   @Order(3)
   void returningRegionStaysDownUntilDeclaredUpAndDoesNotActAsOwnerMeanwhile() {
     assertEquals(
-        RegionBoard.Status.down,
+        RegionControl.Status.down,
         client.declared("us", "ap").status(),
         "needs ap declared down by the previous step");
     regions.restart("ap");
     regions.awaitReady("ap", Duration.ofSeconds(60));
     assertEquals(
-        RegionBoard.Status.down, client.declared("ap", "ap").status(), "ap's own directory");
+        RegionControl.Status.down, client.declared("ap", "ap").status(), "ap's own directory");
 
     // ap's replica of adm-1 starts now and recovers owner ap, epoch 1 from ap's journal; the write
     // is still executed by us, the owner.
@@ -163,7 +163,7 @@ class AdminDownIT {
     assertEquals("region_unavailable", json(create).get("error").asText());
     // Without auto-hand-back ap stays down while it is back.
     FailoverClient.pause(3_000); // longer than return-grace: nothing may declare ap up by itself
-    assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status());
+    assertEquals(RegionControl.Status.down, client.declared("us", "ap").status());
   }
 
   @Test
@@ -177,7 +177,8 @@ class AdminDownIT {
     assertEquals(200, declared.statusCode(), declared.body());
     long upAt = client.declared("us", "ap").at();
     eventually(
-        CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("ap", "ap").status()));
+        CONVERGE,
+        () -> assertEquals(RegionControl.Status.up, client.declared("ap", "ap").status()));
 
     // ap is up; its replica of adm-5 starts with this write and recovers the old claim (ap, epoch
     // 1). It must not execute: eu owns adm-5 since the move (epoch 3).

@@ -133,7 +133,8 @@ class PartitionIT {
     // The cut-off region cannot declare the majority down, neither by hand nor automatically.
     assertRefused(client.admin("ap", "us", "down"), "no_quorum");
     for (String other : List.of("us", "eu"))
-      assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
+      assertEquals(
+          RegionControl.Status.up, client.declared("ap", other).status(), "ap's directory");
   }
 
   @Test
@@ -141,11 +142,13 @@ class PartitionIT {
   void majorityDownsTheCutOffRegionAndTakesOverItsUsers() {
     assertTrue(isolatedAt > 0, "needs the partition of the first step");
     eventually(
-        NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("us", "ap").status()));
+        NOTICE,
+        () -> assertEquals(RegionControl.Status.down, client.declared("us", "ap").status()));
     // eu learns the change from Distributed Data a moment later; until then it answers 503
     // region_unavailable.
     eventually(
-        NOTICE, () -> assertEquals(RegionBoard.Status.down, client.declared("eu", "ap").status()));
+        NOTICE,
+        () -> assertEquals(RegionControl.Status.down, client.declared("eu", "ap").status()));
     TIMINGS.info(
         "PARTITION isolate→majority declared ap down={} ms (auto-down-after 3s)",
         client.declared("us", "ap").at() - isolatedAt);
@@ -166,14 +169,15 @@ class PartitionIT {
         client.patchProfile("ap", "part-ap-2", "{\"email\":\"refused@example.org\"}"),
         "ownership_unconfirmed");
     for (String other : List.of("us", "eu"))
-      assertEquals(RegionBoard.Status.up, client.declared("ap", other).status(), "ap's directory");
+      assertEquals(
+          RegionControl.Status.up, client.declared("ap", other).status(), "ap's directory");
   }
 
   @Test
   @Order(3)
   void afterHealingEveryWriteIsEverywhereAndEachUserHasOneOwner() {
     assertEquals(
-        RegionBoard.Status.down,
+        RegionControl.Status.down,
         client.declared("us", "ap").status(),
         "needs ap declared down by the second step");
     long healedAt = System.currentTimeMillis();
@@ -199,7 +203,8 @@ class PartitionIT {
     regions.restart("ap");
     regions.awaitReady("ap", Duration.ofSeconds(60));
     eventually(
-        CONVERGE, () -> assertEquals(RegionBoard.Status.up, client.declared("us", "ap").status()));
+        CONVERGE,
+        () -> assertEquals(RegionControl.Status.up, client.declared("us", "ap").status()));
     TIMINGS.info(
         "PARTITION heal→ap declared up again={} ms (return-grace 2s)",
         client.declared("us", "ap").at() - healedAt);

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class RegionDirectoryTest {
 
-  private static final RegionBoard.Status UP = RegionBoard.Status.up;
-  private static final RegionBoard.Status DOWN = RegionBoard.Status.down;
+  private static final RegionControl.Status UP = RegionControl.Status.up;
+  private static final RegionControl.Status DOWN = RegionControl.Status.down;
 
   // ------------------------------------------------------------------ which declaration wins
 
@@ -139,7 +139,7 @@ class RegionDirectoryTest {
         Directory.EMPTY.with("eu", euDown).with("eu", RegionRecord.INITIAL).recordOf("eu"),
         "a lower epoch does not replace");
     assertSame(RegionRecord.INITIAL, merged.recordOf("us"));
-    assertEquals(RegionBoard.Status.up, merged.recordOf("us").status());
+    assertEquals(RegionControl.Status.up, merged.recordOf("us").status());
   }
 
   @Test

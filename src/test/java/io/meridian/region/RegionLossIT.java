@@ -107,7 +107,7 @@ class RegionLossIT {
         .join();
 
     RegionDirectory.RegionRecord down = client.declared("us", "eu");
-    assertEquals(RegionBoard.Status.down, down.status(), "us's directory: " + down);
+    assertEquals(RegionControl.Status.down, down.status(), "us's directory: " + down);
     long killToWrite = firstWriteAt.get() - killedAt;
     long downToWrite = firstWriteAt.get() - down.at();
     TIMINGS.info(
@@ -155,7 +155,7 @@ class RegionLossIT {
   @Order(2)
   void returningRegionIsDeclaredUpAndTakesItsUsersBack() {
     assertEquals(
-        RegionBoard.Status.down,
+        RegionControl.Status.down,
         client.declared("us", "eu").status(),
         "needs the loss of eu from the first step");
     long downEpoch = client.declared("us", "eu").epoch();
@@ -180,8 +180,8 @@ class RegionLossIT {
     eventually(
         CONVERGE,
         () -> {
-          assertEquals(RegionBoard.Status.up, client.declared("us", "eu").status());
-          assertEquals(RegionBoard.Status.up, client.declared("eu", "eu").status());
+          assertEquals(RegionControl.Status.up, client.declared("us", "eu").status());
+          assertEquals(RegionControl.Status.up, client.declared("eu", "eu").status());
         });
     long declaredUpAt = client.declared("us", "eu").at();
     assertTrue(client.declared("us", "eu").epoch() > downEpoch);

@@ -41,8 +41,8 @@ class UnevenRegionsIT {
     eventually(
         Duration.ofSeconds(40),
         () -> {
-          assertEquals(RegionBoard.Status.down, eu.recordOf("us").status(), "us as eu sees it");
-          assertEquals(RegionBoard.Status.down, ap.recordOf("us").status(), "us as ap sees it");
+          assertEquals(RegionControl.Status.down, eu.recordOf("us").status(), "us as eu sees it");
+          assertEquals(RegionControl.Status.down, ap.recordOf("us").status(), "us as ap sees it");
         });
     assertEquals(Optional.of("eu"), eu.successorOf("us"));
   }
@@ -54,7 +54,8 @@ class UnevenRegionsIT {
     RegionService eu = nodes.node(3).regions();
     for (int i = 0; i < 3; i++) DirectoryOnlyNodes.terminate(nodes.node(i));
     eventually(
-        Duration.ofSeconds(30), () -> assertEquals(RegionBoard.Status.suspect, eu.statusOf("us")));
+        Duration.ofSeconds(30),
+        () -> assertEquals(RegionControl.Status.suspect, eu.statusOf("us")));
 
     // A second ap node starts while the three us nodes are members it cannot reach.
     DirectoryNode apNew = nodes.add("ap");
@@ -65,11 +66,11 @@ class UnevenRegionsIT {
                 apNew.regions().directoryConfirmed(),
                 "the new ap node read the directory from the regions it reaches"));
 
-    RegionBoard.RegionInfo info =
+    RegionControl.RegionInfo info =
         eu.declareDown("us", "operator").toCompletableFuture().get(15, TimeUnit.SECONDS);
-    assertEquals(RegionBoard.Status.down, info.status());
+    assertEquals(RegionControl.Status.down, info.status());
     eventually(
         Duration.ofSeconds(10),
-        () -> assertEquals(RegionBoard.Status.down, apNew.regions().recordOf("us").status()));
+        () -> assertEquals(RegionControl.Status.down, apNew.regions().recordOf("us").status()));
   }
 }

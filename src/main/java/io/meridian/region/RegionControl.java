@@ -6,7 +6,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * What the API shows and changes about regions: status, successor, epoch, and what this node sees.
  */
-public interface RegionBoard {
+public interface RegionControl {
 
   enum Status {
     up,
