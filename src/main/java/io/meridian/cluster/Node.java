@@ -4,9 +4,11 @@ import com.typesafe.config.Config;
 import io.meridian.cassandra.RegionJournals;
 import io.meridian.http.HttpApi;
 import io.meridian.metrics.Metrics;
+import io.meridian.region.RegionControl;
 import io.meridian.region.RegionService;
 import io.meridian.region.Rehoming;
 import io.meridian.replication.HintPublisher;
+import io.meridian.replication.ReplicationHints;
 import io.meridian.topology.Regions;
 import io.meridian.user.User;
 import io.meridian.user.UserGateway;
@@ -115,6 +117,15 @@ public final class Node {
 
     regionService.start(RegionService.monitorSettings(system.settings().config()));
     state.directoryConfirmed = regionService::directoryConfirmed;
+    // No region hints a region declared down: once this node's region is declared up again, every
+    // journal stream of this node reads at once instead of waiting for its safety poll.
+    ReplicationHints hints = ReplicationHints.get(system);
+    regionService.addListener(
+        (region, before, after) -> {
+          if (region.equals(settings.region())
+              && before.status() == RegionControl.Status.down
+              && after.status() == RegionControl.Status.up) hints.wakeAll();
+        });
     system.systemActorOf(
         HintPublisher.create(
             settings.regions().names(),

@@ -24,8 +24,9 @@ import org.apache.pekko.persistence.typed.ReplicationId;
  * in the other region) is given by the node, so this class knows nothing of users.
  *
  * <p>Hints lost on the way are made up for here too: when a region becomes reachable again, the
- * streams of this node that read its journals read at once; when this node's own region is declared
- * up again after a down (no region hinted it meanwhile), every stream of this node reads at once.
+ * streams of this node that read its journals read at once. (When this node's own region is
+ * declared up again after a down, which no region hinted meanwhile, the node's composition wakes
+ * every stream: a region-status listener in {@code cluster.Node}.)
  */
 public final class HintPublisher {
   private HintPublisher() {}
@@ -43,89 +44,65 @@ public final class HintPublisher {
   public static Behavior<PublishedEvent> create(
       List<String> regions, Predicate<String> isDeclaredDown, Transport transport) {
     return Behaviors.<Object>setup(
-            context ->
-                Behaviors.withTimers(
-                    timers -> {
-                      ActorRef<PublishedEvent> self = context.getSelf().narrow();
-                      context
-                          .getSystem()
-                          .eventStream()
-                          .tell(new EventStream.Subscribe<>(PublishedEvent.class, self));
-                      ReplicationHints hints = ReplicationHints.get(context.getSystem());
-                      if (context
-                          .getSystem()
-                          .settings()
-                          .config()
-                          .getString("pekko.actor.provider")
-                          .equals("cluster")) {
-                        // Hints sent while a region was unreachable are lost: when it is reachable
-                        // again, read its journals now.
-                        ActorRef<ClusterEvent.ReachabilityEvent> members =
-                            context.messageAdapter(
-                                ClusterEvent.ReachabilityEvent.class, Reachable::new);
-                        Cluster.get(context.getSystem())
-                            .subscriptions()
-                            .tell(Subscribe.create(members, ClusterEvent.ReachabilityEvent.class));
-                        ActorRef<ClusterEvent.DataCenterReachabilityEvent> dataCenters =
-                            context.messageAdapter(
-                                ClusterEvent.DataCenterReachabilityEvent.class, Reachable::new);
-                        Cluster.get(context.getSystem())
-                            .subscriptions()
-                            .tell(
-                                Subscribe.create(
-                                    dataCenters, ClusterEvent.DataCenterReachabilityEvent.class));
-                      }
-                      // No region hints a region declared down: when this node's region is up
-                      // again, read everything now.
-                      String home =
-                          context.getSystem().settings().config().getString("meridian.region");
-                      var wasDown =
-                          new java.util.concurrent.atomic.AtomicBoolean(isDeclaredDown.test(home));
-                      timers.startTimerWithFixedDelay(
-                          CheckReturn.INSTANCE, java.time.Duration.ofSeconds(1));
-                      return Behaviors.receive(Object.class)
-                          .onMessage(
-                              CheckReturn.class,
-                              check -> {
-                                boolean down = isDeclaredDown.test(home);
-                                if (wasDown.getAndSet(down) && !down) hints.wakeAll();
-                                return Behaviors.same();
-                              })
-                          .onMessage(
-                              Reachable.class,
-                              reachable -> {
-                                String region = reachable.regionNowReachable();
-                                if (region != null) hints.wakeAllReading(region);
-                                return Behaviors.same();
-                              })
-                          .onMessage(
-                              PublishedEvent.class,
-                              published -> {
-                                if (published.getReplicatedMetaData().isEmpty()
-                                    || !ReplicationId.isReplicationId(
-                                        published.persistenceId().id())) {
-                                  return Behaviors.same(); // not a replicated entity
-                                }
-                                ReplicationId origin =
-                                    ReplicationId.fromString(published.persistenceId().id());
-                                var hint =
-                                    new Hint(
-                                        published.persistenceId().id(), published.sequenceNumber());
-                                for (String region : regions) {
-                                  if (region.equals(origin.replicaId().id())
-                                      || isDeclaredDown.test(region)) continue;
-                                  transport.send(region, origin, hint);
-                                  hints.hintSent(region);
-                                }
-                                return Behaviors.same();
-                              })
-                          .build();
-                    }))
+            context -> {
+              ActorRef<PublishedEvent> self = context.getSelf().narrow();
+              context
+                  .getSystem()
+                  .eventStream()
+                  .tell(new EventStream.Subscribe<>(PublishedEvent.class, self));
+              ReplicationHints hints = ReplicationHints.get(context.getSystem());
+              if (context
+                  .getSystem()
+                  .settings()
+                  .config()
+                  .getString("pekko.actor.provider")
+                  .equals("cluster")) {
+                // Hints sent while a region was unreachable are lost: when it is reachable
+                // again, read its journals now.
+                ActorRef<ClusterEvent.ReachabilityEvent> members =
+                    context.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachable::new);
+                Cluster.get(context.getSystem())
+                    .subscriptions()
+                    .tell(Subscribe.create(members, ClusterEvent.ReachabilityEvent.class));
+                ActorRef<ClusterEvent.DataCenterReachabilityEvent> dataCenters =
+                    context.messageAdapter(
+                        ClusterEvent.DataCenterReachabilityEvent.class, Reachable::new);
+                Cluster.get(context.getSystem())
+                    .subscriptions()
+                    .tell(
+                        Subscribe.create(
+                            dataCenters, ClusterEvent.DataCenterReachabilityEvent.class));
+              }
+              return Behaviors.receive(Object.class)
+                  .onMessage(
+                      Reachable.class,
+                      reachable -> {
+                        String region = reachable.regionNowReachable();
+                        if (region != null) hints.wakeAllReading(region);
+                        return Behaviors.same();
+                      })
+                  .onMessage(
+                      PublishedEvent.class,
+                      published -> {
+                        if (published.getReplicatedMetaData().isEmpty()
+                            || !ReplicationId.isReplicationId(published.persistenceId().id())) {
+                          return Behaviors.same(); // not a replicated entity
+                        }
+                        ReplicationId origin =
+                            ReplicationId.fromString(published.persistenceId().id());
+                        var hint =
+                            new Hint(published.persistenceId().id(), published.sequenceNumber());
+                        for (String region : regions) {
+                          if (region.equals(origin.replicaId().id()) || isDeclaredDown.test(region))
+                            continue;
+                          transport.send(region, origin, hint);
+                          hints.hintSent(region);
+                        }
+                        return Behaviors.same();
+                      })
+                  .build();
+            })
         .narrow();
-  }
-
-  private enum CheckReturn {
-    INSTANCE
   }
 
   /** A cluster reachability event, adapted. */

@@ -221,18 +221,38 @@ public final class ReplicationHints implements Extension {
     SAFETY_POLL
   }
 
-  void read(Trigger trigger, int events) {
-    Counter.builder("meridian_replication_reads")
-        .description("Journal reads of replication streams, by what triggered them (one read each)")
-        .tag("trigger", trigger.name().toLowerCase())
-        .register(registry)
-        .increment();
-    if (events > 0) {
-      Counter.builder("meridian_replication_events_read")
-          .description("Events read by replication streams")
-          .register(registry)
-          .increment(events);
+  /**
+   * Built once per trigger: read() runs for every journal read (Micrometer's lookup is not free).
+   */
+  private final java.util.Map<Trigger, Counter> readsByTrigger =
+      new java.util.EnumMap<>(Trigger.class);
+
+  private Counter eventsRead;
+
+  private synchronized Counter readsCounter(Trigger trigger) {
+    return readsByTrigger.computeIfAbsent(
+        trigger,
+        t ->
+            Counter.builder("meridian_replication_reads")
+                .description(
+                    "Journal reads of replication streams, by what triggered them (one read each)")
+                .tag("trigger", t.name().toLowerCase())
+                .register(registry));
+  }
+
+  private synchronized Counter eventsReadCounter() {
+    if (eventsRead == null) {
+      eventsRead =
+          Counter.builder("meridian_replication_events_read")
+              .description("Events read by replication streams")
+              .register(registry);
     }
+    return eventsRead;
+  }
+
+  void read(Trigger trigger, int events) {
+    readsCounter(trigger).increment();
+    if (events > 0) eventsReadCounter().increment(events);
   }
 
   void safetyPoll() {
@@ -250,10 +270,17 @@ public final class ReplicationHints implements Extension {
         .increment();
   }
 
+  private final java.util.concurrent.ConcurrentHashMap<String, Counter> hintsSentTo =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   void hintSent(String toRegion) {
-    Counter.builder("meridian_replication_hints_sent")
-        .tag("to", toRegion)
-        .register(registry)
+    hintsSentTo
+        .computeIfAbsent(
+            toRegion,
+            region ->
+                Counter.builder("meridian_replication_hints_sent")
+                    .tag("to", region)
+                    .register(registry))
         .increment();
   }
 }
