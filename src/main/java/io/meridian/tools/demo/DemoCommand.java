@@ -38,6 +38,17 @@ import picocli.CommandLine.Option;
       "         ./meridian demo --base-http-port 9081"
     })
 public final class DemoCommand implements Callable<Integer> {
+
+  /**
+   * The flags of every JVM a measurement compares (the regions here; the bench and its baselines
+   * run in the launcher's JVM, which ./meridian starts with the same ones): the full JIT (C2), one
+   * collector, a fixed heap. SerialGC because five JVMs share two cores: a parallel or concurrent
+   * collector's threads would compete with the work measured, and a young generation of this size
+   * is collected in milliseconds. Fixed heaps, so no run pays for resizing. (docs/decisions.md)
+   */
+  public static final List<String> MEASURED_JVM_FLAGS =
+      List.of("-Xms512m", "-Xmx512m", "-XX:+UseSerialGC");
+
   private static final Logger log = LoggerFactory.getLogger("meridian.demo");
 
   @Option(
@@ -288,18 +299,16 @@ public final class DemoCommand implements Callable<Integer> {
       // A restarted process must not list itself as the first seed node: the first seed node forms
       // a
       // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed
-      // on
-      // a busy machine while the others still hold its old incarnation), and would never rejoin
-      // them.
+      // on a busy machine while the others still hold its old incarnation), and would never
+      // rejoin them.
       List<String> seedOrder = new ArrayList<>(seeds);
       if (starts++ > 0) {
         String self = "pekko://meridian@127.0.0.1:" + remotePort;
         if (seedOrder.remove(self)) seedOrder.add(self);
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      List<String> command =
-          new ArrayList<>(
-              List.of(java, "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+      List<String> command = new ArrayList<>(List.of(java));
+      command.addAll(MEASURED_JVM_FLAGS);
       String cassandraClasspath = System.getProperty("cassandra.classpath.file");
       if (cassandraClasspath != null)
         command.add("-Dcassandra.classpath.file=" + cassandraClasspath);
