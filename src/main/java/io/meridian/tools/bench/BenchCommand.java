@@ -104,6 +104,35 @@ public final class BenchCommand implements Callable<Integer> {
   double rate;
 
   @Option(
+      names = "--rates",
+      split = ",",
+      description =
+          "Open-loop latency curve: one step per rate (operations/s), e.g. 50,100,200,400; each step --rate-duration, sent at fixed intervals, latency from the intended send time.")
+  List<Double> rates;
+
+  @Option(
+      names = "--rate-duration",
+      defaultValue = "15s",
+      converter = DemoCommand.DurationConverter.class,
+      description = "With --rates: measured time of each step (default: ${DEFAULT-VALUE}).")
+  Duration rateDuration;
+
+  @Option(
+      names = "--p99-bound",
+      defaultValue = "50ms",
+      converter = DemoCommand.DurationConverter.class,
+      description =
+          "With --rates: the p99 bound of the max sustainable rate (default: ${DEFAULT-VALUE}).")
+  Duration p99Bound;
+
+  @Option(
+      names = "--max-in-flight",
+      defaultValue = "2000",
+      description =
+          "With --rates: requests outstanding at most; beyond, the sender waits and the wait counts in the latency (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(
       names = "--home-affinity",
       defaultValue = "0",
       description =
@@ -210,10 +239,17 @@ public final class BenchCommand implements Callable<Integer> {
       Baselines baselines = noBaselines ? Baselines.NONE : baselines(plan, cassandraSide);
       // 2. Meridian.
       plan.client().createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
-      MeasureStart atMeasureStart = new MeasureStart(plan.client(), plan.target(), cassandraSide);
+      List<ProcCpu.Proc> processes = ProcCpu.discover(plan.target(), plan.cassandraAt());
+      log.info("CPU accounting for {}", processes);
+      MeasureStart atMeasureStart =
+          new MeasureStart(plan.client(), plan.target(), cassandraSide, processes);
       Load load =
-          plan.drill() ? failoverDrill(plan, atMeasureStart) : steadyLoad(plan, atMeasureStart);
-      AfterLoad afterLoad = afterLoad(plan, cassandraSide);
+          plan.drill()
+              ? failoverDrill(plan, atMeasureStart)
+              : rates != null && !rates.isEmpty()
+                  ? rateSweep(plan, atMeasureStart, cassandraSide)
+                  : steadyLoad(plan, atMeasureStart);
+      AfterLoad afterLoad = afterLoad(plan, cassandraSide, atMeasureStart);
       // 3. Figures.
       addFigures(figures, plan, baselines, load, afterLoad);
       writeReport(plan, figures, baselines, load);
@@ -268,7 +304,8 @@ public final class BenchCommand implements Callable<Integer> {
       LoadGenerator.Result meridian,
       LagProbe lagProbe,
       FailoverDrill failover,
-      MeasureStart atStart) {}
+      MeasureStart atStart,
+      List<Map<String, Object>> sweep) {}
 
   /**
    * Sampled after the load: Cassandra's counters and the metrics scrapes, Cassandra's counters
@@ -278,7 +315,8 @@ public final class BenchCommand implements Callable<Integer> {
       CassandraSide.Counters counters,
       List<PromText> scrapes,
       CassandraSide.Counters idle,
-      CassandraSide.RowSize rows) {}
+      CassandraSide.RowSize rows,
+      ProcCpu.Sample cpu) {}
 
   /**
    * Scrapes and Cassandra's counters are taken when the warmup ends, so they cover the measured
@@ -290,8 +328,15 @@ public final class BenchCommand implements Callable<Integer> {
     private final CassandraSide cassandraSide;
     private final AtomicReference<List<PromText>> scrapes = new AtomicReference<>();
     private final AtomicReference<CassandraSide.Counters> counters = new AtomicReference<>();
+    private final AtomicReference<ProcCpu.Sample> cpu = new AtomicReference<>();
+    final List<ProcCpu.Proc> processes;
 
-    MeasureStart(MeridianClient client, Target target, CassandraSide cassandraSide) {
+    MeasureStart(
+        MeridianClient client,
+        Target target,
+        CassandraSide cassandraSide,
+        List<ProcCpu.Proc> processes) {
+      this.processes = processes;
       this.client = client;
       this.target = target;
       this.cassandraSide = cassandraSide;
@@ -299,6 +344,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public void run() {
+      cpu.set(ProcCpu.sample(processes));
       scrapes.set(scrapeAll(client, target));
       if (cassandraSide != null) counters.set(cassandraSide.counters());
     }
@@ -312,6 +358,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     CassandraSide.Counters counters() {
       return counters.get();
+    }
+
+    ProcCpu.Sample cpu() {
+      return cpu.get();
     }
   }
 
@@ -484,7 +534,7 @@ public final class BenchCommand implements Callable<Integer> {
                 atMeasureStart);
     lagProbe.stop();
     controller.join(FailoverDrill.CONVERGENCE_WAIT.plusSeconds(60).toMillis());
-    return new Load(meridian, lagProbe, drill, atMeasureStart);
+    return new Load(meridian, lagProbe, drill, atMeasureStart, null);
   }
 
   /**
@@ -525,14 +575,126 @@ public final class BenchCommand implements Callable<Integer> {
                 atMeasureStart);
     probeStarter.cancel();
     lagProbe.stop();
-    return new Load(meridian, lagProbe, null, atMeasureStart);
+    return new Load(meridian, lagProbe, null, atMeasureStart, null);
+  }
+
+  /**
+   * Open loop ({@code --rates}): a warm-up at the first rate, then one step per rate, each for
+   * --rate-duration, with the lag probes throughout. Per step: the latency from the intended send
+   * times, CPU per operation of every process, and Cassandra's requests per client write.
+   */
+  private Load rateSweep(Plan plan, MeasureStart atMeasureStart, CassandraSide cassandraSide)
+      throws InterruptedException {
+    Target target = plan.target();
+    MeridianClient client = plan.client();
+    SplittableRandom random = plan.random();
+    Workload.Source source = plan.workload().source(random.nextLong(), users);
+    LoadGenerator.Sender sender = op -> sendTo(client, target.regions, op, random);
+    OpenLoop openLoop = new OpenLoop(maxInFlight, Duration.ofSeconds(15));
+    log.info(
+        "open loop: rates {} ops/s, {} each, p99 bound {} ms, warm-up {} at {} ops/s",
+        rates,
+        rateDuration,
+        p99Bound.toMillis(),
+        warmup,
+        rates.get(0));
+    if (!warmup.isZero()) openLoop.step(rates.get(0), Duration.ZERO, warmup, source::next, sender);
+    long startedAt = System.currentTimeMillis();
+    LagProbe lagProbe =
+        new LagProbe(
+                client,
+                () -> target.regions,
+                users,
+                lagProbes,
+                startedAt,
+                random.nextLong(),
+                homeAffinity)
+            .start();
+    atMeasureStart.run();
+    List<OpenLoop.Step> steps = new ArrayList<>();
+    List<Map<String, Object>> stepFigures = new ArrayList<>();
+    long hz = ProcCpu.clockTicksPerSecond();
+    for (double stepRate : rates) {
+      ProcCpu.Sample cpuBefore = ProcCpu.sample(atMeasureStart.processes);
+      CassandraSide.Counters countersBefore =
+          cassandraSide == null ? null : cassandraSide.counters();
+      long probesBefore = lagProbe.lags().getTotalCount();
+      OpenLoop.Step step =
+          openLoop.step(stepRate, Duration.ZERO, rateDuration, source::next, sender);
+      ProcCpu.Sample cpuAfter = ProcCpu.sample(atMeasureStart.processes);
+      CassandraSide.Counters countersAfter =
+          cassandraSide == null ? null : cassandraSide.counters();
+      long probeWrites = lagProbe.lags().getTotalCount() - probesBefore;
+      steps.add(step);
+      Map<String, Object> f = OpenLoop.figures(step);
+      f.put("cpu", ProcCpu.cost(cpuBefore, cpuAfter, step.ok(), hz));
+      if (countersBefore != null)
+        f.put(
+            "cassandra",
+            cassandraPerOperation(target, countersBefore, countersAfter, step, probeWrites));
+      stepFigures.add(f);
+    }
+    lagProbe.stop();
+    LoadGenerator.Result merged =
+        OpenLoop.merged("meridian " + plan.workload().label + " open loop", steps, startedAt);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    OpenLoop.Bound bound = OpenLoop.Bound.of(p99Bound.toNanos() / 1e6);
+    summary.put("p99BoundMillis", bound.p99Millis());
+    summary.put("maxSustainableRate", OpenLoop.maxSustainableRate(steps, bound));
+    summary.put("rule", bound.rule());
+    summary.put("maxInFlight", maxInFlight);
+    summary.put(
+        "how",
+        "operation i of a step is due at start + i/rate and sent then, asynchronously, whatever the earlier answers; latency counts from that intended time (coordinated-omission correction); a step's answers are awaited before the next step starts");
+    List<Map<String, Object>> out = new ArrayList<>();
+    out.add(summary);
+    out.addAll(stepFigures);
+    return new Load(merged, lagProbe, null, atMeasureStart, out);
+  }
+
+  /**
+   * Cassandra's requests during a step, per operation and per client write (the load's writes plus
+   * the lag probes' writes), from Cassandra's own counters.
+   */
+  private static Map<String, Object> cassandraPerOperation(
+      Target target,
+      CassandraSide.Counters before,
+      CassandraSide.Counters after,
+      OpenLoop.Step step,
+      long probeWrites) {
+    java.util.Set<String> journals = new java.util.HashSet<>();
+    for (String region : target.names()) journals.add("meridian_" + region + ".messages");
+    CassandraSide.Rates rates = CassandraSide.rates(before, after);
+    double seconds = rates.seconds();
+    long writes = probeWrites;
+    for (var entry : step.byKey().entrySet())
+      if (LoadGenerator.Result.kindOf(entry.getKey()).write)
+        writes += entry.getValue().getTotalCount();
+    double statements = rates.statementsPerSecond() * seconds;
+    double journalWrites = rates.writes(journals::contains) * seconds;
+    double journalReads = rates.reads(journals::contains) * seconds;
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("seconds", Report.round(seconds));
+    out.put("clientWrites", writes);
+    out.put("cqlStatements", Math.round(statements));
+    out.put("cqlStatementsPerOp", step.ok() > 0 ? Report.round(statements / step.ok()) : null);
+    out.put("cqlStatementsPerClientWrite", writes > 0 ? Report.round(statements / writes) : null);
+    out.put(
+        "journalWritesPerClientWrite", writes > 0 ? Report.round(journalWrites / writes) : null);
+    out.put("journalReadsPerClientWrite", writes > 0 ? Report.round(journalReads / writes) : null);
+    out.put(
+        "how",
+        "Cassandra's own counters (system_views.cql_metrics, local_write_latency, local_read_latency) before and after the step; client writes = the load's acknowledged writes + the lag probes' writes");
+    return out;
   }
 
   /**
    * Right after the load: Cassandra's counters and the scrapes; then, for --idle-sample,
    * Cassandra's reads while Meridian is idle; a journal row's size.
    */
-  private AfterLoad afterLoad(Plan plan, CassandraSide cassandraSide) throws InterruptedException {
+  private AfterLoad afterLoad(Plan plan, CassandraSide cassandraSide, MeasureStart atStart)
+      throws InterruptedException {
+    ProcCpu.Sample cpuAfter = ProcCpu.sample(atStart.processes);
     CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
     List<PromText> scrapesAfter = scrapeAll(plan.client(), plan.target());
     CassandraSide.Counters idleAfter = null;
@@ -547,7 +709,7 @@ public final class BenchCommand implements Callable<Integer> {
         cassandraSide == null
             ? null
             : cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
-    return new AfterLoad(countersAfter, scrapesAfter, idleAfter, meridianRows);
+    return new AfterLoad(countersAfter, scrapesAfter, idleAfter, meridianRows, cpuAfter);
   }
 
   /** Every figure of the run, in the order the JSON file has them. */
@@ -618,6 +780,15 @@ public final class BenchCommand implements Callable<Integer> {
       drillFigures.put("probes", failover.probes());
       figures.put("failover", drillFigures);
     }
+    if (load.atStart().cpu() != null)
+      figures.put(
+          "cpu",
+          ProcCpu.cost(
+              load.atStart().cpu(),
+              afterLoad.cpu(),
+              load.meridian().ok(),
+              ProcCpu.clockTicksPerSecond()));
+    if (load.sweep() != null) figures.put("openLoop", load.sweep());
     figures.put("targets", targets(figures, failover));
   }
 
@@ -704,6 +875,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private void saveChart(Plan plan, Baselines baselines, Load load) throws IOException {
+    if (load.sweep() != null) saveRateCurve(plan, load.sweep());
     LoadGenerator.Result meridian = load.meridian();
     LoadGenerator.Result entity = baselines.entity();
     LoadGenerator.Result driver = baselines.driver();
@@ -730,6 +902,33 @@ public final class BenchCommand implements Callable<Integer> {
         lagProbe.samples(),
         load.failover(),
         bars);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void saveRateCurve(Plan plan, List<Map<String, Object>> sweep) throws IOException {
+    List<Double> offered = new ArrayList<>();
+    List<Double> achieved = new ArrayList<>();
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    for (Map<String, Object> step : sweep.subList(1, sweep.size())) {
+      Map<String, Object> latency = (Map<String, Object>) step.get("latency");
+      if (!latency.containsKey("p99Millis")) continue;
+      offered.add((Double) step.get("offeredPerSecond"));
+      achieved.add((Double) step.get("achievedPerSecond"));
+      p50.add((Double) latency.get("p50Millis"));
+      p99.add((Double) latency.get("p99Millis"));
+    }
+    if (offered.isEmpty()) return;
+    Path file = Path.of(plan.chartFile().toString().replaceFirst("\\.png$", "") + "-rates.png");
+    Charts.saveRateCurve(
+        file,
+        offered,
+        achieved,
+        p50,
+        p99,
+        (Double) sweep.get(0).get("p99BoundMillis"),
+        (Double) sweep.get(0).get("maxSustainableRate"));
+    log.info("open-loop curve: {}", file.toAbsolutePath());
   }
 
   private Optional<String> findCassandra(Target target) {
@@ -887,6 +1086,9 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, Object> during = new LinkedHashMap<>();
     during.put("seconds", Report.round(load.seconds()));
     during.put("cqlStatementsPerSecond", Report.round(load.statementsPerSecond()));
+    during.put(
+        "cqlStatementsPerClientWrite",
+        clientWrites > 0 ? Report.round(load.statementsPerSecond() / clientWrites) : null);
     during.put("journalWritesPerSecond", Report.round(journalWrites));
     during.put("journalReadsPerSecond", Report.round(journalReads));
     during.put(
@@ -986,6 +1188,71 @@ public final class BenchCommand implements Callable<Integer> {
     if (writes instanceof Double r)
       out.put("replicatedWrites>=0.3xEntityBaseline", r + ": " + (r >= 0.3 ? "met" : "NOT met"));
     return out;
+  }
+
+  /** The open-loop table: one row per rate, CPU and Cassandra per operation, the max rate. */
+  @SuppressWarnings("unchecked")
+  private static String openLoopSummary(List<Map<String, Object>> sweep) {
+    StringBuilder out = new StringBuilder();
+    Map<String, Object> head = sweep.get(0);
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nOpen loop (latency from the intended send time), p99 bound %s ms:%n",
+            head.get("p99BoundMillis")));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "  %9s %9s %8s %8s %8s %7s %11s %11s %11s %10s%n",
+            "offered/s",
+            "achieved",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "CPU ms/op",
+            "regions",
+            "cassandra",
+            "CQL/write"));
+    for (Map<String, Object> step : sweep.subList(1, sweep.size())) {
+      Map<String, Object> latency = (Map<String, Object>) step.get("latency");
+      Map<String, Object> cpu = (Map<String, Object>) step.get("cpu");
+      Map<String, Object> byProcess = (Map<String, Object>) cpu.get("byProcess");
+      double regions = 0;
+      Object cassandra = null;
+      for (var e : byProcess.entrySet()) {
+        Object perOp = ((Map<String, Object>) e.getValue()).get("cpuMillisPerOp");
+        if (e.getKey().startsWith("region ") && perOp instanceof Double d) regions += d;
+        if (e.getKey().equals("cassandra")) cassandra = perOp;
+      }
+      Map<String, Object> cassandraRequests = (Map<String, Object>) step.get("cassandra");
+      long errors =
+          ((Map<String, Long>) step.get("errors"))
+              .values().stream().mapToLong(Long::longValue).sum();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  %9s %9s %8s %8s %8s %7d %11s %11s %11s %10s%n",
+              step.get("offeredPerSecond"),
+              step.get("achievedPerSecond"),
+              latency.getOrDefault("p50Millis", "-"),
+              latency.getOrDefault("p99Millis", "-"),
+              latency.getOrDefault("maxMillis", "-"),
+              errors,
+              ((Map<String, Object>) cpu.get("listedProcesses")).get("cpuMillisPerOp"),
+              Report.round3(regions),
+              cassandra,
+              cassandraRequests == null
+                  ? "-"
+                  : cassandraRequests.get("cqlStatementsPerClientWrite")));
+    }
+    out.append("  (CPU ms/op: all listed processes; regions: the three summed)\n");
+    out.append("  max sustainable rate: ")
+        .append(head.get("maxSustainableRate") == null ? "none" : head.get("maxSustainableRate"))
+        .append(" ops/s (")
+        .append(head.get("rule"))
+        .append(")\n");
+    return out.toString();
   }
 
   private static Double ratio(double a, double b) {
@@ -1097,6 +1364,18 @@ public final class BenchCommand implements Callable<Integer> {
       failover
           .events()
           .forEach(e -> out.append(String.format(Locale.ROOT, "    %7.2f  %s%n", e.t(), e.what())));
+    }
+    List<Map<String, Object>> sweep = (List<Map<String, Object>>) figures.get("openLoop");
+    if (sweep != null) out.append(openLoopSummary(sweep));
+    Map<String, Object> cpu = (Map<String, Object>) figures.get("cpu");
+    if (cpu != null) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "%nWhere the machine's time goes (whole measured time, %s s, %s operations):%n",
+              cpu.get("seconds"),
+              cpu.get("operations")));
+      out.append(ProcCpu.summary(cpu));
     }
     out.append("\nTargets: ").append(figures.get("targets")).append('\n');
     out.append("Figures: ")

@@ -213,4 +213,60 @@ final class Charts {
     chart.addSeries("ops/s", names, values);
     return chart;
   }
+
+  /**
+   * The open-loop curve: p50 and p99 (from the intended send time) against the offered rate, with
+   * the p99 bound; and the achieved rate against the offered one.
+   */
+  static void saveRateCurve(
+      Path file,
+      List<Double> offered,
+      List<Double> achieved,
+      List<Double> p50,
+      List<Double> p99,
+      double boundMillis,
+      Double maxSustainable)
+      throws IOException {
+    XYChart latency =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title(
+                "Open loop: latency vs offered rate (max sustainable: "
+                    + (maxSustainable == null ? "none" : maxSustainable + " ops/s")
+                    + ")")
+            .xAxisTitle("offered operations/s")
+            .yAxisTitle("ms (log)")
+            .build();
+    latency.getStyler().setYAxisLogarithmic(true);
+    latency.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    latency.addSeries("p50", offered, p50.stream().map(v -> Math.max(0.01, v)).toList());
+    latency
+        .addSeries("p99", offered, p99.stream().map(v -> Math.max(0.01, v)).toList())
+        .setLineColor(Color.RED);
+    double lo = offered.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double hi = offered.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+    XYSeries bound =
+        latency.addSeries(
+            "p99 bound " + boundMillis + " ms", List.of(lo, hi), List.of(boundMillis, boundMillis));
+    bound.setMarker(SeriesMarkers.NONE);
+    bound.setLineColor(Color.GRAY);
+    XYChart rates =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Open loop: achieved vs offered rate")
+            .xAxisTitle("offered operations/s")
+            .yAxisTitle("operations/s")
+            .build();
+    rates.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    rates.addSeries("achieved (ok answers/s)", offered, achieved);
+    rates.addSeries("offered", offered, offered).setMarker(SeriesMarkers.NONE);
+    BitmapEncoder.saveBitmap(
+        List.<Chart<?, ?>>of(latency, rates),
+        1,
+        2,
+        file.toString(),
+        BitmapEncoder.BitmapFormat.PNG);
+  }
 }

@@ -47,6 +47,10 @@ final class Report {
     return Math.round(value * 100) / 100.0;
   }
 
+  static double round3(double value) {
+    return Math.round(value * 1000) / 1000.0;
+  }
+
   static String row(String name, long count, double perSecond, Histogram h) {
     if (h.getTotalCount() == 0)
       return String.format(
