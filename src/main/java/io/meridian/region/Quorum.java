@@ -22,4 +22,26 @@ public final class Quorum {
             .count();
     return count * 2 > regions.size();
   }
+
+  /**
+   * How many nodes must store a region-directory declaration: a majority of the Up members or, when
+   * this node reaches fewer, every node it reaches (this node included). Not a majority alone: with
+   * uneven regions (7/3/3 nodes) the small ones, two regions of three, could never declare the big
+   * one down. Not every reachable node alone: a node that just died but is not yet detected would
+   * fail an operator's declaration.
+   *
+   * @param upMembers Up members of all regions, this node included
+   * @param reachableOtherNodes other Up members this node reaches now
+   */
+  public static int directoryWriteReplicas(int upMembers, int reachableOtherNodes) {
+    return Math.min(Math.max(1, upMembers) / 2 + 1, reachableOtherNodes + 1);
+  }
+
+  /**
+   * How many nodes a new incarnation reads the directory from: every node it reaches, so the read
+   * meets any write above in a node that is still there.
+   */
+  public static int directoryReadReplicas(int reachableOtherNodes) {
+    return reachableOtherNodes + 1;
+  }
 }

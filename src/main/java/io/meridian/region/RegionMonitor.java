@@ -248,7 +248,7 @@ public final class RegionMonitor {
      * just failed, before the failure detector noticed, and its dead nodes would fail the write.
      */
     private Replicator.WriteConsistency directoryWrite() {
-      int replicas = Math.min(majorityOfNodes(), reachableOtherNodes() + 1);
+      int replicas = Quorum.directoryWriteReplicas(upMembers(), reachableOtherNodes());
       return replicas < 2
           ? Replicator.writeLocal()
           : new Replicator.WriteTo(replicas, settings.writeTimeout());
@@ -260,21 +260,21 @@ public final class RegionMonitor {
      * a node it counts as reachable does not answer, the read is retried on the next tick.
      */
     private Replicator.ReadConsistency directoryRead() {
-      int replicas = reachableOtherNodes() + 1;
+      int replicas = Quorum.directoryReadReplicas(reachableOtherNodes());
       return replicas < 2
           ? Replicator.readLocal()
           : new Replicator.ReadFrom(replicas, settings.writeTimeout());
     }
 
     /**
-     * A majority of the Up members of all regions, this node included (what WriteMajority counts).
+     * The Up members of all regions, this node included (what WriteMajority counts a majority of).
      */
-    private int majorityOfNodes() {
+    private int upMembers() {
       int up = 0;
       for (Member member : cluster.state().getMembers()) {
         if (member.status() == MemberStatus.up()) up++;
       }
-      return Math.max(1, up) / 2 + 1;
+      return up;
     }
 
     /**

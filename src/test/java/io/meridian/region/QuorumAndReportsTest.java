@@ -82,4 +82,22 @@ class QuorumAndReportsTest {
         Map.of("ap", 0L),
         List.copyOf(Reports.NONE.received(skewed, 1).all()).get(0).unreachableForMillis());
   }
+
+  @Test
+  void aDeclarationIsWrittenToAMajorityOfNodesOrToEveryReachableNodeWhenThatIsFewer() {
+    assertEquals(7, Quorum.directoryWriteReplicas(13, 12), "7/3/3, everything reachable");
+    assertEquals(
+        6, Quorum.directoryWriteReplicas(13, 5), "7/3/3, the seven gone: the six that remain");
+    assertEquals(
+        2, Quorum.directoryWriteReplicas(3, 2), "1/1/1, one just died and is not detected yet");
+    assertEquals(2, Quorum.directoryWriteReplicas(5, 1), "3/1/1, the three gone");
+    assertEquals(1, Quorum.directoryWriteReplicas(1, 0), "a single node");
+    assertEquals(1, Quorum.directoryWriteReplicas(0, 0), "before this node is Up");
+  }
+
+  @Test
+  void aNewIncarnationReadsTheDirectoryFromEveryNodeItReaches() {
+    assertEquals(1, Quorum.directoryReadReplicas(0));
+    assertEquals(6, Quorum.directoryReadReplicas(5));
+  }
 }
