@@ -145,6 +145,9 @@ public final class Node {
             settings.askTimeout(),
             regionService,
             Metrics.get(system));
+    // A seizure or a hand-back follows a region's status change: owners the gateway remembers from
+    // before may be replaced.
+    regionService.addListener((region, before, after) -> gateway.regionStatusChanged());
     Rehoming.start(
         system,
         regionService,

@@ -55,6 +55,7 @@ public final class UserGateway {
   private final Duration askTimeout;
   private final RegionAvailability availability;
   private final Metrics metrics;
+  private final OwnerCache owners;
 
   public UserGateway(
       ReplicatedSharding<User.Command> sharding,
@@ -63,6 +64,18 @@ public final class UserGateway {
       Duration askTimeout,
       RegionAvailability availability,
       Metrics metrics) {
+    this(sharding, regions, self, askTimeout, availability, metrics, OwnerCache.DEFAULT_CAPACITY);
+  }
+
+  UserGateway(
+      ReplicatedSharding<User.Command> sharding,
+      Regions regions,
+      String self,
+      Duration askTimeout,
+      RegionAvailability availability,
+      Metrics metrics,
+      int ownerCacheCapacity) {
+    this.owners = new OwnerCache(ownerCacheCapacity);
     this.sharding = sharding;
     this.regions = regions;
     this.self = self;
@@ -164,26 +177,62 @@ public final class UserGateway {
                           : ask(userId, self, command));
       return timed(commandType, result);
     }
+    long since = owners.generation();
+    // Straight to the owner this gateway last saw, if any (not while this region's own claims may
+    // be stale: then the local replica is asked first, as below).
+    Optional<String> cachedOwner =
+        availability.ownClaimsMayBeStale()
+            ? Optional.empty()
+            : owners.ownerOf(userId).filter(owner -> !owner.equals(self));
+    CompletionStage<Outcome> result =
+        cachedOwner.isPresent()
+            ? viaOwner(userId, cachedOwner.get(), command, 1)
+                .thenCompose(
+                    outcome ->
+                        // The remembered owner does not know the user: nothing was executed; ask
+                        // as without the cache.
+                        isUnknownUser(outcome.reply())
+                            ? throughLocal(userId, command)
+                            : done(outcome))
+            : throughLocal(userId, command);
+    result =
+        result.whenComplete(
+            (outcome, failure) -> {
+              if (outcome != null) owners.learn(userId, outcome.reply(), since);
+              else owners.forget(userId);
+            });
+    return timed(commandType, result);
+  }
+
+  /** The single-writer path without the owner cache: the local replica, then the owner it names. */
+  private CompletionStage<Outcome> throughLocal(
+      String userId, Function<ActorRef<User.Reply>, User.Command> command) {
     CompletionStage<Void> claimChecked =
         availability.ownClaimsMayBeStale() ? catchUpOwnClaim(userId) : done(null);
-    CompletionStage<Outcome> result =
-        claimChecked
-            .thenCompose(ignored -> ask(userId, self, command))
-            .thenCompose(
-                local -> {
-                  if (isUnknownUser(local.reply())) {
-                    return locate(userId)
-                        .thenCompose(
-                            found ->
-                                found
-                                    .map(view -> viaOwner(userId, view.owner(), command, 1))
-                                    .orElse(done(local)));
-                  }
-                  if (local.reply() instanceof User.NotOwner notOwner)
-                    return viaOwner(userId, notOwner.owner(), command, 1);
-                  return done(local);
-                });
-    return timed(commandType, result);
+    return claimChecked
+        .thenCompose(ignored -> ask(userId, self, command))
+        .thenCompose(
+            local -> {
+              if (isUnknownUser(local.reply())) {
+                return locate(userId)
+                    .thenCompose(
+                        found ->
+                            found
+                                .map(view -> viaOwner(userId, view.owner(), command, 1))
+                                .orElse(done(local)));
+              }
+              if (local.reply() instanceof User.NotOwner notOwner)
+                return viaOwner(userId, notOwner.owner(), command, 1);
+              return done(local);
+            });
+  }
+
+  /**
+   * A region's status changed (declared down or up again): owners remembered before may have been
+   * replaced by a seizure or a hand-back, so all are forgotten.
+   */
+  public void regionStatusChanged() {
+    owners.clear();
   }
 
   /**
