@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Critical writes (docs/design.md, Critical writes): a payment is acknowledged only after the owner
@@ -88,14 +89,29 @@ public final class PaymentService {
                             if (!confirmation.durable())
                               return done(
                                   new PaymentOutcome.NotConfirmedInTime(
-                                      paymentId, owner, confirmation, settings.confirmTimeout()));
+                                      paymentId,
+                                      owner,
+                                      confirmation.result(),
+                                      settings.confirmTimeout()));
+                            // The confirming replica answered with the payment as it applied it
+                            // from the owner's event: the answer, without asking the owner again,
+                            // unless it is not the payment asked for (then as the owner has it).
+                            User.Payment confirmed = confirmation.payment();
+                            if (confirmed != null
+                                && confirmed.kind() == kind
+                                && confirmed.amount().compareTo(amount) == 0)
+                              return done(
+                                  new PaymentOutcome.Recorded(
+                                      userId, paymentId, confirmed, owner, confirmation.result()));
                             return gateway
                                 .askAt(
                                     userId,
                                     owner,
                                     replyTo -> new User.GetPayment(paymentId, replyTo))
                                 .thenApply(
-                                    found -> recordedOrRefused(userId, found, owner, confirmation));
+                                    found ->
+                                        recordedOrRefused(
+                                            userId, found, owner, confirmation.result()));
                           });
                 });
     // No answer from the owner (timeout, region unavailable, no ownership quorum): the caller
@@ -128,7 +144,7 @@ public final class PaymentService {
                         return confirm(userId, paymentId, owner, settings.statusProbeTimeout())
                             .thenApply(
                                 confirmation ->
-                                    recordedOrRefused(userId, found, owner, confirmation));
+                                    recordedOrRefused(userId, found, owner, confirmation.result()));
                       });
             });
   }
@@ -138,11 +154,22 @@ public final class PaymentService {
    * who did in time. {@code any-other} is satisfied by the first confirmation; the others wait for
    * all answers (an unreachable region's ask fails at once: the gateway sends nothing there).
    */
-  private CompletionStage<Confirmation> confirm(
+  /**
+   * Which regions confirmed, and the payment as the first of them answered with it (null if none
+   * did).
+   */
+  private record Confirmed(Confirmation result, User.Payment payment) {
+    boolean durable() {
+      return result.durable();
+    }
+  }
+
+  private CompletionStage<Confirmed> confirm(
       String userId, String paymentId, String owner, Duration timeout) {
     List<String> needed =
         settings.policy().confirmers(owner, regions.regions(), regions::isDeclaredDown);
     List<CompletableFuture<String>> asks = new ArrayList<>();
+    AtomicReference<User.Payment> payment = new AtomicReference<>();
     for (String region : needed) {
       asks.add(
           gateway
@@ -150,10 +177,13 @@ public final class PaymentService {
               .toCompletableFuture()
               .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
               .thenApply(
-                  outcome ->
-                      outcome != null && outcome.reply() instanceof User.PaymentFound
-                          ? region
-                          : null)
+                  outcome -> {
+                    if (outcome != null && outcome.reply() instanceof User.PaymentFound found) {
+                      payment.compareAndSet(null, found.payment());
+                      return region;
+                    }
+                    return null;
+                  })
               .exceptionally(failure -> null));
     }
     CompletableFuture<Void> enough =
@@ -170,14 +200,16 @@ public final class PaymentService {
     }
     return enough.thenApply(
         ignored ->
-            new Confirmation(
-                settings.policy(),
-                needed,
-                asks.stream()
-                    .filter(CompletableFuture::isDone)
-                    .map(CompletableFuture::join)
-                    .filter(Objects::nonNull)
-                    .toList()));
+            new Confirmed(
+                new Confirmation(
+                    settings.policy(),
+                    needed,
+                    asks.stream()
+                        .filter(CompletableFuture::isDone)
+                        .map(CompletableFuture::join)
+                        .filter(Objects::nonNull)
+                        .toList()),
+                payment.get()));
   }
 
   private static PaymentOutcome recordedOrRefused(
