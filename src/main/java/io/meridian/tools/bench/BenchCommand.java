@@ -126,6 +126,14 @@ public final class BenchCommand implements Callable<Integer> {
   Duration p99Bound;
 
   @Option(
+      names = "--rate-idle-sample",
+      defaultValue = "5s",
+      converter = DemoCommand.DurationConverter.class,
+      description =
+          "With --rates: CPU sampled without load before the steps, to give each step's marginal CPU per operation; 0 to skip (default: ${DEFAULT-VALUE}).")
+  Duration rateIdleSample;
+
+  @Option(
       names = "--max-in-flight",
       defaultValue = "2000",
       description =
@@ -246,7 +254,7 @@ public final class BenchCommand implements Callable<Integer> {
       Load load =
           plan.drill()
               ? failoverDrill(plan, atMeasureStart)
-              : rates != null && !rates.isEmpty()
+              : openLoop()
                   ? rateSweep(plan, atMeasureStart, cassandraSide)
                   : steadyLoad(plan, atMeasureStart);
       AfterLoad afterLoad = afterLoad(plan, cassandraSide, atMeasureStart);
@@ -413,7 +421,7 @@ public final class BenchCommand implements Callable<Integer> {
         workload.describe(),
         users,
         concurrency,
-        rate > 0 ? rate + " ops/s" : "closed loop",
+        loadShape(),
         homeAffinity,
         target.names(),
         cassandraAt.orElse("unknown"),
@@ -434,6 +442,17 @@ public final class BenchCommand implements Callable<Integer> {
         cpus);
   }
 
+  private boolean openLoop() {
+    return rates != null && !rates.isEmpty();
+  }
+
+  /** How the load is shaped, for the log and the summary. */
+  private String loadShape() {
+    if (openLoop())
+      return "open loop at " + rates + " ops/s, " + rateDuration.toMillis() / 1000.0 + " s each";
+    return rate > 0 ? rate + " ops/s offered" : "closed loop";
+  }
+
   private Map<String, Object> runInfo(Plan plan) {
     Map<String, Object> runInfo = new LinkedHashMap<>();
     runInfo.put("runId", plan.runId());
@@ -443,6 +462,12 @@ public final class BenchCommand implements Callable<Integer> {
     runInfo.put("users", users);
     runInfo.put("concurrency", concurrency);
     runInfo.put("ratePerSecond", rate);
+    if (openLoop()) {
+      runInfo.put("rates", rates);
+      runInfo.put("rateStepSeconds", rateDuration.toMillis() / 1000.0);
+      runInfo.put("p99BoundMillis", p99Bound.toNanos() / 1e6);
+      runInfo.put("maxInFlight", maxInFlight);
+    }
     runInfo.put("homeAffinity", homeAffinity);
     runInfo.put("warmupSeconds", warmup.toMillis() / 1000.0);
     runInfo.put("durationSeconds", plan.measured().toMillis() / 1000.0);
@@ -599,6 +624,16 @@ public final class BenchCommand implements Callable<Integer> {
         warmup,
         rates.get(0));
     if (!warmup.isZero()) openLoop.step(rates.get(0), Duration.ZERO, warmup, source::next, sender);
+    // The processes' CPU with no load, the users' replicas live: subtracted to get the marginal
+    // cost per operation of each step.
+    long hz = ProcCpu.clockTicksPerSecond();
+    Map<String, Object> idleCpu = null;
+    if (!rateIdleSample.isZero()) {
+      log.info("open loop: sampling CPU for {} without load", rateIdleSample);
+      ProcCpu.Sample idleBefore = ProcCpu.sample(atMeasureStart.processes);
+      Thread.sleep(rateIdleSample.toMillis());
+      idleCpu = ProcCpu.cost(idleBefore, ProcCpu.sample(atMeasureStart.processes), 0, hz);
+    }
     long startedAt = System.currentTimeMillis();
     LagProbe lagProbe =
         new LagProbe(
@@ -613,7 +648,6 @@ public final class BenchCommand implements Callable<Integer> {
     atMeasureStart.run();
     List<OpenLoop.Step> steps = new ArrayList<>();
     List<Map<String, Object>> stepFigures = new ArrayList<>();
-    long hz = ProcCpu.clockTicksPerSecond();
     for (double stepRate : rates) {
       ProcCpu.Sample cpuBefore = ProcCpu.sample(atMeasureStart.processes);
       CassandraSide.Counters countersBefore =
@@ -627,7 +661,9 @@ public final class BenchCommand implements Callable<Integer> {
       long probeWrites = lagProbe.lags().getTotalCount() - probesBefore;
       steps.add(step);
       Map<String, Object> f = OpenLoop.figures(step);
-      f.put("cpu", ProcCpu.cost(cpuBefore, cpuAfter, step.ok(), hz));
+      Map<String, Object> cpu = ProcCpu.cost(cpuBefore, cpuAfter, step.ok(), hz);
+      if (idleCpu != null) ProcCpu.addMarginal(cpu, idleCpu);
+      f.put("cpu", cpu);
       if (countersBefore != null)
         f.put(
             "cassandra",
@@ -643,6 +679,7 @@ public final class BenchCommand implements Callable<Integer> {
     summary.put("maxSustainableRate", OpenLoop.maxSustainableRate(steps, bound));
     summary.put("rule", bound.rule());
     summary.put("maxInFlight", maxInFlight);
+    if (idleCpu != null) summary.put("idleCpu", idleCpu);
     summary.put(
         "how",
         "operation i of a step is due at start + i/rate and sent then, asynchronously, whatever the earlier answers; latency counts from that intended time (coordinated-omission correction); a step's answers are awaited before the next step starts");
@@ -1203,7 +1240,7 @@ public final class BenchCommand implements Callable<Integer> {
     out.append(
         String.format(
             Locale.ROOT,
-            "  %9s %9s %8s %8s %8s %7s %11s %11s %11s %10s%n",
+            "  %9s %9s %8s %8s %8s %7s %10s %10s %9s %9s %9s %10s%n",
             "offered/s",
             "achieved",
             "p50 ms",
@@ -1211,8 +1248,10 @@ public final class BenchCommand implements Callable<Integer> {
             "max ms",
             "errors",
             "CPU ms/op",
+            "marginal",
             "regions",
             "cassandra",
+            "bench",
             "CQL/write"));
     for (Map<String, Object> step : sweep.subList(1, sweep.size())) {
       Map<String, Object> latency = (Map<String, Object>) step.get("latency");
@@ -1220,11 +1259,14 @@ public final class BenchCommand implements Callable<Integer> {
       Map<String, Object> byProcess = (Map<String, Object>) cpu.get("byProcess");
       double regions = 0;
       Object cassandra = null;
+      Object bench = null;
       for (var e : byProcess.entrySet()) {
         Object perOp = ((Map<String, Object>) e.getValue()).get("cpuMillisPerOp");
         if (e.getKey().startsWith("region ") && perOp instanceof Double d) regions += d;
         if (e.getKey().equals("cassandra")) cassandra = perOp;
+        if (e.getKey().startsWith("bench")) bench = perOp;
       }
+      Map<String, Object> listed = (Map<String, Object>) cpu.get("listedProcesses");
       Map<String, Object> cassandraRequests = (Map<String, Object>) step.get("cassandra");
       long errors =
           ((Map<String, Long>) step.get("errors"))
@@ -1232,21 +1274,26 @@ public final class BenchCommand implements Callable<Integer> {
       out.append(
           String.format(
               Locale.ROOT,
-              "  %9s %9s %8s %8s %8s %7d %11s %11s %11s %10s%n",
+              "  %9s %9s %8s %8s %8s %7d %10s %10s %9s %9s %9s %10s%n",
               step.get("offeredPerSecond"),
               step.get("achievedPerSecond"),
               latency.getOrDefault("p50Millis", "-"),
               latency.getOrDefault("p99Millis", "-"),
               latency.getOrDefault("maxMillis", "-"),
               errors,
-              ((Map<String, Object>) cpu.get("listedProcesses")).get("cpuMillisPerOp"),
+              listed.get("cpuMillisPerOp"),
+              listed.getOrDefault("marginalCpuMillisPerOp", "-"),
               Report.round3(regions),
               cassandra,
+              bench,
               cassandraRequests == null
                   ? "-"
                   : cassandraRequests.get("cqlStatementsPerClientWrite")));
     }
-    out.append("  (CPU ms/op: all listed processes; regions: the three summed)\n");
+    out.append(
+        "  (CPU ms/op: regions, Cassandra and the bench together, then each; marginal: minus their"
+            + " CPU without load (--rate-idle-sample); regions: the three summed; CQL/write:"
+            + " Cassandra's CQL statements per client write)\n");
     out.append("  max sustainable rate: ")
         .append(head.get("maxSustainableRate") == null ? "none" : head.get("maxSustainableRate"))
         .append(" ops/s (")
@@ -1280,7 +1327,7 @@ public final class BenchCommand implements Callable<Integer> {
             workload.describe(),
             users,
             concurrency,
-            rate > 0 ? rate + " ops/s offered" : "closed loop",
+            loadShape(),
             homeAffinity,
             meridian.seconds(),
             cpus));

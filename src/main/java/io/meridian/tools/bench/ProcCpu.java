@@ -162,6 +162,33 @@ final class ProcCpu {
     return out;
   }
 
+  /**
+   * Adds to each process of {@code cost} its marginal CPU per operation: its CPU minus what it used
+   * without load in the same time ({@code idle}'s cores), per operation.
+   */
+  @SuppressWarnings("unchecked")
+  static void addMarginal(Map<String, Object> cost, Map<String, Object> idle) {
+    double seconds = ((Number) cost.get("seconds")).doubleValue();
+    long operations = ((Number) cost.get("operations")).longValue();
+    if (operations <= 0) return;
+    Map<String, Object> idleByProcess = (Map<String, Object>) idle.get("byProcess");
+    java.util.function.BiConsumer<Map<String, Object>, Map<String, Object>> add =
+        (f, i) -> {
+          if (f == null || i == null || !(f.get("cpuMillis") instanceof Double ms)) return;
+          if (!(i.get("coresUsed") instanceof Double idleCores)) return;
+          f.put("idleCores", idleCores);
+          f.put(
+              "marginalCpuMillisPerOp",
+              Report.round3((ms - idleCores * seconds * 1000) / operations));
+        };
+    Map<String, Object> byProcess = (Map<String, Object>) cost.get("byProcess");
+    byProcess.forEach(
+        (name, f) ->
+            add.accept((Map<String, Object>) f, (Map<String, Object>) idleByProcess.get(name)));
+    for (String total : List.of("listedProcesses", "machine", "otherProcesses"))
+      add.accept((Map<String, Object>) cost.get(total), (Map<String, Object>) idle.get(total));
+  }
+
   private static Map<String, Object> figures(double cpuMillis, long operations, double seconds) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("cpuMillis", Report.round(cpuMillis));

@@ -159,5 +159,13 @@ class OpenLoopAndCpuTest {
     Map<String, Object> others = (Map<String, Object>) cost.get("otherProcesses");
     assertEquals(3000.0, others.get("cpuMillis"));
     assertTrue(ProcCpu.summary(cost).contains("region us"));
+    // Without load region us used 0.3 cores: over 10 s that is 3,000 of its 5,000 ms, so the
+    // operations cost it 2 ms each at the margin.
+    var idleBefore = new ProcCpu.Sample(0, Map.of("region us", new ProcCpu.Ticks(0, 7)), 0);
+    var idleAfter =
+        new ProcCpu.Sample(5_000_000_000L, Map.of("region us", new ProcCpu.Ticks(150, 7)), 200);
+    ProcCpu.addMarginal(cost, ProcCpu.cost(idleBefore, idleAfter, 0, 100));
+    assertEquals(0.3, byProcess.get("region us").get("idleCores"));
+    assertEquals(2.0, byProcess.get("region us").get("marginalCpuMillisPerOp"));
   }
 }
