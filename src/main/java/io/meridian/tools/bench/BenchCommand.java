@@ -42,6 +42,8 @@ import picocli.CommandLine.Option;
       "  ./meridian bench --workload mixed --duration 30s",
       "  ./meridian bench --workload writes --users 300 --concurrency 32",
       "  ./meridian bench --workload reads --rate 500 --no-baselines",
+      "  ./meridian bench --workload writes --rates 25,50,100,200 --rate-duration 15s \\",
+      "      --p99-bound 50ms --no-baselines   (open-loop latency curve, max sustainable rate)",
       "  ./meridian bench --workload failover-drill        (kills us; auto-down)",
       "  ./meridian bench --workload failover-drill --kill-region eu \\",
       "      --admin-token <token from the demo banner>",
@@ -337,6 +339,10 @@ public final class BenchCommand implements Callable<Integer> {
     private final AtomicReference<List<PromText>> scrapes = new AtomicReference<>();
     private final AtomicReference<CassandraSide.Counters> counters = new AtomicReference<>();
     private final AtomicReference<ProcCpu.Sample> cpu = new AtomicReference<>();
+
+    /** Set when the load ends before the after-load samples (the open loop's last step). */
+    final AtomicReference<ProcCpu.Sample> cpuAtEnd = new AtomicReference<>();
+
     final List<ProcCpu.Proc> processes;
 
     MeasureStart(
@@ -670,6 +676,7 @@ public final class BenchCommand implements Callable<Integer> {
             cassandraPerOperation(target, countersBefore, countersAfter, step, probeWrites));
       stepFigures.add(f);
     }
+    atMeasureStart.cpuAtEnd.set(ProcCpu.sample(atMeasureStart.processes));
     lagProbe.stop();
     LoadGenerator.Result merged =
         OpenLoop.merged("meridian " + plan.workload().label + " open loop", steps, startedAt);
@@ -731,7 +738,8 @@ public final class BenchCommand implements Callable<Integer> {
    */
   private AfterLoad afterLoad(Plan plan, CassandraSide cassandraSide, MeasureStart atStart)
       throws InterruptedException {
-    ProcCpu.Sample cpuAfter = ProcCpu.sample(atStart.processes);
+    ProcCpu.Sample cpuAfter =
+        atStart.cpuAtEnd.get() != null ? atStart.cpuAtEnd.get() : ProcCpu.sample(atStart.processes);
     CassandraSide.Counters countersAfter = cassandraSide == null ? null : cassandraSide.counters();
     List<PromText> scrapesAfter = scrapeAll(plan.client(), plan.target());
     CassandraSide.Counters idleAfter = null;

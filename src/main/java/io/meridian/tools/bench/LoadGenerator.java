@@ -142,6 +142,7 @@ final class LoadGenerator {
     long next = start;
     long stoppedAt;
     try {
+      send:
       while (true) {
         long now = System.nanoTime();
         if (now >= end || stop.getAsBoolean()) {
@@ -153,8 +154,15 @@ final class LoadGenerator {
           next += interval;
           if (next > now) LockSupport.parkNanos(next - now);
           intended = next;
-        }
-        if (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
+          // At a rate, a due operation waits for a permit (the wait counts in its latency) rather
+          // than being skipped, which would silently lower the load.
+          while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (System.nanoTime() >= end || stop.getAsBoolean()) {
+              stoppedAt = System.nanoTime();
+              break send;
+            }
+          }
+        } else if (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
         if (interval == 0) intended = System.nanoTime();
         Workload.Op op = ops.get();
         CompletionStage<Outcome> sent;

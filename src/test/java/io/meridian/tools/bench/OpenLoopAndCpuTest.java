@@ -74,6 +74,23 @@ class OpenLoopAndCpuTest {
   }
 
   @Test
+  void atAFixedRateLatencyCountsFromTheScheduleWhenTheSenderFallsBehind() throws Exception {
+    // --rate 100 with one request in flight and 50 ms answers: the operations fall behind their
+    // schedule, and their latency from the intended time grows with the backlog.
+    LoadGenerator.Sender slow =
+        op ->
+            CompletableFuture.supplyAsync(
+                () -> LoadGenerator.Outcome.ok("read"),
+                CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS));
+    var settings =
+        new LoadGenerator.Settings("test", 1, 100, Duration.ZERO, Duration.ofMillis(1500));
+    LoadGenerator.Result result =
+        new LoadGenerator(settings).run(Workload.READS.source(1, 10)::next, slow, () -> false);
+    long max = result.all().getMaxValue();
+    assertTrue(max >= 800_000, "max latency from the intended time " + max + " us");
+  }
+
+  @Test
   void maxSustainableRateIsTheHighestPassingRate() {
     OpenLoop.Bound bound = OpenLoop.Bound.of(50);
     List<OpenLoop.Step> steps =
