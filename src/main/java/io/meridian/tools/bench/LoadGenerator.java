@@ -177,14 +177,18 @@ final class LoadGenerator {
             (outcome, failure) -> {
               long latencyNanos = System.nanoTime() - startedAt;
               inFlight.decrementAndGet();
-              permits.release();
-              if (startedAt < measureFrom) return;
-              if (failure != null) error(failureName(failure));
-              else if (outcome.error() != null) error(outcome.error());
-              else
-                recorders
-                    .computeIfAbsent(outcome.key(), k -> new Recorder(3))
-                    .recordValue(Math.max(1, latencyNanos / 1_000));
+              // Recorded before the permit goes back: the end of the run waits for the permits.
+              try {
+                if (startedAt < measureFrom) return;
+                if (failure != null) error(failureName(failure));
+                else if (outcome.error() != null) error(outcome.error());
+                else
+                  recorders
+                      .computeIfAbsent(outcome.key(), k -> new Recorder(3))
+                      .recordValue(Math.max(1, latencyNanos / 1_000));
+              } finally {
+                permits.release();
+              }
             });
       }
       // Let what is in flight finish (bounded: every sender has its own timeout).

@@ -161,19 +161,24 @@ final class OpenLoop {
       sent.whenComplete(
           (outcome, failure) -> {
             long answered = System.nanoTime();
-            permits.release();
-            if (!measured) return;
-            String error =
-                failure != null
-                    ? LoadGenerator.failureName(failure)
-                    : outcome.error() != null ? outcome.error() : null;
-            if (error != null) {
-              errors.computeIfAbsent(error, k -> new LongAdder()).increment();
-              return;
+            // The permit goes back only once the answer is recorded: the step's end waits for all
+            // permits, and a permit released first let it read the histograms one answer short.
+            try {
+              if (!measured) return;
+              String error =
+                  failure != null
+                      ? LoadGenerator.failureName(failure)
+                      : outcome.error() != null ? outcome.error() : null;
+              if (error != null) {
+                errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+                return;
+              }
+              long micros = correctedMicros(intended, answered);
+              all.recordValue(micros);
+              byKey.computeIfAbsent(outcome.key(), k -> new Recorder(3)).recordValue(micros);
+            } finally {
+              permits.release();
             }
-            long micros = correctedMicros(intended, answered);
-            all.recordValue(micros);
-            byKey.computeIfAbsent(outcome.key(), k -> new Recorder(3)).recordValue(micros);
           });
     }
     boolean drained =
