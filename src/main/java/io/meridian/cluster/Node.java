@@ -129,7 +129,10 @@ public final class Node {
     system.systemActorOf(
         HintPublisher.create(
             settings.regions().names(),
-            regionService::isDeclaredDown,
+            // Not the declared status: a region declared up again is hinted as soon as it is
+            // reachable, also by a node that has not learned of the "up" yet (an event written
+            // in that moment was never hinted, and the returned region waited for its safety poll).
+            region -> !regionService.isReachable(region),
             (region, origin, hint) ->
                 users
                     .getEntityRefsFor(origin.entityId())

@@ -413,6 +413,7 @@ public final class RegionMonitor {
 
     private Behavior<Command> onTick() {
       trackAbsentRegions();
+      forgetDirectoryOnQuorumLoss();
       confirmDirectory();
       publishObservation();
       if (settings.autoDownAfter().isPresent()) autoDown(settings.autoDownAfter().get());
@@ -421,15 +422,30 @@ public final class RegionMonitor {
     }
 
     /**
-     * Ownership is confirmed (UserGateway) only once this incarnation has read the directory from a
-     * majority: a new incarnation starts with an empty directory, may not have heard yet that its
-     * own region is declared down, and would act on its replicas' old claims. Once is enough: a
-     * node that is cut off later has no quorum while cut off, and if the majority declared its
-     * region down meanwhile, its members were downed, so it is quarantined and stops instead of
-     * rejoining.
+     * A node that loses quorum (cut off from a majority of regions) may be declared down while it
+     * is cut off. When the cut heals it reaches the others again before it hears of that: with
+     * quorum back and the directory it had, it would confirm ownership and act as owner for a
+     * moment (PartitionIT caught it once failure detection became fast). So it forgets that its
+     * directory is current, and reads it again from the nodes it reaches before it confirms.
+     */
+    private void forgetDirectoryOnQuorumLoss() {
+      if (!service.view().directoryCurrent() || service.hasQuorum()) return;
+      service.publish(service.view().stale());
+      context
+          .getLog()
+          .info(
+              "region={} lost quorum: ownership unconfirmed until the directory is read again",
+              ownRegion);
+    }
+
+    /**
+     * Ownership is confirmed (UserGateway) only once this node has read the directory from the
+     * nodes it reaches, at start and again after every loss of quorum: a new incarnation starts
+     * with an empty directory, and a node that was cut off may have been declared down meanwhile;
+     * either would act on its replicas' old claims.
      */
     private void confirmDirectory() {
-      if (service.directoryConfirmed()
+      if (service.view().directoryCurrent()
           || confirming
           || !service.hasQuorum()
           || cluster.selfMember().status() != MemberStatus.up()) return;
@@ -452,13 +468,15 @@ public final class RegionMonitor {
                 read.response());
         return Behaviors.same();
       }
-      if (!service.directoryConfirmed()) {
+      if (!service.view().directoryCurrent()) {
+        boolean again = service.directoryConfirmed();
         service.publish(service.view().confirmed());
         context
             .getLog()
             .info(
-                "region={} read the region directory from a majority: ownership confirmed (own status {})",
+                "region={} read the region directory from the nodes it reaches{}: ownership confirmed (own status {})",
                 ownRegion,
+                again ? " again" : "",
                 service.recordOf(ownRegion).status());
       }
       return Behaviors.same();

@@ -143,6 +143,15 @@ public final class RegionService implements RegionControl, RegionAvailability {
         && !now.isUnreachable(region);
   }
 
+  /**
+   * This node can send to the region now: it has Up members and is not unreachable from here,
+   * whatever its declared status (a region declared down whose new incarnation is Up is reachable).
+   */
+  public boolean isReachable(String region) {
+    return region.equals(ownRegion)
+        || (hasLiveMembers(region) && !view.get().isUnreachable(region));
+  }
+
   boolean hasLiveMembers(String region) {
     for (Member member : cluster.state().getMembers()) {
       if (member.dataCenter().equals(region) && member.status() == MemberStatus.up()) return true;
@@ -216,7 +225,7 @@ public final class RegionService implements RegionControl, RegionAvailability {
   /** Quorum now, and the directory read from a majority since this node started. */
   @Override
   public boolean hasOwnershipQuorum() {
-    return view.get().directoryConfirmed() && hasQuorum();
+    return view.get().directoryCurrent() && hasQuorum();
   }
 
   public boolean directoryConfirmed() {

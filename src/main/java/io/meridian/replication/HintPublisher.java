@@ -14,14 +14,16 @@ import org.apache.pekko.persistence.typed.ReplicationId;
 
 /**
  * One per node: turns every event a replica of this node persisted into a {@link Hint} for each
- * other region that is not declared down.
+ * other region this node can reach.
  *
  * <p>It listens to the {@link PublishedEvent}s that Replicated Event Sourcing puts on the node's
  * event stream after the journal write succeeded (Running.scala:786-791 in Pekko 1.2.1: published
  * in {@code onWriteResponse}, for the replica's own events only), so a hint never announces an
- * event that is not stored. Regions declared down get no hint: the sharding proxy of a downed data
- * center would buffer it until its timeout. The transport (the sharding proxy of the user's replica
- * in the other region) is given by the node, so this class knows nothing of users.
+ * event that is not stored. Regions without a reachable Up member get no hint: the sharding proxy
+ * of a gone data center would buffer it until its timeout. The declared status does not count: a
+ * region declared up again must be hinted by a node that has not learned of it yet. The transport
+ * (the sharding proxy of the user's replica in the other region) is given by the node, so this
+ * class knows nothing of users.
  *
  * <p>Hints lost on the way are made up for here too: when a region becomes reachable again, the
  * streams of this node that read its journals read at once. (When this node's own region is
@@ -39,10 +41,10 @@ public final class HintPublisher {
 
   /**
    * @param regions every configured region
-   * @param isDeclaredDown which regions to skip right now
+   * @param unreachable which regions to skip right now (no Up member reachable from this node)
    */
   public static Behavior<PublishedEvent> create(
-      List<String> regions, Predicate<String> isDeclaredDown, Transport transport) {
+      List<String> regions, Predicate<String> unreachable, Transport transport) {
     return Behaviors.<Object>setup(
             context -> {
               ActorRef<PublishedEvent> self = context.getSelf().narrow();
@@ -93,7 +95,7 @@ public final class HintPublisher {
                         var hint =
                             new Hint(published.persistenceId().id(), published.sequenceNumber());
                         for (String region : regions) {
-                          if (region.equals(origin.replicaId().id()) || isDeclaredDown.test(region))
+                          if (region.equals(origin.replicaId().id()) || unreachable.test(region))
                             continue;
                           transport.send(region, origin, hint);
                           hints.hintSent(region);
