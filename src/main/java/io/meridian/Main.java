@@ -25,9 +25,12 @@ public final class Main implements Runnable {
     if (exit != 0) System.exit(exit);
   }
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("meridian");
+
+  /** No subcommand: the usage, logged like everything else the process says. */
   @Override
   public void run() {
-    new CommandLine(this, new Factory()).usage(new java.io.PrintWriter(System.err, true));
+    log.info("{}", new CommandLine(this, new Factory()).getUsageMessage());
   }
 
   /**
