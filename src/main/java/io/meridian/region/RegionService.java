@@ -136,11 +136,7 @@ public final class RegionService implements RegionControl, RegionAvailability {
 
   /** Up (not declared down), with Up members, reachable from here. */
   public boolean isServing(String region) {
-    if (region.equals(ownRegion)) return true;
-    RegionView now = view.get();
-    return now.directory().recordOf(region).status() != Status.down
-        && hasLiveMembers(region)
-        && !now.isUnreachable(region);
+    return region.equals(ownRegion) || (!isDeclaredDown(region) && isReachable(region));
   }
 
   /**

@@ -8,6 +8,15 @@ import java.net.ServerSocket;
 public final class FreePorts {
   private FreePorts() {}
 
+  /** One free loopback port. */
+  public static int one() {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /**
    * A base port with {@code count} free consecutive ports from it. Take one block for all the ports
    * a test needs: separate searches can return overlapping blocks.

@@ -6,7 +6,6 @@ import io.meridian.cassandra.RegionJournals;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.topology.Regions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +36,22 @@ public final class ThreeRegions implements AutoCloseable {
 
   public static final List<String> REGIONS = List.of("us", "eu", "ap");
 
+  /**
+   * What every node started inside a test JVM needs: no JVM exit, one JMX bean set per system,
+   * Artery's test mode (for the blackhole), quick seed retries, and terminate() as a crash.
+   */
+  public static final String IN_JVM_NODE =
+      """
+      pekko.coordinated-shutdown.exit-jvm = off
+      pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+      # terminate() is a crash: no graceful leave, the others see the node unreachable
+      pekko.coordinated-shutdown.run-by-actor-system-terminate = off
+      pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+      pekko.remote.artery.advanced.test-mode = on
+      pekko.cluster.seed-node-timeout = 2s
+      pekko.cluster.retry-unsuccessful-join-after = 2s
+      """;
+
   private final CassandraLauncher cassandra;
   private final String keyspacePrefix;
   private final String extraConfig;
@@ -51,8 +66,8 @@ public final class ThreeRegions implements AutoCloseable {
     this.keyspacePrefix = keyspacePrefix;
     this.extraConfig = extraConfig;
     for (String region : REGIONS) {
-      httpPorts.put(region, freePort());
-      remotePorts.put(region, freePort());
+      httpPorts.put(region, FreePorts.one());
+      remotePorts.put(region, FreePorts.one());
     }
   }
 
@@ -82,18 +97,7 @@ public final class ThreeRegions implements AutoCloseable {
     overrides.put("meridian.management.enabled", false);
     Config loaded =
         ConfigFactory.parseString(extraConfig)
-            .withFallback(
-                ConfigFactory.parseString(
-                    """
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-            # terminate() is a crash: no graceful leave, the others see the region unreachable
-            pekko.coordinated-shutdown.run-by-actor-system-terminate = off
-            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            pekko.remote.artery.advanced.test-mode = on
-            pekko.cluster.seed-node-timeout = 2s
-            pekko.cluster.retry-unsuccessful-join-after = 2s
-            """))
+            .withFallback(ConfigFactory.parseString(IN_JVM_NODE))
             .withFallback(NodeLauncher.load(overrides));
     return RegionJournals.withRegionJournals(
         loaded.resolve(),
@@ -256,14 +260,6 @@ public final class ThreeRegions implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

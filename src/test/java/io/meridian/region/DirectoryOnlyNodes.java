@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.meridian.cluster.FreePorts;
 import io.meridian.cluster.NodeLauncher;
+import io.meridian.cluster.ThreeRegions;
 import io.meridian.topology.Regions;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
   public static DirectoryOnlyNodes start(List<String> layout, String extraConfig) {
     var cluster = new DirectoryOnlyNodes(extraConfig);
     try {
-      for (int i = 0; i < layout.size(); i++) cluster.seedPorts.add(freePort());
+      for (int i = 0; i < layout.size(); i++) cluster.seedPorts.add(FreePorts.one());
       for (int i = 0; i < layout.size(); i++)
         cluster.startNode(layout.get(i), cluster.seedPorts.get(i));
       cluster.awaitUpMembers(layout.size());
@@ -65,7 +65,7 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
 
   /** Another node of {@code region}, joining through the seeds. */
   public DirectoryNode add(String region) {
-    return startNode(region, freePort());
+    return startNode(region, FreePorts.one());
   }
 
   public void awaitUpMembers(int count) {
@@ -95,17 +95,8 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
         ConfigFactory.parseString(extraConfig)
             .withFallback(
                 ConfigFactory.parseString(
-                    """
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-            # terminate() is a crash: no graceful leave, the others see the node unreachable
-            pekko.coordinated-shutdown.run-by-actor-system-terminate = off
-            pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            pekko.remote.artery.advanced.test-mode = on
-            pekko.cluster.seed-node-timeout = 2s
-            pekko.cluster.retry-unsuccessful-join-after = 2s
-            pekko.cluster.multi-data-center.failure-detector.acceptable-heartbeat-pause = 3s
-            """))
+                        "pekko.cluster.multi-data-center.failure-detector.acceptable-heartbeat-pause = 3s")
+                    .withFallback(ConfigFactory.parseString(ThreeRegions.IN_JVM_NODE)))
             .withFallback(NodeLauncher.load(overrides))
             .resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "meridian", config);
@@ -137,14 +128,6 @@ public final class DirectoryOnlyNodes implements AutoCloseable {
   public void close() {
     for (DirectoryNode node : nodes) {
       if (!node.system().whenTerminated().isCompleted()) terminate(node);
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }
