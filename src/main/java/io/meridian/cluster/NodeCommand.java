@@ -31,6 +31,13 @@ public final class NodeCommand implements Callable<Integer> {
   @Option(names = "--region", description = "This node's region (data center).")
   String region;
 
+  @Option(
+      names = "--regions",
+      split = ",",
+      description =
+          "All regions, in the fixed order every node must share (default: meridian.regions); each region's failover order is then the others in that order.")
+  List<String> regions;
+
   @Option(names = "--http-host")
   String httpHost;
 
@@ -72,6 +79,12 @@ public final class NodeCommand implements Callable<Integer> {
   public Integer call() {
     Map<String, Object> overrides = new LinkedHashMap<>();
     if (region != null) overrides.put("meridian.region", region);
+    if (regions != null) {
+      overrides.put("meridian.regions", new ArrayList<>(regions));
+      // The configured failover orders name the default regions; with another set, each region's
+      // successors are the others in the fixed order (topology.Regions completes an empty list).
+      for (String r : regions) overrides.put("meridian.failover.order." + r, List.of());
+    }
     if (httpHost != null) overrides.put("meridian.http.host", httpHost);
     if (httpPort != null) overrides.put("meridian.http.port", httpPort);
     if (remoteHost != null) overrides.put("pekko.remote.artery.canonical.hostname", remoteHost);

@@ -46,7 +46,11 @@ final class UserRoutes {
                                       () ->
                                           parameterOptional(
                                               "consistency",
-                                              consistency -> read(userId, consistency)))),
+                                              consistency ->
+                                                  parameterOptional(
+                                                      "waitForVersion",
+                                                      waitFor ->
+                                                          read(userId, consistency, waitFor))))),
                           path(
                               "profile",
                               () ->
@@ -101,8 +105,16 @@ final class UserRoutes {
         });
   }
 
-  private Route read(String userId, Optional<String> consistency) {
+  private Route read(String userId, Optional<String> consistency, Optional<String> waitFor) {
     String mode = consistency.orElse("local");
+    if (waitFor.isPresent()) {
+      if (!mode.equals("local"))
+        throw ApiError.badRequest(
+            "invalid_parameter", "waitForVersion needs consistency=local (the default)");
+      Validation.VersionWait wait = Validation.versionWait(gateway.regions(), waitFor.get());
+      return answer(
+          gateway.readLocalOnceApplied(userId, wait.origin(), wait.events()), StatusCodes.OK);
+    }
     return switch (mode) {
       case "local" -> answer(gateway.readLocal(userId), StatusCodes.OK);
       case "owner" -> answer(gateway.readFromOwner(userId), StatusCodes.OK);

@@ -126,4 +126,27 @@ final class Validation {
     }
     return amount.setScale(2);
   }
+
+  /** {@code waitForVersion=<region>:<events>}: a read that waits for a write made in a region. */
+  record VersionWait(String origin, long events) {}
+
+  static VersionWait versionWait(Regions regions, String value) {
+    int colon = value.lastIndexOf(':');
+    long events = -1;
+    if (colon > 0) {
+      try {
+        events = Long.parseLong(value.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        events = -1;
+      }
+    }
+    if (events < 1 || !regions.contains(value.substring(0, colon))) {
+      throw ApiError.badRequest(
+          "invalid_parameter",
+          "waitForVersion must be <region>:<events>, a region of "
+              + regions.names()
+              + " and a count of at least 1 (the answer's version[region] of a write)");
+    }
+    return new VersionWait(value.substring(0, colon), events);
+  }
 }

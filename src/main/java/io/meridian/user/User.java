@@ -100,6 +100,14 @@ public final class User
   /** Answers once this replica has applied payment {@code paymentId}. */
   public record AwaitPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Answers with the user once this replica has applied at least {@code events} events of region
+   * {@code origin} (its {@code version[origin]}): a read that waits for a write made elsewhere, so
+   * a client sees a write's arrival without polling (the bench's replication-lag probe).
+   */
+  public record AwaitVersion(String origin, long events, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Sent by the replica to itself when it sees a negative balance that is not flagged yet. */
   enum FlagOverdraft implements Command {
     INSTANCE
@@ -401,7 +409,8 @@ public final class User
     builder
         .forAnyState()
         .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
-        .onCommand(AwaitPayment.class, this::onAwaitPayment);
+        .onCommand(AwaitPayment.class, this::onAwaitPayment)
+        .onCommand(AwaitVersion.class, this::onAwaitVersion);
 
     // Not created here: created elsewhere a moment ago, or not at all. Only the home region's
     // replica creates.
@@ -657,6 +666,14 @@ public final class User
         s -> s.wallet().payments().containsKey(cmd.paymentId()),
         cmd.replyTo(),
         cmd.paymentId());
+  }
+
+  private Effect<Event, UserState> onAwaitVersion(UserState state, AwaitVersion cmd) {
+    return awaitOr(
+        state,
+        s -> s.version().getOrDefault(cmd.origin(), 0L) >= cmd.events(),
+        cmd.replyTo(),
+        null);
   }
 
   private Effect<Event, UserState> awaitOr(

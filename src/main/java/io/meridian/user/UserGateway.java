@@ -110,6 +110,15 @@ public final class UserGateway {
   }
 
   /**
+   * Read as this region sees it once it has applied {@code events} events of region {@code origin}
+   * (a write made there); fails with the ask's timeout if that does not happen in time.
+   */
+  public CompletionStage<Outcome> readLocalOnceApplied(String userId, String origin, long events) {
+    return timed(
+        "get-wait", ask(userId, self, replyTo -> new User.AwaitVersion(origin, events, replyTo)));
+  }
+
+  /**
    * Read from the owner's replica (found through the local replica, or any region that knows the
    * user).
    */

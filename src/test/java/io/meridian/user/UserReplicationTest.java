@@ -310,6 +310,28 @@ class UserReplicationTest {
   }
 
   @Test
+  void awaitVersionAnswersOnlyOnceTheReplicaHasAppliedThatManyEventsOfTheOrigin() {
+    var user = ReplicatedUser.created(testKit, "await-version", "us");
+    user.partition("us");
+    var afterFirst = user.accepted("us", replyTo -> new User.AdjustPoints(1, replyTo));
+    var afterSecond = user.accepted("us", replyTo -> new User.AdjustPoints(1, replyTo));
+    long usEvents = afterSecond.version().get("us");
+    assertEquals(afterFirst.version().get("us") + 1, usEvents);
+    TestProbe<User.Reply> waiting = testKit.createTestProbe();
+    user.tell("eu", replyTo -> new User.AwaitVersion("us", usEvents, replyTo), waiting);
+    waiting.expectNoMessage(Duration.ofMillis(300));
+
+    user.heal("us");
+
+    var seen = assertInstanceOf(User.Accepted.class, waiting.receiveMessage());
+    assertEquals(usEvents, seen.user().version().get("us"));
+    assertEquals(2, seen.user().points());
+    // Already applied: answered at once.
+    var again = user.ask("eu", replyTo -> new User.AwaitVersion("us", usEvents - 1, replyTo));
+    assertInstanceOf(User.Accepted.class, again);
+  }
+
+  @Test
   void awaitPaymentAnswersOnceThePaymentHasReplicated() {
     var user = ReplicatedUser.created(testKit, "await-payment", "us");
     user.partition("us");

@@ -205,6 +205,32 @@ public final class BenchCommand implements Callable<Integer> {
   boolean noBaselines;
 
   @Option(
+      names = "--compare",
+      description =
+          "Meridian against its baselines in one run: a single-region Meridian over HTTP (started by the bench), a plain entity and raw driver inserts; a warm-up of each, then the phases interleaved and repeated (--repetitions), figures as median and spread; checks the goals of docs/benchmarks.md.")
+  boolean compare;
+
+  @Option(
+      names = "--repetitions",
+      defaultValue = "3",
+      description = "With --compare: rounds of the interleaved phases (default: ${DEFAULT-VALUE}).")
+  int repetitions;
+
+  @Option(
+      names = "--phase-duration",
+      defaultValue = "10s",
+      converter = DemoCommand.DurationConverter.class,
+      description = "With --compare: measured time of each phase (default: ${DEFAULT-VALUE}).")
+  Duration phaseDuration;
+
+  @Option(
+      names = "--compare-rate",
+      defaultValue = "25",
+      description =
+          "With --compare: the fixed rate of the latency phases, operations/s (default: ${DEFAULT-VALUE}).")
+  double compareRate;
+
+  @Option(
       names = "--idle-sample",
       defaultValue = "5s",
       converter = DemoCommand.DurationConverter.class,
@@ -244,6 +270,7 @@ public final class BenchCommand implements Callable<Integer> {
     CassandraSide cassandraSide =
         plan.cassandraAt().map(cp -> CassandraSide.connect(cp, cassandraLocalDc)).orElse(null);
     try {
+      if (compare) return compare(plan, cassandraSide);
       // 1. Baselines first: before this run's users exist, so their replicas' journal polling does
       // not load Cassandra meanwhile.
       Baselines baselines = noBaselines ? Baselines.NONE : baselines(plan, cassandraSide);
@@ -267,6 +294,216 @@ public final class BenchCommand implements Callable<Integer> {
     } finally {
       if (cassandraSide != null) cassandraSide.close();
     }
+  }
+
+  /**
+   * {@code --compare}: the same users in Meridian (three regions) and in a single-region Meridian,
+   * the plain entity and the driver; the phases interleaved and repeated ({@link Comparison}), the
+   * lag probe on the three regions throughout.
+   */
+  private int compare(Plan plan, CassandraSide cassandraSide) throws Exception {
+    if (plan.cassandraAt().isEmpty() || cassandraSide == null)
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "--compare needs the system's Cassandra: pass --cassandra host:port or --demo-log");
+    String cassandraAt = plan.cassandraAt().get();
+    MeridianClient replicated = plan.client();
+    replicated.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+    Path logDir = plan.jsonFile().toAbsolutePath().getParent().resolve(plan.runId() + "-logs");
+    try (SoloRegion solo =
+            SoloRegion.start(
+                cassandraAt, plan.token().orElse(""), logDir, Duration.ofSeconds(180));
+        EntityBaseline entity =
+            EntityBaseline.start(
+                cassandraAt,
+                cassandraLocalDc,
+                plan.runId(),
+                users,
+                plan.snapshotEvery(),
+                concurrency)) {
+      HttpClient soloHttp = MeridianClient.newHttpClient();
+      MeridianClient single =
+          new MeridianClient(
+              soloHttp, Target.discover(List.of(solo.endpoint), soloHttp), plan.runId());
+      single.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+      CassandraSide.RowSize rowSize =
+          cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
+      SplittableRandom random = plan.random();
+      Workload.Source writes = Workload.WRITES.source(random.nextLong(), users);
+      List<Comparison.Phase> phases =
+          List.of(
+              new Comparison.Phase(
+                  Comparison.THROUGHPUT_REPLICATED,
+                  "Meridian, three regions, writes (profile, points, devices) sent to the user's home region",
+                  true,
+                  Comparison.writes(writes),
+                  Comparison.atHome(replicated)),
+              new Comparison.Phase(
+                  Comparison.THROUGHPUT_SINGLE_REGION,
+                  "Meridian with one region over HTTP (same node, API, entity and journal; nothing replicates), same writes",
+                  true,
+                  Comparison.writes(writes),
+                  Comparison.atHome(single)),
+              new Comparison.Phase(
+                  Comparison.THROUGHPUT_ENTITY,
+                  "plain EventSourcedBehavior in the bench JVM, asked directly (no HTTP, no sharding), same writes",
+                  true,
+                  Comparison.writes(writes),
+                  entity.sender()),
+              new Comparison.Phase(
+                  Comparison.THROUGHPUT_DRIVER,
+                  "raw async driver inserts into a journal-shaped table, LOCAL_QUORUM",
+                  true,
+                  Comparison.writes(writes),
+                  cassandraSide.rawInserts(plan.runId(), users, rowSize)),
+              new Comparison.Phase(
+                  Comparison.WRITE_HOME,
+                  "Meridian, three regions: profile writes (single-writer) sent to the owner region",
+                  false,
+                  Comparison.only(Workload.Kind.PROFILE, writes),
+                  Comparison.atHome(replicated)),
+              new Comparison.Phase(
+                  Comparison.WRITE_FORWARDED,
+                  "Meridian, three regions: profile writes sent to another region, forwarded to the owner",
+                  false,
+                  Comparison.only(Workload.Kind.PROFILE, writes),
+                  Comparison.awayFromHome(replicated, random.nextLong())),
+              new Comparison.Phase(
+                  Comparison.PAYMENT_HOME,
+                  "Meridian, three regions: payments sent to the owner region (answered once durable in two regions)",
+                  false,
+                  Workload.PAYMENTS.source(random.nextLong(), users)::next,
+                  Comparison.atHome(replicated)),
+              new Comparison.Phase(
+                  Comparison.WRITE_SINGLE_REGION,
+                  "Meridian with one region over HTTP: profile writes",
+                  false,
+                  Comparison.only(Workload.Kind.PROFILE, writes),
+                  Comparison.atHome(single)),
+              new Comparison.Phase(
+                  Comparison.WRITE_ENTITY,
+                  "plain EventSourcedBehavior asked in-process: profile writes",
+                  false,
+                  Comparison.only(Workload.Kind.PROFILE, writes),
+                  entity.sender()));
+      List<ProcCpu.Proc> processes =
+          new ArrayList<>(ProcCpu.discover(plan.target(), plan.cassandraAt()));
+      processes.add(new ProcCpu.Proc("single-region Meridian", solo.pid()));
+      long hz = ProcCpu.clockTicksPerSecond();
+      Comparison comparison =
+          new Comparison(
+              phases,
+              repetitions,
+              warmup,
+              phaseDuration,
+              concurrency,
+              compareRate,
+              new Comparison.CpuMeter() {
+                @Override
+                public ProcCpu.Sample sample() {
+                  return ProcCpu.sample(processes);
+                }
+
+                @Override
+                public Map<String, Object> cost(
+                    ProcCpu.Sample before, ProcCpu.Sample after, long operations) {
+                  return ProcCpu.cost(before, after, operations, hz);
+                }
+              });
+      log.info(
+          "compare: {} phases x {} repetitions of {} (warm-up {} each), latency phases at {} ops/s, throughput phases at concurrency {}",
+          phases.size(),
+          repetitions,
+          phaseDuration,
+          warmup,
+          compareRate,
+          concurrency);
+      LagProbe lagProbe =
+          new LagProbe(
+              replicated,
+              () -> plan.target().regions,
+              lagProbes,
+              System.currentTimeMillis(),
+              random.nextLong(),
+              0);
+      List<PromText> scrapesBefore = scrapeAll(replicated, plan.target());
+      lagProbe.start();
+      comparison.run();
+      lagProbe.stop();
+      List<PromText> scrapesAfter = scrapeAll(replicated, plan.target());
+
+      Map<String, Object> figures = new LinkedHashMap<>();
+      Map<String, Object> runInfo = runInfo(plan);
+      runInfo.put("mode", "compare");
+      runInfo.put("repetitions", repetitions);
+      runInfo.put("phaseSeconds", phaseDuration.toMillis() / 1000.0);
+      runInfo.put("latencyRate", compareRate);
+      runInfo.put("jvmFlags", DemoCommand.MEASURED_JVM_FLAGS);
+      figures.put("run", runInfo);
+      Map<String, Object> lag =
+          replicationLag(plan.target(), lagProbe, scrapesBefore, scrapesAfter);
+      Histogram probeLags = lagProbe.lags();
+      Double lagP50 =
+          probeLags.getTotalCount() == 0 ? null : Report.ms(probeLags.getValueAtPercentile(50));
+      Double lagP99 =
+          probeLags.getTotalCount() == 0 ? null : Report.ms(probeLags.getValueAtPercentile(99));
+      List<Map<String, Object>> goals =
+          comparison.goals(
+              lagP50, lagP99, "end-to-end probe, " + probeLags.getTotalCount() + " probes");
+      figures.put("goals", goals);
+      figures.put("ratios", comparison.ratios());
+      figures.put("phases", comparison.phaseFigures());
+      figures.put("replicationLag", lag);
+      Report.writeJson(plan.jsonFile(), figures);
+      log.info(compareSummary(goals, comparison, plan.jsonFile()));
+      return 0;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String compareSummary(
+      List<Map<String, Object>> goals, Comparison comparison, Path jsonFile) {
+    StringBuilder out =
+        new StringBuilder("\n\ncompare: goals (median [min, max] over the repetitions)\n");
+    for (Map<String, Object> goal : goals) {
+      Map<String, Object> m = (Map<String, Object>) goal.get("measured");
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  %-80s %-10s %8s [%s, %s]  %s%n",
+              goal.get("goal"),
+              goal.get("bound"),
+              m.get("median"),
+              m.get("min"),
+              m.get("max"),
+              Boolean.TRUE.equals(goal.get("met"))
+                  ? "met"
+                  : goal.get("met") == null ? "no data" : "NOT met"));
+    }
+    out.append("phases: ops/s, p50 ms, p99 ms (median [min, max])\n");
+    comparison
+        .phaseFigures()
+        .forEach(
+            (name, f) -> {
+              Map<String, Object> p = (Map<String, Object>) f;
+              out.append(
+                  String.format(
+                      Locale.ROOT,
+                      "  %-34s %s  %s  %s  cpu ms/op %s%n",
+                      name,
+                      brief(p.get("opsPerSecond")),
+                      brief(p.get("p50Millis")),
+                      brief(p.get("p99Millis")),
+                      p.get("cpuMsPerOp")));
+            });
+    out.append("figures: ").append(jsonFile).append('\n');
+    return out.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String brief(Object spread) {
+    Map<String, Object> m = (Map<String, Object>) spread;
+    return m.get("median") + " [" + m.get("min") + ", " + m.get("max") + "]";
   }
 
   /**
@@ -519,7 +756,7 @@ public final class BenchCommand implements Callable<Integer> {
     LoadGenerator.Result driver =
         new LoadGenerator(settings)
             .run(
-                writesOnly(inserts.source(plan.random().nextLong(), users)),
+                Comparison.writes(inserts.source(plan.random().nextLong(), users)),
                 cassandraSide.rawInserts(plan.runId(), users, rowSize),
                 () -> false);
     return new Baselines(entity, driver, rowSize);
@@ -544,7 +781,6 @@ public final class BenchCommand implements Callable<Integer> {
         new LagProbe(
                 client,
                 drill::available,
-                users,
                 lagProbes,
                 System.currentTimeMillis(),
                 random.nextLong(),
@@ -580,7 +816,6 @@ public final class BenchCommand implements Callable<Integer> {
         new LagProbe(
             client,
             () -> target.regions,
-            users,
             lagProbes,
             System.currentTimeMillis() + warmup.toMillis(),
             random.nextLong(),
@@ -643,13 +878,7 @@ public final class BenchCommand implements Callable<Integer> {
     long startedAt = System.currentTimeMillis();
     LagProbe lagProbe =
         new LagProbe(
-                client,
-                () -> target.regions,
-                users,
-                lagProbes,
-                startedAt,
-                random.nextLong(),
-                homeAffinity)
+                client, () -> target.regions, lagProbes, startedAt, random.nextLong(), homeAffinity)
             .start();
     atMeasureStart.run();
     List<OpenLoop.Step> steps = new ArrayList<>();
@@ -842,6 +1071,10 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, Object> lag = new LinkedHashMap<>();
     Map<String, Object> endToEnd = Report.percentiles(lagProbe.lags());
     endToEnd.put("notVisibleWithin10s", lagProbe.notVisible());
+    endToEnd.put("discarded", lagProbe.discarded());
+    endToEnd.put(
+        "how",
+        "probe users written only by the probe; a read waiting for the write's count of the origin's events (waitForVersion) sent to the other region before the write; lag = the write's answer to the read's answer, resolution one loopback answer (sub-millisecond)");
     lag.put("endToEnd", endToEnd);
     lag.put("server", serverLag(target, scrapesBefore, scrapesAfter));
     lag.put("samples", lagProbe.samples());
@@ -1008,16 +1241,6 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /** The write operations of a source (the driver baseline only inserts). */
-  private static java.util.function.Supplier<Workload.Op> writesOnly(Workload.Source source) {
-    return () -> {
-      Workload.Op op;
-      do {
-        op = source.next();
-      } while (!op.kind().write);
-      return op;
-    };
-  }
-
   private static List<PromText> scrapeAll(MeridianClient client, Target target) {
     List<PromText> scrapes = new ArrayList<>();
     for (Target.Region region : target.regions) {

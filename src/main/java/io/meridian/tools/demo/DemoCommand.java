@@ -117,6 +117,7 @@ public final class DemoCommand implements Callable<Integer> {
               baseRemotePort + i,
               baseManagementPort + i,
               seeds,
+              regions,
               cassandra.contactPoint(),
               token,
               dataDir.resolve("logs"));
@@ -156,7 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  static boolean isReady(HttpClient client, RegionProcess process) {
+  public static boolean isReady(HttpClient client, RegionProcess process) {
     try {
       var request =
           HttpRequest.newBuilder(
@@ -263,12 +264,13 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** One region's node process, started with the same class path as the demo. */
-  static final class RegionProcess {
+  public static final class RegionProcess {
     final String region;
     final int httpPort;
     final int remotePort;
     final int managementPort;
     final List<String> seeds;
+    final List<String> allRegions;
     final String cassandraContactPoint;
     final String adminToken;
     final Path logFile;
@@ -276,16 +278,18 @@ public final class DemoCommand implements Callable<Integer> {
     private volatile Process process;
     private int starts;
 
-    RegionProcess(
+    public RegionProcess(
         String region,
         int httpPort,
         int remotePort,
         int managementPort,
         List<String> seeds,
+        List<String> allRegions,
         String cassandraContactPoint,
         String adminToken,
         Path logDir) {
       this.region = region;
+      this.allRegions = List.copyOf(allRegions);
       this.httpPort = httpPort;
       this.remotePort = remotePort;
       this.managementPort = managementPort;
@@ -295,7 +299,7 @@ public final class DemoCommand implements Callable<Integer> {
       this.logFile = logDir.resolve(region + ".log");
     }
 
-    void start() throws IOException {
+    public void start() throws IOException {
       // A restarted process must not list itself as the first seed node: the first seed node forms
       // a
       // cluster of its own when no other seed answers within seed-node-timeout (5 s, easily missed
@@ -321,6 +325,8 @@ public final class DemoCommand implements Callable<Integer> {
               "node",
               "--region",
               region,
+              "--regions",
+              String.join(",", allRegions),
               "--http-port",
               Integer.toString(httpPort),
               "--remote-port",
@@ -343,7 +349,7 @@ public final class DemoCommand implements Callable<Integer> {
       log.info("region {} started as process {} (log {})", region, process.pid(), logFile);
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
       Process p = process;
       return p != null && p.isAlive();
     }
@@ -353,16 +359,16 @@ public final class DemoCommand implements Callable<Integer> {
       return p == null || p.isAlive() ? -1 : p.exitValue();
     }
 
-    long pid() {
+    public long pid() {
       return process.pid();
     }
 
-    void terminate() {
+    public void terminate() {
       Process p = process;
       if (p != null && p.isAlive()) p.destroy();
     }
 
-    void awaitOrKill(Duration grace) {
+    public void awaitOrKill(Duration grace) {
       Process p = process;
       if (p == null) return;
       try {
