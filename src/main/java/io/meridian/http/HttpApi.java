@@ -40,7 +40,7 @@ public final class HttpApi {
       String host,
       int port,
       long maxBodyBytes,
-      String adminToken,
+      CallerTokens callers,
       PaymentService.Settings payments) {
 
     public static Settings fromConfig(com.typesafe.config.Config meridian) {
@@ -49,7 +49,7 @@ public final class HttpApi {
           meridian.getString("http.host"),
           meridian.getInt("http.port"),
           meridian.getBytes("http.max-body-bytes"),
-          meridian.getString("admin-token"),
+          CallerTokens.fromConfig(meridian),
           payments);
     }
   }
@@ -61,6 +61,7 @@ public final class HttpApi {
   private final UserRoutes users;
   private final PaymentRoutes payments;
   private final RegionRoutes regions;
+  private final CallerAuthorization callers;
   private final ChaosRoutes chaos;
   private final Metrics metrics;
   private final String region;
@@ -82,11 +83,15 @@ public final class HttpApi {
             requestBody,
             responses);
     this.region = gateway.region();
-    var adminToken = new AdminToken(settings.adminToken());
-    this.regions =
-        new RegionRoutes(regionService, gateway.regions(), region, adminToken, responses);
-    this.chaos =
-        new ChaosRoutes(system, gateway.regions(), region, adminToken, requestBody, responses);
+    this.regions = new RegionRoutes(regionService, gateway.regions(), region, responses);
+    this.chaos = new ChaosRoutes(system, gateway.regions(), region, requestBody, responses);
+    this.callers = new CallerAuthorization(settings.callers(), responses);
+    if (settings.callers().isEmpty())
+      log.warn(
+          "HTTP API of region={}: no callers configured (meridian.api, meridian.admin-token):"
+              + " every /v1 request is answered 401",
+          region);
+    else log.info("HTTP API of region={} callers: {}", region, settings.callers().describe());
   }
 
   public CompletionStage<ServerBinding> bind() {
@@ -106,7 +111,11 @@ public final class HttpApi {
         concat(
             pathPrefix(
                 "v1",
-                () -> concat(users.route(), payments.route(), regions.route(), chaos.route())),
+                () ->
+                    callers.authorize(
+                        caller ->
+                            concat(
+                                users.route(), payments.route(), regions.route(), chaos.route()))),
             path(
                 "metrics",
                 () ->

@@ -13,25 +13,19 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code GET /v1/regions} (every region as this node sees it) and the operator's {@code POST
  * /v1/admin/regions/{r}/down|up}: docs/api.md and docs/failover.md. A declaration needs the admin
- * token and a majority of regions (503 {@code no_quorum} on the minority side).
+ * scope ({@link EndpointScopes}, checked before the route) and a majority of regions (503 {@code
+ * no_quorum} on the minority side).
  */
 final class RegionRoutes {
   private final RegionControl board;
   private final Regions regions;
   private final String region;
-  private final AdminToken adminToken;
   private final ResponseMapper responses;
 
-  RegionRoutes(
-      RegionControl board,
-      Regions regions,
-      String region,
-      AdminToken adminToken,
-      ResponseMapper responses) {
+  RegionRoutes(RegionControl board, Regions regions, String region, ResponseMapper responses) {
     this.board = board;
     this.regions = regions;
     this.region = region;
-    this.adminToken = adminToken;
     this.responses = responses;
   }
 
@@ -59,24 +53,20 @@ final class RegionRoutes {
                     .slash(PathMatchers.segment()),
                 (target, action) ->
                     post(
-                        () ->
-                            optionalHeaderValueByName(
-                                "Authorization",
-                                auth -> {
-                                  adminToken.authorize(auth);
-                                  String r = Validation.region(regions, "region", target);
-                                  CompletionStage<RegionControl.RegionInfo> change =
-                                      switch (action) {
-                                        case "down" -> board.declareDown(r, "operator");
-                                        case "up" -> board.declareUp(r, "operator");
-                                        default ->
-                                            throw new ApiError(
-                                                StatusCodes.NOT_FOUND,
-                                                "not_found",
-                                                "use .../down or .../up");
-                                      };
-                                  return completeWithFuture(
-                                      responses.recover(change.thenApply(responses::ok)));
-                                }))));
+                        () -> {
+                          String r = Validation.region(regions, "region", target);
+                          CompletionStage<RegionControl.RegionInfo> change =
+                              switch (action) {
+                                case "down" -> board.declareDown(r, "operator");
+                                case "up" -> board.declareUp(r, "operator");
+                                default ->
+                                    throw new ApiError(
+                                        StatusCodes.NOT_FOUND,
+                                        "not_found",
+                                        "use .../down or .../up");
+                              };
+                          return completeWithFuture(
+                              responses.recover(change.thenApply(responses::ok)));
+                        })));
   }
 }

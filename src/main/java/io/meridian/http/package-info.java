@@ -3,7 +3,12 @@
  * payments, regions and admin, chaos), composed by {@link io.meridian.http.HttpApi} with {@code GET
  * /metrics}, one error shape and the {@code X-Meridian-Served-By} header.
  *
- * <p>Owns: the input rules ({@code Validation}, {@code RequestBody}, {@code AdminToken}), the
+ * <p>Every {@code /v1} request is authenticated and authorized before a route sees it ({@code
+ * CallerAuthorization}): the bearer token names a caller ({@code CallerTokens}, which keeps only
+ * token digests), and the endpoint's scope comes from one table ({@code EndpointScopes}); a request
+ * the table does not know never reaches a route.
+ *
+ * <p>Owns: the input rules ({@code Validation}, {@code RequestBody}), the callers and scopes, the
  * documents clients see ({@code UserDocument}, {@code PaymentDocument}, built from the rooms'
  * answers, never the entity's own types), and the one place where an answer becomes a status, an
  * error code and headers ({@code ResponseMapper}, with {@code Unavailable}, the closed family of

@@ -37,11 +37,20 @@ public final class ThreeRegions implements AutoCloseable {
   public static final List<String> REGIONS = List.of("us", "eu", "ap");
 
   /**
+   * The bearer token of the caller every in-JVM node knows ({@code meridian.api.token}: read,
+   * write, payments); {@link #send} sends it unless the request names its own {@code
+   * Authorization}.
+   */
+  public static final String API_TOKEN = "in-jvm-api-token";
+
+  /**
    * What every node started inside a test JVM needs: no JVM exit, one JMX bean set per system,
-   * Artery's test mode (for the blackhole), quick seed retries, and terminate() as a crash.
+   * Artery's test mode (for the blackhole), quick seed retries, terminate() as a crash, and the
+   * test clients' caller ({@link #API_TOKEN}).
    */
   public static final String IN_JVM_NODE =
       """
+      meridian.api.token = "%s"
       pekko.coordinated-shutdown.exit-jvm = off
       pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
       # terminate() is a crash: no graceful leave, the others see the node unreachable
@@ -50,7 +59,8 @@ public final class ThreeRegions implements AutoCloseable {
       pekko.remote.artery.advanced.test-mode = on
       pekko.cluster.seed-node-timeout = 2s
       pekko.cluster.retry-unsuccessful-join-after = 2s
-      """;
+      """
+          .formatted(API_TOKEN);
 
   private final CassandraLauncher cassandra;
   private final String keyspacePrefix;
@@ -123,9 +133,38 @@ public final class ThreeRegions implements AutoCloseable {
     return http;
   }
 
-  /** Sends a request to {@code region}'s HTTP API; body may be null. */
+  /**
+   * Sends a request to {@code region}'s HTTP API as the caller of {@link #API_TOKEN}, or with the
+   * {@code Authorization} header given in {@code headers}; body may be null.
+   */
   public HttpResponse<String> send(
       String region, String method, String path, String body, String... headers) {
+    return send(request(region, method, path, body, headers));
+  }
+
+  /** The same request without any credential. */
+  public HttpResponse<String> sendWithoutCredential(
+      String region, String method, String path, String body) {
+    return send(builder(region, method, path, body).build());
+  }
+
+  /**
+   * The request {@link #send} sends: {@code headers} as name, value pairs, and {@code
+   * Authorization: Bearer} {@link #API_TOKEN} unless they name an {@code Authorization}.
+   */
+  public HttpRequest request(
+      String region, String method, String path, String body, String... headers) {
+    var builder = builder(region, method, path, body);
+    boolean credential = false;
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      builder.header(headers[i], headers[i + 1]);
+      credential |= headers[i].equalsIgnoreCase("Authorization");
+    }
+    if (!credential) builder.header("Authorization", "Bearer " + API_TOKEN);
+    return builder.build();
+  }
+
+  private HttpRequest.Builder builder(String region, String method, String path, String body) {
     var builder = HttpRequest.newBuilder(uri(region, path)).timeout(Duration.ofSeconds(30));
     builder.method(
         method,
@@ -133,9 +172,12 @@ public final class ThreeRegions implements AutoCloseable {
             ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) builder.header("Content-Type", "application/json");
-    for (int i = 0; i + 1 < headers.length; i += 2) builder.header(headers[i], headers[i + 1]);
+    return builder;
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
     try {
-      return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

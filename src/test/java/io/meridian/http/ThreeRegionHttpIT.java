@@ -10,7 +10,11 @@ import io.meridian.cluster.ThreeRegions;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -29,9 +33,39 @@ class ThreeRegionHttpIT {
   private static final Duration CONVERGE = Duration.ofSeconds(20);
   private static ThreeRegions regions;
 
+  /** A payment that would be accepted if the request were authorized. */
+  private static final String PAY =
+      "{\"paymentId\":\"p-noauth\",\"kind\":\"credit\",\"amount\":\"1.00\"}";
+
+  /** Callers with one scope each (the writer with two tokens, as during a rotation). */
+  private static final String READER = "it-reader-token";
+
+  private static final String WRITER_OLD = "it-writer-token-old";
+  private static final String WRITER_NEW = "it-writer-token-new";
+  private static final String PAYER = "it-payer-token";
+  private static final String ADMIN = "it-admin-token";
+
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_http_", "");
+    regions =
+        ThreeRegions.start(
+            cassandra,
+            "it_http_",
+            """
+            meridian.admin-token = "%s"
+            meridian.chaos.enabled = on
+            meridian.api.callers = [
+              { name = reader, scopes = [read], token-sha256 = ["%s"] }
+              { name = writer, scopes = [write], token-sha256 = ["%s", "%s"] }
+              { name = payer, scopes = [payments], token-sha256 = "%s" }
+            ]
+            """
+                .formatted(
+                    ADMIN,
+                    CallerTokens.sha256Hex(READER),
+                    CallerTokens.sha256Hex(WRITER_OLD),
+                    CallerTokens.sha256Hex(WRITER_NEW),
+                    CallerTokens.sha256Hex(PAYER)));
   }
 
   @AfterAll
@@ -201,6 +235,66 @@ class ThreeRegionHttpIT {
     var metrics = regions.send("us", "GET", "/metrics", null);
     assertEquals(200, metrics.statusCode());
     assertTrue(metrics.body().contains("meridian_http_responses_total"), metrics.body());
+  }
+
+  /**
+   * Every endpoint of the scope table, called by each caller: without a credential or with an
+   * unknown one 401 and a Bearer challenge; by a caller without the endpoint's scope 403; by one
+   * with it, the route's own answer. The requests change nothing whoever sends them: a user that
+   * does not exist, an invalid body or region.
+   */
+  @Test
+  void everyEndpointAnswersOnlyCallersWithItsScope() {
+    Map<String, Set<Scope>> callers = new LinkedHashMap<>();
+    callers.put(READER, EnumSet.of(Scope.READ));
+    callers.put(WRITER_OLD, EnumSet.of(Scope.WRITE));
+    callers.put(WRITER_NEW, EnumSet.of(Scope.WRITE));
+    callers.put(PAYER, EnumSet.of(Scope.PAYMENTS));
+    callers.put(ADMIN, EnumSet.of(Scope.ADMIN, Scope.READ));
+    callers.put(ThreeRegions.API_TOKEN, EnumSet.of(Scope.READ, Scope.WRITE, Scope.PAYMENTS));
+    for (EndpointScopes.Endpoint endpoint : EndpointScopes.ALL) {
+      String path =
+          endpoint
+              .path()
+              .replace("{userId}", "scope-ghost")
+              .replace("{deviceId}", "scope-device")
+              .replace("{paymentId}", "p-none")
+              .replace("{region}", "nowhere");
+      String body =
+          endpoint.method().equals("POST") || endpoint.method().equals("PATCH") ? "{}" : null;
+      String what = endpoint.method() + " " + path;
+
+      var anonymous = regions.sendWithoutCredential("eu", endpoint.method(), path, body);
+      assertEquals(401, anonymous.statusCode(), what + ": " + anonymous.body());
+      assertEquals("unauthorized", json(anonymous).get("error").asText());
+      assertTrue(
+          header(anonymous, "WWW-Authenticate").startsWith("Bearer"),
+          what + ": " + anonymous.headers());
+      var unknown =
+          regions.send("eu", endpoint.method(), path, body, "Authorization", "Bearer nope");
+      assertEquals(401, unknown.statusCode(), what + ": " + unknown.body());
+
+      for (var caller : callers.entrySet()) {
+        var answer =
+            regions.send(
+                "eu", endpoint.method(), path, body, "Authorization", "Bearer " + caller.getKey());
+        String as = what + " as " + caller.getKey() + ": " + answer.body();
+        if (caller.getValue().contains(endpoint.scope())) {
+          assertTrue(
+              answer.statusCode() != 401
+                  && answer.statusCode() != 403
+                  && answer.statusCode() != 405
+                  && !"not_found".equals(json(answer).path("error").asText()),
+              "the route answers, " + as);
+        } else {
+          assertEquals(403, answer.statusCode(), as);
+          assertEquals("forbidden", json(answer).get("error").asText(), as);
+          assertTrue(answer.body().contains(endpoint.scope().configName()), as);
+        }
+      }
+    }
+    var ghost = regions.send("us", "GET", "/v1/users/scope-ghost?consistency=owner", null);
+    assertEquals(404, ghost.statusCode(), ghost.body());
   }
 
   /** One bad request: where it goes, what it sends, and the status and error code it must get. */
@@ -485,17 +579,33 @@ class ThreeRegionHttpIT {
             "POST",
             "/v1/admin/regions/us/down",
             null,
-            null,
+            "bearer:",
             401,
             "unauthorized"),
         new BadInput(
-            "admin: wrong token",
+            "admin: unknown token",
             "POST",
             "/v1/admin/regions/us/down",
             null,
             "bearer:wrong",
+            401,
+            "unauthorized"),
+        new BadInput(
+            "admin: a caller without the admin scope",
+            "POST",
+            "/v1/admin/regions/us/down",
+            null,
+            "bearer:" + ThreeRegions.API_TOKEN,
             403,
             "forbidden"),
+        new BadInput(
+            "payment: no token",
+            "POST",
+            "/v1/users/victim-1/payments",
+            PAY,
+            "bearer:",
+            401,
+            "unauthorized"),
         new BadInput("unknown path", "GET", "/v1/nothing", null, null, 404, "not_found"),
         new BadInput(
             "wrong method", "DELETE", "/v1/regions", null, null, 405, "method_not_allowed"));
@@ -506,12 +616,20 @@ class ThreeRegionHttpIT {
   void badInputGetsA4xxWithAClearErrorAndChangesNothing(BadInput input) {
     ensureVictim();
     String before = ownerView("victim-1");
-    String[] headers =
-        input.contentType() == null
-            ? new String[0]
-            : input.contentType().startsWith("bearer:")
-                ? new String[] {"Authorization", "Bearer " + input.contentType().substring(7)}
-                : new String[] {"Content-Type", input.contentType()};
+    // "bearer:<token>" in place of a content type: that credential instead of the test caller's
+    // ("bearer:" alone: none).
+    String bearer =
+        input.contentType() != null && input.contentType().startsWith("bearer:")
+            ? input.contentType().substring(7)
+            : ThreeRegions.API_TOKEN;
+    List<String> headerList = new java.util.ArrayList<>();
+    if (!bearer.isEmpty()) headerList.addAll(List.of("Authorization", "Bearer " + bearer));
+    if (input.contentType() != null && !input.contentType().startsWith("bearer:"))
+      headerList.addAll(List.of("Content-Type", input.contentType()));
+    if (input.contentType() != null
+        && input.contentType().startsWith("bearer:")
+        && input.body() != null) headerList.addAll(List.of("Content-Type", "application/json"));
+    String[] headers = headerList.toArray(String[]::new);
     var response = send(input, headers);
     assertEquals(input.status(), response.statusCode(), response.body());
     JsonNode error = json(response);

@@ -63,11 +63,11 @@ final class PaymentClient {
   CompletableFuture<HttpResponse<String>> payAsync(
       String servedBy, String userId, String paymentId, String kind, String amount) {
     var request =
-        HttpRequest.newBuilder(regions.uri(servedBy, "/v1/users/" + userId + "/payments"))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(paymentBody(paymentId, kind, amount)))
-            .build();
+        regions.request(
+            servedBy,
+            "POST",
+            "/v1/users/" + userId + "/payments",
+            paymentBody(paymentId, kind, amount));
     return regions.client().sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -79,6 +79,7 @@ final class PaymentClient {
                 URI.create("http://127.0.0.1:" + port + "/v1/users/" + userId + "/payments"))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + ThreeRegions.API_TOKEN)
             .POST(HttpRequest.BodyPublishers.ofString(paymentBody(paymentId, kind, amount)))
             .build();
     try {

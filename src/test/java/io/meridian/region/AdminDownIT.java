@@ -76,7 +76,7 @@ class AdminDownIT {
   @Test
   @Order(1)
   void adminEndpointNeedsTheAdminToken() {
-    var noToken = regions.send("us", "POST", "/v1/admin/regions/ap/down", null);
+    var noToken = regions.sendWithoutCredential("us", "POST", "/v1/admin/regions/ap/down", null);
     assertEquals(401, noToken.statusCode(), noToken.body());
     var wrongToken =
         regions.send(
@@ -86,7 +86,9 @@ class AdminDownIT {
             null,
             "Authorization",
             "Bearer not-the-token");
-    assertEquals(403, wrongToken.statusCode(), wrongToken.body());
+    assertEquals(401, wrongToken.statusCode(), wrongToken.body());
+    var withoutAdminScope = regions.send("us", "POST", "/v1/admin/regions/ap/down", null);
+    assertEquals(403, withoutAdminScope.statusCode(), withoutAdminScope.body());
     assertEquals(RegionControl.Status.up, client.declared("us", "ap").status());
     assertEquals("ap", client.user("us", "adm-1").get("owner").asText());
   }

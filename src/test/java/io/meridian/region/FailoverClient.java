@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meridian.cluster.ThreeRegions;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -113,14 +112,10 @@ final class FailoverClient {
   /** The same request, sent without waiting for the answer (for a stream of attempts). */
   CompletableFuture<HttpResponse<String>> sendAsync(
       String region, String method, String path, String body) {
-    var builder = HttpRequest.newBuilder(regions.uri(region, path)).timeout(Duration.ofSeconds(30));
-    builder.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) builder.header("Content-Type", "application/json");
-    return regions.client().sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString());
+    return regions
+        .client()
+        .sendAsync(
+            regions.request(region, method, path, body), HttpResponse.BodyHandlers.ofString());
   }
 
   /** The status of {@code region} in a {@code GET /v1/regions} answer. */
