@@ -375,6 +375,8 @@ public final class User
               (events, timedOut) ->
                   replica.tell(new CaughtUp(region, timedOut == null ? before + events : -1)));
     }
+    // A single-region deployment has no other journal to wait for (it stashed every command).
+    if (catchUpTargets.isEmpty()) catchUpTargets = null;
   }
 
   private boolean caughtUp(UserState state) {
