@@ -134,6 +134,9 @@ public final class RegionJournals {
                 ConfigValueFactory.fromAnyRef(
                     config.getString("meridian.cassandra.local-datacenter")));
     boolean autocreate = config.getBoolean("meridian.cassandra.schema-autocreate");
+    boolean sharedSession =
+        config.hasPath("meridian.cassandra.shared-session")
+            && config.getBoolean("meridian.cassandra.shared-session");
     String dcReplication =
         config.getString("meridian.cassandra.data-center-replication-factors").trim();
     for (String region : regions.names()) {
@@ -176,6 +179,11 @@ public final class RegionJournals {
               .withValue(
                   "hinted-query.cassandra-plugin",
                   ConfigValueFactory.fromAnyRef(pluginPath(region)));
+      if (sharedSession)
+        plugin =
+            plugin.withValue(
+                "session-provider",
+                ConfigValueFactory.fromAnyRef(SharedSessionProvider.class.getName()));
       additions = additions.withValue(pluginPath(region), plugin.withFallback(shared).root());
     }
     String self = config.getString("meridian.region");

@@ -211,6 +211,13 @@ public final class BenchCommand implements Callable<Integer> {
   boolean compare;
 
   @Option(
+      names = "--compare-with",
+      split = ",",
+      description =
+          "With --compare: a second Meridian (one endpoint per region, e.g. a second demo started with other settings); its phases run interleaved with the first's, and the report gives B/A per repetition.")
+  List<URI> compareWith;
+
+  @Option(
       names = "--repetitions",
       defaultValue = "3",
       description = "With --compare: rounds of the interleaved phases (default: ${DEFAULT-VALUE}).")
@@ -331,7 +338,7 @@ public final class BenchCommand implements Callable<Integer> {
       SplittableRandom random = plan.random();
       Workload.Source writes = Workload.WRITES.source(random.nextLong(), users);
       List<Comparison.Phase> phases =
-          List.of(
+          new ArrayList<>(List.of(
               new Comparison.Phase(
                   Comparison.THROUGHPUT_REPLICATED,
                   "Meridian, three regions, writes (profile, points, devices) sent to the user's home region",
@@ -385,10 +392,51 @@ public final class BenchCommand implements Callable<Integer> {
                   "plain EventSourcedBehavior asked in-process: profile writes",
                   false,
                   Comparison.only(Workload.Kind.PROFILE, writes),
-                  entity.sender()));
+                  entity.sender())));
       List<ProcCpu.Proc> processes =
           new ArrayList<>(ProcCpu.discover(plan.target(), plan.cassandraAt()));
       processes.add(new ProcCpu.Proc("single-region Meridian", solo.pid()));
+      if (noBaselines)
+        phases.removeIf(
+            p ->
+                List.of(
+                        Comparison.THROUGHPUT_SINGLE_REGION,
+                        Comparison.THROUGHPUT_ENTITY,
+                        Comparison.THROUGHPUT_DRIVER,
+                        Comparison.WRITE_SINGLE_REGION,
+                        Comparison.WRITE_ENTITY)
+                    .contains(p.name()));
+      MeridianClient other = null;
+      if (compareWith != null && !compareWith.isEmpty()) {
+        HttpClient otherHttp = MeridianClient.newHttpClient();
+        Target otherTarget = Target.discover(compareWith, otherHttp);
+        other = new MeridianClient(otherHttp, otherTarget, plan.runId());
+        other.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+        phases.add(
+            new Comparison.Phase(
+                Comparison.B + Comparison.THROUGHPUT_REPLICATED,
+                "the second Meridian (--compare-with): writes at home",
+                true,
+                Comparison.writes(writes),
+                Comparison.atHome(other)));
+        phases.add(
+            new Comparison.Phase(
+                Comparison.B + Comparison.WRITE_HOME,
+                "the second Meridian: profile writes at home",
+                false,
+                Comparison.only(Workload.Kind.PROFILE, writes),
+                Comparison.atHome(other)));
+        phases.add(
+            new Comparison.Phase(
+                Comparison.B + Comparison.PAYMENT_HOME,
+                "the second Meridian: payments at home",
+                false,
+                Workload.PAYMENTS.source(random.nextLong(), users)::next,
+                Comparison.atHome(other)));
+        for (ProcCpu.Proc proc : ProcCpu.discover(otherTarget, findCassandra(otherTarget)))
+          if (proc.pid() != ProcessHandle.current().pid())
+            processes.add(new ProcCpu.Proc(Comparison.B + proc.name(), proc.pid()));
+      }
       long hz = ProcCpu.clockTicksPerSecond();
       Comparison comparison =
           new Comparison(
@@ -452,6 +500,7 @@ public final class BenchCommand implements Callable<Integer> {
               lagP50, lagP99, "end-to-end probe, " + probeLags.getTotalCount() + " probes");
       figures.put("goals", goals);
       figures.put("ratios", comparison.ratios());
+      if (other != null) figures.put("secondVsFirst", comparison.secondVsFirst());
       figures.put("phases", comparison.phaseFigures());
       figures.put("replicationLag", lag);
       Report.writeJson(plan.jsonFile(), figures);

@@ -232,6 +232,9 @@ final class Comparison {
   static final String WRITE_SINGLE_REGION = "latency/meridian-1-region-write";
   static final String WRITE_ENTITY = "latency/entity-write";
 
+  /** Prefix of the phases of the second Meridian ({@code --compare-with}). */
+  static final String B = "B/";
+
   /** One goal of issue 13: its bound, the measured median and spread, and whether it is met. */
   static Map<String, Object> goal(
       String what, String bound, List<Double> values, boolean atMost, double limit) {
@@ -306,6 +309,49 @@ final class Comparison {
             false,
             0.3));
     return out;
+  }
+
+  /** The second Meridian against the first, per repetition: B/A of throughput and latencies. */
+  Map<String, Object> secondVsFirst() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put(
+        "throughput B/A",
+        spread(
+            perRepetition(
+                B + THROUGHPUT_REPLICATED,
+                THROUGHPUT_REPLICATED,
+                (b, a) -> b.opsPerSecond() / a.opsPerSecond())));
+    for (String phase : List.of(WRITE_HOME, PAYMENT_HOME)) {
+      out.put(
+          phase + " p50 B/A",
+          spread(perRepetition(B + phase, phase, (b, a) -> b.p50Millis() / a.p50Millis())));
+      out.put(
+          phase + " p99 B/A",
+          spread(perRepetition(B + phase, phase, (b, a) -> b.p99Millis() / a.p99Millis())));
+    }
+    out.put(
+        "CPU ms per write, all processes, throughput phase B/A",
+        spread(
+            perRepetition(
+                B + THROUGHPUT_REPLICATED,
+                THROUGHPUT_REPLICATED,
+                (b, a) -> listedCpuPerOp(b, true) / listedCpuPerOp(a, false))));
+    return out;
+  }
+
+  /** CPU ms per op summed over the processes of one side (B's carry the prefix). */
+  @SuppressWarnings("unchecked")
+  private static double listedCpuPerOp(Measured m, boolean second) {
+    if (m.cpu() == null || m.cpu().get("byProcess") == null) return Double.NaN;
+    double sum = 0;
+    for (var e : ((Map<String, Object>) m.cpu().get("byProcess")).entrySet()) {
+      String name = e.getKey();
+      if (name.startsWith(B) != second || name.contains("bench") || name.startsWith("single-region"))
+        continue;
+      Object perOp = ((Map<String, Object>) e.getValue()).get("cpuMillisPerOp");
+      if (perOp instanceof Number n) sum += n.doubleValue();
+    }
+    return sum;
   }
 
   /** Ratios shown beside the goals: where the time goes between the layers. */

@@ -274,6 +274,10 @@ public final class CassandraLauncher implements AutoCloseable {
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
+    // Extra flags after the defaults (HotSpot takes the last of a repeated flag), e.g. another GC
+    // pause target for a bench A/B: -Dmeridian.cassandra.jvm-options="-XX:MaxGCPauseMillis=50".
+    String extra = System.getProperty("meridian.cassandra.jvm-options", "").trim();
+    if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
     command.add("-Dmeridian.cassandra=" + dataDir); // tells our Cassandra apart in `ps`
     command.add("-Dcassandra.config=" + dataDir.resolve("cassandra.yaml").toUri());
     command.add("-Dcassandra-foreground=yes");
