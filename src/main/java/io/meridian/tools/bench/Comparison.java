@@ -147,7 +147,7 @@ final class Comparison {
   }
 
   List<Measured> of(String phase) {
-    return results.get(phase);
+    return results.getOrDefault(phase, List.of());
   }
 
   /** Median, min and max of values (rounded); empty values give nulls. */
@@ -172,8 +172,9 @@ final class Comparison {
   List<Double> perRepetition(
       String a, String b, java.util.function.BiFunction<Measured, Measured, Double> f) {
     List<Double> out = new ArrayList<>();
-    List<Measured> as = results.get(a);
-    List<Measured> bs = results.get(b);
+    // A phase left out of the run (--no-baselines) has no figures: the ratio has none either.
+    List<Measured> as = results.getOrDefault(a, List.of());
+    List<Measured> bs = results.getOrDefault(b, List.of());
     for (int i = 0; i < Math.min(as.size(), bs.size()); i++) out.add(f.apply(as.get(i), bs.get(i)));
     return out;
   }
@@ -346,8 +347,9 @@ final class Comparison {
     double sum = 0;
     for (var e : ((Map<String, Object>) m.cpu().get("byProcess")).entrySet()) {
       String name = e.getKey();
-      if (name.startsWith(B) != second || name.contains("bench") || name.startsWith("single-region"))
-        continue;
+      if (name.startsWith(B) != second
+          || name.contains("bench")
+          || name.startsWith("single-region")) continue;
       Object perOp = ((Map<String, Object>) e.getValue()).get("cpuMillisPerOp");
       if (perOp instanceof Number n) sum += n.doubleValue();
     }

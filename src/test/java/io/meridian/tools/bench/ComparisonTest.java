@@ -98,6 +98,12 @@ class ComparisonTest {
             Comparison.THROUGHPUT_SINGLE_REGION,
             (x, y) -> x.opsPerSecond() / y.opsPerSecond());
     assertEquals(2, ratios.size());
+    // Phases left out of a run (--no-baselines) give goals without data, not a failed report.
+    var goals = comparison.goals(null, null, "none");
+    assertEquals(7, goals.size());
+    assertNull(goals.get(0).get("met"));
+    assertEquals(
+        List.of(), comparison.perRepetition(Comparison.WRITE_HOME, "missing", (x, y) -> 1.0));
   }
 
   private static Comparison.Phase phase(String name, boolean throughput, List<String> sent) {
