@@ -11,7 +11,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The request body every route that takes one reads: a JSON object within {@code
- * meridian.http.max-body-bytes}.
+ * meridian.http.max-body-bytes}, read as bytes and decoded strictly by {@link Json#object} (the
+ * {@code charset} of the content type is ignored: JSON is UTF-8, RFC 8259 section 8.1).
  */
 final class RequestBody {
   private final Json json;
@@ -36,7 +37,7 @@ final class RequestBody {
           return extractStrictEntity(
               Duration.ofSeconds(5),
               maxBytes,
-              strict -> inner.apply(json.object(strict.getData().utf8String())));
+              strict -> inner.apply(json.object(strict.getData().toArray())));
         });
   }
 

@@ -1,5 +1,7 @@
 package io.meridian.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meridian.payment.PaymentOutcome;
 import io.meridian.user.User;
 import java.util.List;
@@ -7,11 +9,16 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where an answer becomes an HTTP response: documents, the user entity's replies,
@@ -21,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  * {"error","message"}}.
  */
 final class ResponseMapper {
+  private static final Logger log = LoggerFactory.getLogger(ResponseMapper.class);
   static final String OWNER_HEADER = "X-Meridian-Owner";
 
   private final Json json;
@@ -143,4 +151,58 @@ final class ResponseMapper {
     return error(
         StatusCodes.SERVICE_UNAVAILABLE, unavailable.code(), unavailable.message(), List.of());
   }
+
+  /**
+   * What Pekko HTTP answers when the route has not answered within {@code
+   * pekko.http.server.request-timeout} (installed for every request by {@link HttpApi#route()}):
+   * 503 {@code timeout} with {@code Retry-After}, instead of Pekko's text/plain default. 503, not
+   * 408: the request arrived whole (the timeout starts once the body is received), the server was
+   * the slow one. Called by Pekko's timeout task: synchronous and without blocking.
+   */
+  HttpResponse requestTimedOut(HttpRequest request) {
+    log.info(
+        "no answer within the request timeout for {} {}",
+        request.method().value(),
+        request.getUri().path());
+    return error(
+        StatusCodes.SERVICE_UNAVAILABLE,
+        "timeout",
+        "no answer within the request timeout; retry later (a payment with the same paymentId)",
+        List.of(RetryAfter.create(TIMEOUT_RETRY_AFTER_SECONDS)));
+  }
+
+  static final long TIMEOUT_RETRY_AFTER_SECONDS = 1;
+
+  /**
+   * A request Pekko HTTP itself found malformed (its parser, or a body that did not arrive in
+   * time): the same error shape, always a 4xx. Pekko answers an unknown method with 501 and an
+   * unknown protocol version with 505; both are the client's mistake, so they are a 400 here.
+   * Static: the parsing error handler ({@link MalformedRequestHandler}) has no mapper instance.
+   */
+  static HttpResponse malformedRequest(int pekkoStatus, String summary) {
+    StatusCode status =
+        pekkoStatus >= 400 && pekkoStatus < 500
+            ? StatusCodes.get(pekkoStatus)
+            : StatusCodes.BAD_REQUEST;
+    String code =
+        switch (status.intValue()) {
+          case 408 -> "request_timeout";
+          case 413 -> "payload_too_large";
+          case 414 -> "uri_too_long";
+          case 431 -> "headers_too_large";
+          default -> "bad_request";
+        };
+    try {
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              ContentTypes.APPLICATION_JSON,
+              PLAIN_JSON.writeValueAsBytes(new Json.ErrorBody(code, summary)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write an error body", e);
+    }
+  }
+
+  /** Only for {@link #malformedRequest}: two strings need no configured mapper. */
+  private static final ObjectMapper PLAIN_JSON = new ObjectMapper();
 }

@@ -54,16 +54,26 @@ final class Validation {
     JsonNode node = body.get(field);
     if (node == null || node.isNull())
       throw ApiError.badRequest("missing_field", "field '" + field + "' is required");
-    if (!node.isTextual())
-      throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
-    return node.textValue();
+    return text(node, field);
   }
 
   static String optionalText(JsonNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) return null;
+    return text(node, field);
+  }
+
+  /**
+   * A string field as valid Unicode. {@link Json#object} already refuses a body with an unpaired
+   * surrogate; checked again here because every accepted string ends up in an event, and the CBOR
+   * serializer of the journal cannot write one (AcceptedInputSerializesTest).
+   */
+  private static String text(JsonNode node, String field) {
     if (!node.isTextual())
       throw ApiError.badRequest("invalid_field", "field '" + field + "' must be a string");
+    if (Json.hasUnpairedSurrogate(node.textValue()))
+      throw ApiError.badRequest(
+          "invalid_field", "field '" + field + "' must be valid Unicode (no unpaired surrogate)");
     return node.textValue();
   }
 
@@ -73,8 +83,13 @@ final class Validation {
           case "displayName" ->
               !value.isBlank()
                   && value.length() <= 100
-                  && value.chars().noneMatch(Character::isISOControl);
-          case "email" -> value.length() <= 254 && EMAIL.matcher(value).matches();
+                  && value.chars().noneMatch(Character::isISOControl)
+                  && !Json.hasUnpairedSurrogate(value);
+          case "email" ->
+              value.length() <= 254
+                  && EMAIL.matcher(value).matches()
+                  && value.chars().noneMatch(Character::isISOControl)
+                  && !Json.hasUnpairedSurrogate(value);
           case "locale" -> LOCALE.matcher(value).matches();
           default -> false;
         };
@@ -82,7 +97,7 @@ final class Validation {
       String rule =
           switch (field) {
             case "displayName" -> "1-100 printable characters";
-            case "email" -> "an e-mail address like ada@example.org";
+            case "email" -> "an e-mail address like ada@example.org, without control characters";
             default -> "a language tag like en-GB";
           };
       throw ApiError.badRequest("invalid_field", "field '" + field + "' must be " + rule);
