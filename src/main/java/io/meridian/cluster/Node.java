@@ -14,7 +14,10 @@ import io.meridian.user.User;
 import io.meridian.user.UserGateway;
 import io.meridian.user.UserSettings;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -157,6 +160,7 @@ public final class Node {
         gateway,
         region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
     warmUp(system, gateway, state, 1);
+    turnUnreadyFirstOnShutdown(system, state);
     var api = new HttpApi(system, settings.http(), gateway, regionService);
     CompletionStage<ServerBinding> binding =
         api.bind()
@@ -185,6 +189,70 @@ public final class Node {
         RegionJournals.JOURNAL_PLUGIN_ID,
         RegionJournals.SNAPSHOT_PLUGIN_ID,
         RegionJournals.REPLICATION_QUERY_PLUGIN_ID);
+  }
+
+  /**
+   * The first step of a graceful shutdown (SIGTERM, or the pod's deletion after its preStop):
+   * readiness turns false, and the node keeps serving HTTP for {@code
+   * meridian.http.shutdown.unready-delay} so that load balancers that probe {@code /ready} stop
+   * sending before the port closes. Then pekko-http's tasks unbind (service-unbind) and drain the
+   * requests in flight (service-requests-done, HttpApi.bind); only after that does the node hand
+   * its users over and leave the cluster (cluster-sharding-shutdown-region, cluster-leave).
+   */
+  private static void turnUnreadyFirstOnShutdown(ActorSystem<?> system, NodeState state) {
+    Config config = system.settings().config();
+    Duration unreadyDelay = config.getDuration("meridian.http.shutdown.unready-delay");
+    requireWithinPhase(
+        config,
+        "meridian.http.shutdown.unready-delay",
+        CoordinatedShutdown.PhaseBeforeServiceUnbind());
+    requireWithinPhase(
+        config,
+        "meridian.http.shutdown.drain-deadline",
+        CoordinatedShutdown.PhaseServiceRequestsDone());
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+            "meridian-readiness-false",
+            () -> {
+              state.shuttingDown.set(true);
+              log.info(
+                  "shutting down: readiness false; HTTP keeps serving for {} before it unbinds",
+                  unreadyDelay);
+              var delayed = new CompletableFuture<Done>();
+              system
+                  .scheduler()
+                  .scheduleOnce(
+                      unreadyDelay,
+                      () -> delayed.complete(Done.getInstance()),
+                      system.executionContext());
+              return delayed;
+            });
+  }
+
+  /**
+   * A shutdown step that outlasts its phase is cut short by the phase timeout (and the next phase
+   * starts anyway): refuse such a configuration at start rather than drop requests at shutdown.
+   */
+  private static void requireWithinPhase(Config config, String setting, String phase) {
+    Duration value = config.getDuration(setting);
+    String phaseTimeout = "pekko.coordinated-shutdown.phases." + phase + ".timeout";
+    Duration timeout =
+        config.hasPath(phaseTimeout)
+            ? config.getDuration(phaseTimeout)
+            : config.getDuration("pekko.coordinated-shutdown.default-phase-timeout");
+    if (value.compareTo(timeout) >= 0)
+      throw new IllegalArgumentException(
+          setting
+              + " ("
+              + value
+              + ") must be shorter than the timeout of shutdown phase "
+              + phase
+              + " ("
+              + timeout
+              + ", "
+              + phaseTimeout
+              + ")");
   }
 
   /** An id no client can use (ids must start with a letter or digit). */

@@ -27,6 +27,9 @@ public final class NodeState implements Extension {
    */
   final AtomicBoolean journalsWarm = new AtomicBoolean();
 
+  /** Graceful shutdown has begun: not ready any more, whatever else holds (Node). */
+  final AtomicBoolean shuttingDown = new AtomicBoolean();
+
   /** This incarnation has read the region directory from a majority (set by Node once wired). */
   volatile java.util.function.BooleanSupplier directoryConfirmed = () -> false;
 

@@ -14,7 +14,8 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
 /**
  * Pekko Management readiness ({@code /ready}): true only when this node is Up in the cluster,
  * sharding of users has started, the HTTP API is bound, its region's journal answered, it has read
- * the region directory from a majority, and Cassandra answers a query.
+ * the region directory from a majority, and Cassandra answers a query; false from the first step of
+ * a graceful shutdown on, before the HTTP port closes (Node).
  */
 public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> {
   private static final Duration CASSANDRA_PROBE_TIMEOUT = Duration.ofSeconds(3);
@@ -29,7 +30,8 @@ public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> 
     var typed = Adapter.toTyped(system);
     NodeState state = NodeState.get(typed);
     boolean up = Cluster.get(typed).selfMember().status() == MemberStatus.up();
-    if (!up
+    if (state.shuttingDown.get()
+        || !up
         || !state.shardingStarted()
         || !state.httpBound.get()
         || !state.journalsWarm.get()

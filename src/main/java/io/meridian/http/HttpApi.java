@@ -6,6 +6,7 @@ import io.meridian.metrics.Metrics;
 import io.meridian.payment.PaymentService;
 import io.meridian.region.RegionService;
 import io.meridian.user.UserGateway;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -14,10 +15,13 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,14 +94,30 @@ public final class HttpApi {
     else log.info("HTTP API of region={} callers: {}", region, settings.callers().describe());
   }
 
+  /**
+   * Binds the API: HTTPS when {@code meridian.http.tls.enabled} (key store read now, so a bad one
+   * stops the node at start). On shutdown the port is unbound in phase service-unbind, after
+   * readiness went false and {@code meridian.http.shutdown.unready-delay} passed (cluster.Node);
+   * requests in flight then get up to {@code meridian.http.shutdown.drain-deadline} to be answered
+   * (phase service-requests-done, pekko-http's ServerBinding.terminate), before the node hands its
+   * users over and leaves the cluster.
+   */
   public CompletionStage<ServerBinding> bind() {
-    return Http.get(system)
-        .newServerAt(settings.host(), settings.port())
+    com.typesafe.config.Config http = system.settings().config().getConfig("meridian.http");
+    var tls = ServerTls.Settings.fromConfig(http.getConfig("tls"));
+    var server = Http.get(system).newServerAt(settings.host(), settings.port());
+    if (tls.enabled()) server = server.enableHttps(ServerTls.start(tls).connectionContext());
+    java.time.Duration drainDeadline = http.getDuration("shutdown.drain-deadline");
+    return server
         .bind(route())
         .thenApply(
             binding -> {
-              binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(5), system);
-              log.info("HTTP API of region={} listening on {}", region, binding.localAddress());
+              binding.addToCoordinatedShutdown(drainDeadline, system);
+              log.info(
+                  "HTTP API of region={} listening on {} ({})",
+                  region,
+                  binding.localAddress(),
+                  tls.enabled() ? "HTTPS" : "plain HTTP");
               return binding;
             });
   }
@@ -128,19 +148,57 @@ public final class HttpApi {
           return response.addHeader(RawHeader.create(SERVED_BY_HEADER, region));
         },
         () ->
-            withRequestTimeoutResponse(
-                responses::requestTimedOut,
-                () ->
-                    handleExceptions(
-                        exceptionHandler(),
-                        () -> handleRejections(rejectionHandler(), () -> api))));
+            handleExceptions(
+                exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
   }
 
   private ExceptionHandler exceptionHandler() {
-    return new RequestErrors(responses, requestBody, region).exceptions();
+    return ExceptionHandler.newBuilder()
+        .match(ApiError.class, e -> complete(responses.error(e)))
+        .match(
+            EntityStreamSizeException.class, e -> complete(responses.error(requestBody.tooLarge())))
+        .matchAny(
+            e -> {
+              Throwable cause = e.getCause();
+              if (cause instanceof EntityStreamSizeException)
+                return complete(responses.error(requestBody.tooLarge()));
+              log.warn("request failed in region={}", region, e);
+              return complete(responses.failure(e));
+            })
+        .build();
   }
 
   private RejectionHandler rejectionHandler() {
-    return new RequestErrors(responses, requestBody, region).rejections();
+    return RejectionHandler.newBuilder()
+        .handleAll(
+            MethodRejection.class,
+            rejections ->
+                complete(
+                    responses.error(
+                        StatusCodes.METHOD_NOT_ALLOWED,
+                        "method_not_allowed",
+                        "use "
+                            + rejections.stream()
+                                .map(r -> r.supported().name())
+                                .distinct()
+                                .toList(),
+                        List.of())))
+        .handleNotFound(
+            complete(
+                responses.error(
+                    StatusCodes.NOT_FOUND,
+                    "not_found",
+                    "no such endpoint; see docs/api.md",
+                    List.of())))
+        .handleAll(
+            org.apache.pekko.http.javadsl.server.Rejection.class,
+            rejections ->
+                complete(
+                    responses.error(
+                        StatusCodes.BAD_REQUEST,
+                        "bad_request",
+                        "the request could not be handled: " + rejections.get(0),
+                        List.of())))
+        .build();
   }
 }

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -489,21 +491,235 @@ class KubernetesManifestTest {
         "production keyspaces come from docs/cassandra-schema.cql");
 
     assertEquals("tls-tcp", config.getString("pekko.remote.artery.transport"), "remoting over TLS");
-    Path keyStore =
-        Path.of(config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store"));
-    JsonNode mount =
-        StreamSupport.stream(r.nodeContainer().path("volumeMounts").spliterator(), false)
-            .filter(m -> m.path("name").asText().equals("remoting-tls"))
-            .findFirst()
-            .orElseGet(() -> fail("remoting-tls mounted"));
+  }
+
+  /**
+   * Every link of a node is encrypted, each with key material from a mounted Secret: Artery (PEM
+   * files of cert-manager, identity verified), the HTTP API (PKCS12), the Cassandra driver.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void everyLinkOfTheNodeIsEncryptedWithMountedKeys(String overlay) {
+    Rendered r = render(overlay);
+    Config config = r.nodeConfig();
+
+    assertEquals("tls-tcp", config.getString("pekko.remote.artery.transport"), "remoting over TLS");
     assertEquals(
-        Path.of(mount.path("mountPath").asText()),
-        keyStore.getParent(),
-        "key store is in the mounted Secret");
+        "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
+        config.getString("pekko.remote.artery.ssl.ssl-engine-provider"),
+        "remoting: renewable PEM files, peer identity verified");
+    for (String file : List.of("key-file", "cert-file", "ca-cert-file")) {
+      r.assertMountedSecretFile(
+          "remoting-tls",
+          config.getString("pekko.remote.artery.ssl.rotating-keys-engine." + file),
+          "remoting " + file);
+    }
+
+    assertTrue(config.getBoolean("meridian.http.tls.enabled"), "HTTPS for the API");
+    r.assertMountedSecretFile(
+        "http-tls", config.getString("meridian.http.tls.key-store"), "HTTPS key store");
     assertEquals(
         "secret",
-        config.getString("pekko.remote.artery.ssl.config-ssl-engine.key-store-password"),
-        "key store password from the Secret");
+        config.getString("meridian.http.tls.key-store-password"),
+        "HTTPS key store password from a Secret");
+
+    String driverTls = "datastax-java-driver.advanced.ssl-engine-factory";
+    assertEquals(
+        "DefaultSslEngineFactory", config.getString(driverTls + ".class"), "Cassandra client TLS");
+    r.assertMountedSecretFile(
+        "cassandra-tls", config.getString(driverTls + ".truststore-path"), "Cassandra trust store");
+    assertEquals(
+        "secret",
+        config.getString(driverTls + ".truststore-password"),
+        "Cassandra trust store password from a Secret");
+  }
+
+  /** Coordinated shutdown's phases, in order, up to the node being out of the cluster. */
+  private static final List<String> PHASES_UNTIL_LEFT =
+      List.of(
+          "before-service-unbind",
+          "service-unbind",
+          "service-requests-done",
+          "service-stop",
+          "before-cluster-shutdown",
+          "cluster-sharding-shutdown-region",
+          "cluster-leave",
+          "cluster-exiting",
+          "cluster-exiting-done");
+
+  /**
+   * Graceful shutdown fits: the preStop waits before SIGTERM, the node is unready for a while
+   * before it unbinds, each step fits its phase, and the grace period covers the preStop plus every
+   * phase up to leaving the cluster at its timeout, so the kubelet never kills a member.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void gracefulShutdownFitsTheGracePeriod(String overlay) {
+    Rendered r = render(overlay);
+    Config config = r.nodeConfig();
+    JsonNode preStop = r.nodeContainer().at("/lifecycle/preStop/exec/command");
+    assertTrue(
+        preStop.isArray() && preStop.size() == 2, "preStop runs sleep <seconds>: " + preStop);
+    assertEquals("sleep", preStop.get(0).asText(), "preStop command");
+    long preStopSeconds = Long.parseLong(preStop.get(1).asText());
+    assertTrue(preStopSeconds >= 1, "preStop sleeps while the endpoints are withdrawn");
+
+    Duration unready = config.getDuration("meridian.http.shutdown.unready-delay");
+    Duration drain = config.getDuration("meridian.http.shutdown.drain-deadline");
+    assertTrue(unready.toSeconds() >= 1, "unready before unbinding: " + unready);
+    assertTrue(
+        unready.compareTo(phaseTimeout(config, "before-service-unbind")) < 0,
+        "unready-delay fits its phase");
+    assertTrue(
+        drain.compareTo(phaseTimeout(config, "service-requests-done")) < 0,
+        "drain-deadline fits its phase");
+
+    Duration untilLeft = Duration.ofSeconds(preStopSeconds);
+    for (String phase : PHASES_UNTIL_LEFT) untilLeft = untilLeft.plus(phaseTimeout(config, phase));
+    long grace = r.deployment().at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
+    assertTrue(
+        grace >= untilLeft.toSeconds(),
+        "terminationGracePeriodSeconds "
+            + grace
+            + " < preStop + coordinated shutdown until the node left ("
+            + untilLeft.toSeconds()
+            + " s)");
+  }
+
+  private static Duration phaseTimeout(Config config, String phase) {
+    String path = "pekko.coordinated-shutdown.phases." + phase + ".timeout";
+    return config.hasPath(path)
+        ? config.getDuration(path)
+        : config.getDuration("pekko.coordinated-shutdown.default-phase-timeout");
+  }
+
+  /**
+   * NetworkPolicies allow what the design needs and nothing else: the API port from the selected
+   * callers only (selectors, never address ranges), remoting and bootstrap from Meridian's nodes
+   * (this region's by label, the other regions' by their pod CIDRs), and no rule open to every
+   * source or every port.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void networkPoliciesAllowOnlyWhatTheDesignNeeds(String overlay) {
+    Rendered r = render(overlay);
+    JsonNode podLabels = r.deployment().at("/spec/template/metadata/labels");
+    Map<String, List<JsonNode>> sourcesByPort = new TreeMap<>();
+    for (JsonNode policy : r.all("NetworkPolicy")) {
+      if (!selects(policy.at("/spec/podSelector/matchLabels"), podLabels)) continue;
+      assertTrue(
+          texts(policy.at("/spec/policyTypes")).contains("Ingress"),
+          policy.at("/metadata/name").asText() + " restricts ingress");
+      for (JsonNode rule : policy.at("/spec/ingress")) {
+        String what = policy.at("/metadata/name").asText() + " rule " + rule;
+        assertTrue(rule.path("ports").size() > 0, "a rule names its ports: " + what);
+        assertTrue(rule.path("from").size() > 0, "a rule names its sources: " + what);
+        for (JsonNode source : rule.path("from")) {
+          String cidr = source.at("/ipBlock/cidr").asText("");
+          assertFalse(cidr.equals("0.0.0.0/0") || cidr.equals("::/0"), "open to all: " + what);
+          assertFalse(source.at("/ipBlock/except").isArray(), "no carve-outs: " + what);
+        }
+        for (JsonNode port : rule.path("ports")) {
+          String name = r.portName(port.path("port").asText());
+          rule.path("from")
+              .forEach(f -> sourcesByPort.computeIfAbsent(name, k -> new ArrayList<>()).add(f));
+        }
+      }
+    }
+    assertEquals(
+        new TreeSet<>(Set.of("http", "remoting", "management")),
+        new TreeSet<>(sourcesByPort.keySet()),
+        "every port of the node is reachable by someone, and only those");
+    for (JsonNode source : sourcesByPort.get("http")) {
+      assertFalse(source.has("ipBlock"), "API callers are selected by label: " + source);
+      assertTrue(
+          source.path("namespaceSelector").path("matchLabels").size() > 0
+              && source.path("podSelector").path("matchLabels").size() > 0,
+          "API callers: a namespace and pods, both by label: " + source);
+    }
+    for (String port : List.of("remoting", "management")) {
+      boolean ownRegion = false;
+      for (JsonNode source : sourcesByPort.get(port)) {
+        if (source.has("ipBlock")) continue; // the other regions' pod CIDRs
+        assertFalse(source.has("namespaceSelector"), port + ": only this namespace: " + source);
+        assertTrue(
+            selects(source.at("/podSelector/matchLabels"), podLabels)
+                && source.at("/podSelector/matchLabels").size() > 0,
+            port + ": only Meridian's nodes: " + source);
+        ownRegion = true;
+      }
+      assertTrue(ownRegion, port + " reachable from this region's nodes");
+    }
+  }
+
+  /** Clients reach the API through the Service; the management port is not behind it. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void apiServiceExposesOnlyTheApi(String overlay) {
+    Rendered r = render(overlay);
+    JsonNode ports = r.one("Service", "meridian").at("/spec/ports");
+    assertEquals(1, ports.size(), "the API Service has one port: " + ports);
+    assertEquals("http", r.portName(ports.get(0).path("targetPort").asText()), "API Service port");
+  }
+
+  /** K8ssandra encrypts internode (mutually authenticated) and client connections (TLS only). */
+  @Test
+  void cassandraLinksAreEncrypted() throws IOException {
+    JsonNode cassandra =
+        YAML.readTree(K8S.resolve("cassandra/k8ssandra-cluster.yaml").toFile())
+            .at("/spec/cassandra");
+    JsonNode yaml = cassandra.at("/config/cassandraYaml");
+    assertEquals("all", yaml.at("/server_encryption_options/internode_encryption").asText());
+    assertTrue(yaml.at("/server_encryption_options/require_client_auth").asBoolean());
+    assertTrue(yaml.at("/client_encryption_options/enabled").asBoolean(), "client encryption");
+    assertFalse(
+        yaml.at("/client_encryption_options/optional").asBoolean(true),
+        "clients cannot fall back to plain CQL");
+    for (String stores : List.of("serverEncryptionStores", "clientEncryptionStores")) {
+      for (String ref : List.of("keystoreSecretRef", "truststoreSecretRef")) {
+        assertFalse(
+            cassandra.at("/" + stores + "/" + ref + "/name").asText().isBlank(),
+            stores + "." + ref);
+      }
+    }
+  }
+
+  /** CQL reaches Cassandra only from Meridian's nodes and K8ssandra's own components. */
+  @Test
+  void cassandraAcceptsCqlOnlyFromMeridianAndItsOperator() throws IOException {
+    JsonNode policy = YAML.readTree(K8S.resolve("cassandra/networkpolicy.yaml").toFile());
+    assertEquals("NetworkPolicy", policy.path("kind").asText());
+    JsonNode cluster = YAML.readTree(K8S.resolve("cassandra/k8ssandra-cluster.yaml").toFile());
+    assertEquals(
+        cluster.at("/metadata/namespace").asText(),
+        policy.at("/metadata/namespace").asText(),
+        "in K8ssandra's namespace");
+    assertEquals(
+        cluster.at("/metadata/name").asText(),
+        policy.at("/spec/podSelector/matchLabels").path("cassandra.datastax.com/cluster").asText(),
+        "selects the Cassandra pods of cluster " + cluster.at("/metadata/name").asText());
+    boolean fromMeridian = false;
+    for (JsonNode rule : policy.at("/spec/ingress")) {
+      assertTrue(rule.path("from").size() > 0 && rule.path("ports").size() > 0, "rule " + rule);
+      boolean cql =
+          StreamSupport.stream(rule.path("ports").spliterator(), false)
+              .anyMatch(p -> p.path("port").asInt() == 9042);
+      for (JsonNode source : rule.path("from")) {
+        String cidr = source.at("/ipBlock/cidr").asText("");
+        assertFalse(cidr.equals("0.0.0.0/0") || cidr.equals("::/0"), "open to all: " + rule);
+        if (!cql) continue;
+        assertFalse(source.has("ipBlock"), "CQL from address ranges: " + rule);
+        JsonNode namespace = source.at("/namespaceSelector/matchLabels");
+        if (namespace.isMissingNode()) continue; // K8ssandra's own namespace
+        assertEquals(NAMESPACE, namespace.path("kubernetes.io/metadata.name").asText(), "CQL from");
+        assertEquals(
+            "meridian",
+            source.at("/podSelector/matchLabels").path("app.kubernetes.io/name").asText(),
+            "CQL from Meridian's nodes only");
+        fromMeridian = true;
+      }
+    }
+    assertTrue(fromMeridian, "Meridian's nodes may use CQL");
   }
 
   /** The K8ssandra data centers are the regions, and each overlay connects to its own. */
@@ -572,6 +788,13 @@ class KubernetesManifestTest {
     Set<String> out = new TreeSet<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
+  }
+
+  /** Every label of {@code selector} is on {@code labels} (an empty selector selects all). */
+  private static boolean selects(JsonNode selector, JsonNode labels) {
+    for (var entry : selector.properties())
+      if (!entry.getValue().asText().equals(labels.path(entry.getKey()).asText(null))) return false;
+    return true;
   }
 
   private static JsonNode volume(JsonNode podSpec, String name) {
@@ -683,6 +906,40 @@ class KubernetesManifestTest {
         if (p.path("name").asText().equals(name)) return p.path("containerPort").asInt();
       }
       return fail("container port named " + name);
+    }
+
+    /** A container port's name, given its name or number. */
+    String portName(String nameOrNumber) {
+      for (JsonNode p : nodeContainer().path("ports")) {
+        if (p.path("name").asText().equals(nameOrNumber)
+            || p.path("containerPort").asText().equals(nameOrNumber))
+          return p.path("name").asText();
+      }
+      return fail("no container port " + nameOrNumber);
+    }
+
+    /**
+     * {@code file} is in the mount of volume {@code volume}, a Secret volume that projects that
+     * very file.
+     */
+    void assertMountedSecretFile(String volume, String file, String what) {
+      JsonNode mount =
+          StreamSupport.stream(nodeContainer().path("volumeMounts").spliterator(), false)
+              .filter(m -> m.path("name").asText().equals(volume))
+              .findFirst()
+              .orElseGet(() -> fail(volume + " mounted"));
+      assertFalse(mount.has("subPath"), volume + " mounted whole, so that renewals reach the pod");
+      Path path = Path.of(file);
+      assertEquals(
+          Path.of(mount.path("mountPath").asText()), path.getParent(), what + " in " + volume);
+      JsonNode secret = volume(deployment().at("/spec/template/spec"), volume).path("secret");
+      assertFalse(secret.path("secretName").asText().isBlank(), volume + " is a Secret");
+      JsonNode items = secret.path("items");
+      assertTrue(
+          items.isMissingNode()
+              || StreamSupport.stream(items.spliterator(), false)
+                  .anyMatch(i -> i.path("path").asText().equals(path.getFileName().toString())),
+          what + ": " + path.getFileName() + " projected from Secret " + secret.path("secretName"));
     }
 
     JsonNode envEntry(String name) {
