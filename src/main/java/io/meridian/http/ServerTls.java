@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import javax.net.ssl.KeyManagerFactory;
@@ -47,7 +50,8 @@ public final class ServerTls {
     }
   }
 
-  private record Loaded(SSLContext context, FileTime modified, long size) {}
+  private record Loaded(
+      SSLContext context, X509Certificate certificate, FileTime modified, long size) {}
 
   private final Settings settings;
   private final LongSupplier nanoClock;
@@ -80,12 +84,21 @@ public final class ServerTls {
 
   /** The context of the key store as it is now (read again if the file changed). */
   SSLContext context() {
+    return loaded().context();
+  }
+
+  /** The certificate new connections are served (read again if the file changed). */
+  X509Certificate certificate() {
+    return loaded().certificate();
+  }
+
+  private Loaded loaded() {
     long now = nanoClock.getAsLong();
     if (now - checkedAt >= settings.reloadInterval().toNanos()) {
       checkedAt = now;
       reloadIfChanged();
     }
-    return current.get().context();
+    return current.get();
   }
 
   private void reloadIfChanged() {
@@ -118,7 +131,11 @@ public final class ServerTls {
       keys.init(store, password);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys.getKeyManagers(), null, null);
-      return new Loaded(context, modified, size);
+      X509Certificate certificate = null;
+      for (String alias : Collections.list(store.aliases()))
+        if (store.isKeyEntry(alias)) certificate = (X509Certificate) store.getCertificate(alias);
+      if (certificate == null) throw new KeyStoreException("no private key entry");
+      return new Loaded(context, certificate, modified, size);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException(
           "cannot read the HTTPS key store "
