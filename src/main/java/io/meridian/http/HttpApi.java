@@ -6,7 +6,6 @@ import io.meridian.metrics.Metrics;
 import io.meridian.payment.PaymentService;
 import io.meridian.region.RegionService;
 import io.meridian.user.UserGateway;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,13 +14,10 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
-import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,57 +144,19 @@ public final class HttpApi {
           return response.addHeader(RawHeader.create(SERVED_BY_HEADER, region));
         },
         () ->
-            handleExceptions(
-                exceptionHandler(), () -> handleRejections(rejectionHandler(), () -> api)));
+            withRequestTimeoutResponse(
+                responses::requestTimedOut,
+                () ->
+                    handleExceptions(
+                        exceptionHandler(),
+                        () -> handleRejections(rejectionHandler(), () -> api))));
   }
 
   private ExceptionHandler exceptionHandler() {
-    return ExceptionHandler.newBuilder()
-        .match(ApiError.class, e -> complete(responses.error(e)))
-        .match(
-            EntityStreamSizeException.class, e -> complete(responses.error(requestBody.tooLarge())))
-        .matchAny(
-            e -> {
-              Throwable cause = e.getCause();
-              if (cause instanceof EntityStreamSizeException)
-                return complete(responses.error(requestBody.tooLarge()));
-              log.warn("request failed in region={}", region, e);
-              return complete(responses.failure(e));
-            })
-        .build();
+    return new RequestErrors(responses, requestBody, region).exceptions();
   }
 
   private RejectionHandler rejectionHandler() {
-    return RejectionHandler.newBuilder()
-        .handleAll(
-            MethodRejection.class,
-            rejections ->
-                complete(
-                    responses.error(
-                        StatusCodes.METHOD_NOT_ALLOWED,
-                        "method_not_allowed",
-                        "use "
-                            + rejections.stream()
-                                .map(r -> r.supported().name())
-                                .distinct()
-                                .toList(),
-                        List.of())))
-        .handleNotFound(
-            complete(
-                responses.error(
-                    StatusCodes.NOT_FOUND,
-                    "not_found",
-                    "no such endpoint; see docs/api.md",
-                    List.of())))
-        .handleAll(
-            org.apache.pekko.http.javadsl.server.Rejection.class,
-            rejections ->
-                complete(
-                    responses.error(
-                        StatusCodes.BAD_REQUEST,
-                        "bad_request",
-                        "the request could not be handled: " + rejections.get(0),
-                        List.of())))
-        .build();
+    return new RequestErrors(responses, requestBody, region).rejections();
   }
 }
