@@ -47,6 +47,7 @@ import picocli.CommandLine.Option;
       "  ./meridian bench --workload failover-drill        (kills us; auto-down)",
       "  ./meridian bench --workload failover-drill --kill-region eu \\",
       "      --admin-token <token from the demo banner>",
+      "Every request carries --api-token (default: $MERIDIAN_API_TOKEN, else the demo banner's via --demo-log).",
       "  ./meridian bench --cassandra 127.0.0.1:9042 \\",
       "      --endpoints http://127.0.0.1:9081,http://127.0.0.1:9082,http://127.0.0.1:9083",
       "  ./meridian bench recovery        (recovery time without snapshots: 1k, 10k, 100k events)",
@@ -58,6 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
   private static final Pattern CASSANDRA_IN_BANNER = Pattern.compile("Cassandra at (\\S+)");
   private static final Pattern TOKEN_IN_BANNER = Pattern.compile("Admin token: (\\S+)");
+  private static final Pattern API_TOKEN_IN_BANNER = Pattern.compile("API token: (\\S+)");
 
   @Option(
       names = "--workload",
@@ -169,6 +171,12 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "The demo's output, to read Cassandra's address and the admin token from its banner.")
   Path demoLog;
+
+  @Option(
+      names = "--api-token",
+      description =
+          "Bearer token of every request (scopes read, write, payments; default: $MERIDIAN_API_TOKEN, else from --demo-log).")
+  String apiToken;
 
   @Option(
       names = "--admin-token",
@@ -319,7 +327,11 @@ public final class BenchCommand implements Callable<Integer> {
     Path logDir = plan.jsonFile().toAbsolutePath().getParent().resolve(plan.runId() + "-logs");
     try (SoloRegion solo =
             SoloRegion.start(
-                cassandraAt, plan.token().orElse(""), logDir, Duration.ofSeconds(180));
+                cassandraAt,
+                plan.token().orElse(""),
+                replicated.apiToken,
+                logDir,
+                Duration.ofSeconds(180));
         EntityBaseline entity =
             EntityBaseline.start(
                 cassandraAt,
@@ -331,68 +343,72 @@ public final class BenchCommand implements Callable<Integer> {
       HttpClient soloHttp = MeridianClient.newHttpClient();
       MeridianClient single =
           new MeridianClient(
-              soloHttp, Target.discover(List.of(solo.endpoint), soloHttp), plan.runId());
+              soloHttp,
+              Target.discover(List.of(solo.endpoint), soloHttp, replicated.apiToken),
+              plan.runId(),
+              replicated.apiToken);
       single.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
       CassandraSide.RowSize rowSize =
           cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
       SplittableRandom random = plan.random();
       Workload.Source writes = Workload.WRITES.source(random.nextLong(), users);
       List<Comparison.Phase> phases =
-          new ArrayList<>(List.of(
-              new Comparison.Phase(
-                  Comparison.THROUGHPUT_REPLICATED,
-                  "Meridian, three regions, writes (profile, points, devices) sent to the user's home region",
-                  true,
-                  Comparison.writes(writes),
-                  Comparison.atHome(replicated)),
-              new Comparison.Phase(
-                  Comparison.THROUGHPUT_SINGLE_REGION,
-                  "Meridian with one region over HTTP (same node, API, entity and journal; nothing replicates), same writes",
-                  true,
-                  Comparison.writes(writes),
-                  Comparison.atHome(single)),
-              new Comparison.Phase(
-                  Comparison.THROUGHPUT_ENTITY,
-                  "plain EventSourcedBehavior in the bench JVM, asked directly (no HTTP, no sharding), same writes",
-                  true,
-                  Comparison.writes(writes),
-                  entity.sender()),
-              new Comparison.Phase(
-                  Comparison.THROUGHPUT_DRIVER,
-                  "raw async driver inserts into a journal-shaped table, LOCAL_QUORUM",
-                  true,
-                  Comparison.writes(writes),
-                  cassandraSide.rawInserts(plan.runId(), users, rowSize)),
-              new Comparison.Phase(
-                  Comparison.WRITE_HOME,
-                  "Meridian, three regions: profile writes (single-writer) sent to the owner region",
-                  false,
-                  Comparison.only(Workload.Kind.PROFILE, writes),
-                  Comparison.atHome(replicated)),
-              new Comparison.Phase(
-                  Comparison.WRITE_FORWARDED,
-                  "Meridian, three regions: profile writes sent to another region, forwarded to the owner",
-                  false,
-                  Comparison.only(Workload.Kind.PROFILE, writes),
-                  Comparison.awayFromHome(replicated, random.nextLong())),
-              new Comparison.Phase(
-                  Comparison.PAYMENT_HOME,
-                  "Meridian, three regions: payments sent to the owner region (answered once durable in two regions)",
-                  false,
-                  Workload.PAYMENTS.source(random.nextLong(), users)::next,
-                  Comparison.atHome(replicated)),
-              new Comparison.Phase(
-                  Comparison.WRITE_SINGLE_REGION,
-                  "Meridian with one region over HTTP: profile writes",
-                  false,
-                  Comparison.only(Workload.Kind.PROFILE, writes),
-                  Comparison.atHome(single)),
-              new Comparison.Phase(
-                  Comparison.WRITE_ENTITY,
-                  "plain EventSourcedBehavior asked in-process: profile writes",
-                  false,
-                  Comparison.only(Workload.Kind.PROFILE, writes),
-                  entity.sender())));
+          new ArrayList<>(
+              List.of(
+                  new Comparison.Phase(
+                      Comparison.THROUGHPUT_REPLICATED,
+                      "Meridian, three regions, writes (profile, points, devices) sent to the user's home region",
+                      true,
+                      Comparison.writes(writes),
+                      Comparison.atHome(replicated)),
+                  new Comparison.Phase(
+                      Comparison.THROUGHPUT_SINGLE_REGION,
+                      "Meridian with one region over HTTP (same node, API, entity and journal; nothing replicates), same writes",
+                      true,
+                      Comparison.writes(writes),
+                      Comparison.atHome(single)),
+                  new Comparison.Phase(
+                      Comparison.THROUGHPUT_ENTITY,
+                      "plain EventSourcedBehavior in the bench JVM, asked directly (no HTTP, no sharding), same writes",
+                      true,
+                      Comparison.writes(writes),
+                      entity.sender()),
+                  new Comparison.Phase(
+                      Comparison.THROUGHPUT_DRIVER,
+                      "raw async driver inserts into a journal-shaped table, LOCAL_QUORUM",
+                      true,
+                      Comparison.writes(writes),
+                      cassandraSide.rawInserts(plan.runId(), users, rowSize)),
+                  new Comparison.Phase(
+                      Comparison.WRITE_HOME,
+                      "Meridian, three regions: profile writes (single-writer) sent to the owner region",
+                      false,
+                      Comparison.only(Workload.Kind.PROFILE, writes),
+                      Comparison.atHome(replicated)),
+                  new Comparison.Phase(
+                      Comparison.WRITE_FORWARDED,
+                      "Meridian, three regions: profile writes sent to another region, forwarded to the owner",
+                      false,
+                      Comparison.only(Workload.Kind.PROFILE, writes),
+                      Comparison.awayFromHome(replicated, random.nextLong())),
+                  new Comparison.Phase(
+                      Comparison.PAYMENT_HOME,
+                      "Meridian, three regions: payments sent to the owner region (answered once durable in two regions)",
+                      false,
+                      Workload.PAYMENTS.source(random.nextLong(), users)::next,
+                      Comparison.atHome(replicated)),
+                  new Comparison.Phase(
+                      Comparison.WRITE_SINGLE_REGION,
+                      "Meridian with one region over HTTP: profile writes",
+                      false,
+                      Comparison.only(Workload.Kind.PROFILE, writes),
+                      Comparison.atHome(single)),
+                  new Comparison.Phase(
+                      Comparison.WRITE_ENTITY,
+                      "plain EventSourcedBehavior asked in-process: profile writes",
+                      false,
+                      Comparison.only(Workload.Kind.PROFILE, writes),
+                      entity.sender())));
       List<ProcCpu.Proc> processes =
           new ArrayList<>(ProcCpu.discover(plan.target(), plan.cassandraAt()));
       processes.add(new ProcCpu.Proc("single-region Meridian", solo.pid()));
@@ -409,8 +425,8 @@ public final class BenchCommand implements Callable<Integer> {
       MeridianClient other = null;
       if (compareWith != null && !compareWith.isEmpty()) {
         HttpClient otherHttp = MeridianClient.newHttpClient();
-        Target otherTarget = Target.discover(compareWith, otherHttp);
-        other = new MeridianClient(otherHttp, otherTarget, plan.runId());
+        Target otherTarget = Target.discover(compareWith, otherHttp, replicated.apiToken);
+        other = new MeridianClient(otherHttp, otherTarget, plan.runId(), replicated.apiToken);
         other.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
         phases.add(
             new Comparison.Phase(
@@ -690,8 +706,18 @@ public final class BenchCommand implements Callable<Integer> {
     Path chartFile = Path.of(jsonFile.toString().replaceFirst("\\.json$", "") + ".png");
 
     HttpClient http = MeridianClient.newHttpClient();
-    Target target = Target.discover(endpoints, http);
-    MeridianClient client = new MeridianClient(http, target, runId);
+    String bearer =
+        Optional.ofNullable(apiToken)
+            .or(() -> Optional.ofNullable(System.getenv("MERIDIAN_API_TOKEN")))
+            .filter(t -> !t.isBlank())
+            .or(
+                () ->
+                    demoLog == null
+                        ? Optional.empty()
+                        : Target.fromDemoLog(demoLog, API_TOKEN_IN_BANNER))
+            .orElse("");
+    Target target = Target.discover(endpoints, http, bearer);
+    MeridianClient client = new MeridianClient(http, target, runId, bearer);
     Optional<String> cassandraAt = findCassandra(target);
     Optional<String> token =
         Optional.ofNullable(adminToken)

@@ -355,8 +355,7 @@ final class FailoverDrill {
           client
               .http
               .sendAsync(
-                  MeridianClient.get(
-                      successor.endpoint().resolve("/v1/users/" + client.userId(user))),
+                  client.get(successor.endpoint().resolve("/v1/users/" + client.userId(user))),
                   HttpResponse.BodyHandlers.ofString())
               .thenApply(
                   r -> {

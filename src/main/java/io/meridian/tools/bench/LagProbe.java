@@ -128,7 +128,7 @@ final class LagProbe implements Runnable {
         try {
           HttpResponse<String> created =
               client.http.send(
-                  MeridianClient.json(
+                  client.json(
                       endpoint.resolve("/v1/users"),
                       "POST",
                       "{\"userId\":\"" + probeUser(i) + "\",\"homeRegion\":\"" + home + "\"}"),
@@ -182,13 +182,13 @@ final class LagProbe implements Runnable {
         client
             .http
             .sendAsync(
-                MeridianClient.get(
+                client.get(
                     to.endpoint().resolve(path + "?waitForVersion=" + from.name() + ":" + next)),
                 HttpResponse.BodyHandlers.discarding())
             .thenApply(response -> new long[] {response.statusCode(), System.nanoTime()});
     HttpResponse<String> written =
         client.http.send(
-            MeridianClient.json(from.endpoint().resolve(path + "/points"), "POST", "{\"delta\":1}"),
+            client.json(from.endpoint().resolve(path + "/points"), "POST", "{\"delta\":1}"),
             HttpResponse.BodyHandlers.ofString());
     long acked = System.nanoTime();
     double t = (System.currentTimeMillis() - startMillis) / 1000.0;

@@ -32,10 +32,14 @@ final class MeridianClient {
   final Target target;
   final String runId;
 
-  MeridianClient(HttpClient http, Target target, String runId) {
+  /** Sent as {@code Authorization: Bearer} with every request (docs/api.md, Authentication). */
+  final String apiToken;
+
+  MeridianClient(HttpClient http, Target target, String runId, String apiToken) {
     this.http = http;
     this.target = target;
     this.runId = runId;
+    this.apiToken = apiToken;
   }
 
   static HttpClient newHttpClient() {
@@ -75,7 +79,8 @@ final class MeridianClient {
       case DEVICE -> {
         HttpRequest.Builder b =
             HttpRequest.newBuilder(endpoint.resolve(user + "/devices/" + op.deviceId()))
-                .timeout(REQUEST_TIMEOUT);
+                .timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + apiToken);
         yield (op.addDevice() ? b.PUT(HttpRequest.BodyPublishers.noBody()) : b.DELETE()).build();
       }
       case PAYMENT ->
@@ -94,13 +99,18 @@ final class MeridianClient {
     };
   }
 
-  static HttpRequest get(URI uri) {
-    return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET().build();
-  }
-
-  static HttpRequest json(URI uri, String method, String body) {
+  HttpRequest get(URI uri) {
     return HttpRequest.newBuilder(uri)
         .timeout(REQUEST_TIMEOUT)
+        .header("Authorization", "Bearer " + apiToken)
+        .GET()
+        .build();
+  }
+
+  HttpRequest json(URI uri, String method, String body) {
+    return HttpRequest.newBuilder(uri)
+        .timeout(REQUEST_TIMEOUT)
+        .header("Authorization", "Bearer " + apiToken)
         .header("Content-Type", "application/json")
         .method(method, HttpRequest.BodyPublishers.ofString(body))
         .build();

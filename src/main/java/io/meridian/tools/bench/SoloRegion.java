@@ -31,7 +31,8 @@ final class SoloRegion implements AutoCloseable {
     this.endpoint = endpoint;
   }
 
-  static SoloRegion start(String cassandraAt, String adminToken, Path logDir, Duration readyTimeout)
+  static SoloRegion start(
+      String cassandraAt, String adminToken, String apiToken, Path logDir, Duration readyTimeout)
       throws IOException, InterruptedException {
     Files.createDirectories(logDir);
     int httpPort = freePort();
@@ -47,6 +48,7 @@ final class SoloRegion implements AutoCloseable {
             List.of(REGION),
             cassandraAt,
             adminToken,
+            apiToken,
             logDir);
     process.start();
     SoloRegion solo = new SoloRegion(process, URI.create("http://127.0.0.1:" + httpPort));

@@ -43,7 +43,7 @@ final class Target {
     this.successors = successors;
   }
 
-  static Target discover(List<URI> endpoints, HttpClient client)
+  static Target discover(List<URI> endpoints, HttpClient client, String apiToken)
       throws IOException, InterruptedException {
     List<Region> regions = new ArrayList<>();
     Map<String, String> successors = new LinkedHashMap<>();
@@ -52,8 +52,13 @@ final class Target {
       HttpRequest request =
           HttpRequest.newBuilder(endpoint.resolve("/v1/regions"))
               .timeout(Duration.ofSeconds(10))
+              .header("Authorization", "Bearer " + apiToken)
               .build();
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 401)
+        throw new IOException(
+            endpoint
+                + "/v1/regions answered 401: pass --api-token (or set MERIDIAN_API_TOKEN, or --demo-log)");
       if (response.statusCode() != 200)
         throw new IOException(endpoint + "/v1/regions answered " + response.statusCode());
       JsonNode body = JSON.readTree(response.body());

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
     description = {
       "Randomized faults, a mixed workload and a history checker (see docs/testing.md).",
       "Example: ./meridian chaos --duration 40s --seed 51 --faults kill,admin-down-up,move,pause-region",
-      "         ./meridian chaos --attach --endpoints us=http://127.0.0.1:8081,eu=http://127.0.0.1:8082,ap=http://127.0.0.1:8083 --admin-token $TOKEN"
+      "         ./meridian chaos --attach --endpoints us=http://127.0.0.1:8081,eu=http://127.0.0.1:8082,ap=http://127.0.0.1:8083 --admin-token $MERIDIAN_ADMIN_TOKEN --api-token $MERIDIAN_API_TOKEN"
     })
 public final class ChaosCommand implements Callable<Integer> {
   /**
@@ -96,7 +96,8 @@ public final class ChaosCommand implements Callable<Integer> {
 
   @Option(
       names = "--attach",
-      description = "Use a running system (--endpoints, --admin-token) instead of starting one.")
+      description =
+          "Use a running system (--endpoints, --api-token, --admin-token) instead of starting one.")
   boolean attach;
 
   @Option(
@@ -109,6 +110,12 @@ public final class ChaosCommand implements Callable<Integer> {
       names = "--admin-token",
       description = "With --attach: the admin token (default: $MERIDIAN_ADMIN_TOKEN).")
   String adminToken;
+
+  @Option(
+      names = "--api-token",
+      description =
+          "With --attach: the token of the clients' requests, scopes read, write, payments (default: $MERIDIAN_API_TOKEN).")
+  String apiToken;
 
   @Option(
       names = "--cassandra-port",
@@ -349,7 +356,12 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     String token =
         adminToken != null ? adminToken : System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
-    return new Endpoints(uris, token, cassandraPort);
+    String clientToken =
+        apiToken != null ? apiToken : System.getenv().getOrDefault("MERIDIAN_API_TOKEN", "");
+    if (clientToken.isBlank())
+      throw new IllegalArgumentException(
+          "--attach needs --api-token (or MERIDIAN_API_TOKEN): every /v1 request carries one");
+    return new Endpoints(uris, token, clientToken, cassandraPort);
   }
 
   private List<FaultKind> kinds(Endpoints endpoints) {

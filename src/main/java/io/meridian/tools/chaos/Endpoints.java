@@ -5,10 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where the system under test is: each region's HTTP base URL, the admin token, and Cassandra's CQL
- * port (0 when unknown, which rules out {@code pause-cassandra}).
+ * Where the system under test is and how to call it: each region's HTTP base URL, the admin token
+ * (scope admin), the API token every other request carries (scopes read, write, payments), and
+ * Cassandra's CQL port (0 when unknown, which rules out {@code pause-cassandra}).
  */
-public record Endpoints(Map<String, URI> regions, String adminToken, int cassandraPort) {
+public record Endpoints(
+    Map<String, URI> regions, String adminToken, String apiToken, int cassandraPort) {
 
   public Endpoints {
     // Insertion order is kept: it is the region order of the fault plan, so the same seed gives the

@@ -1,5 +1,6 @@
 package io.meridian.tools.chaos;
 
+import io.meridian.tools.demo.DemoCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -8,10 +9,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +23,10 @@ import java.util.regex.Pattern;
 /**
  * The system under test when chaos starts it itself: {@code meridian demo} as a child process with
  * the same class path, its own ports and data folder (so it never collides with a demo on the
- * default ports), and the admin token chosen here. Its output goes to demo.log in the run's folder;
- * the banner tells when it is up and where Cassandra is, and the supervisor's "process exited"
- * lines are reported as {@link ProcessExit}s. {@link #close()} stops it and everything below it, by
- * pid.
+ * default ports), and the admin and API tokens chosen here. Its output goes to demo.log in the
+ * run's folder; the banner tells when it is up and where Cassandra is, and the supervisor's
+ * "process exited" lines are reported as {@link ProcessExit}s. {@link #close()} stops it and
+ * everything below it, by pid.
  */
 public final class ManagedDemo implements AutoCloseable {
   static final String READY_LINE = "Ctrl-C stops everything";
@@ -48,23 +47,25 @@ public final class ManagedDemo implements AutoCloseable {
   private final Process process;
   private final Layout layout;
   private final String token;
+  private final String apiToken;
   private final CountDownLatch up = new CountDownLatch(1);
   private final List<ProcessHandle> descendants = new ArrayList<>();
   private volatile int cassandraPort;
   private volatile Endpoints endpoints;
 
-  private ManagedDemo(Process process, Layout layout, String token) {
+  private ManagedDemo(Process process, Layout layout, String token, String apiToken) {
     this.process = process;
     this.layout = layout;
     this.token = token;
+    this.apiToken = apiToken;
   }
 
   /** Starts the demo; {@link #awaitReady} then waits for its banner. */
   public static ManagedDemo launch(
       Layout layout, Consumer<ProcessExit> exits, java.util.function.Consumer<String> progress)
       throws IOException {
-    String token = System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
-    if (token.isBlank()) token = generatedToken();
+    String token = tokenFromEnvironment("MERIDIAN_ADMIN_TOKEN");
+    String apiToken = tokenFromEnvironment("MERIDIAN_API_TOKEN");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx256m"));
     String cassandraClasspath = System.getProperty("cassandra.classpath.file");
@@ -88,6 +89,7 @@ public final class ManagedDemo implements AutoCloseable {
     for (String option : layout.regionJavaOptions()) command.add("--region-java-option=" + option);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("MERIDIAN_ADMIN_TOKEN", token);
+    builder.environment().put("MERIDIAN_API_TOKEN", apiToken);
     Files.createDirectories(layout.logFile().toAbsolutePath().getParent());
     progress.accept(
         String.format(
@@ -95,7 +97,7 @@ public final class ManagedDemo implements AutoCloseable {
             layout.baseHttpPort(), layout.dataDir(), layout.logFile()));
     Process process = builder.start();
     process.getOutputStream().close();
-    ManagedDemo demo = new ManagedDemo(process, layout, token);
+    ManagedDemo demo = new ManagedDemo(process, layout, token, apiToken);
     Writer log = Files.newBufferedWriter(layout.logFile(), StandardCharsets.UTF_8);
     Thread reader = new Thread(() -> demo.follow(log, exits), "chaos-demo-output");
     reader.setDaemon(true);
@@ -124,7 +126,7 @@ public final class ManagedDemo implements AutoCloseable {
     for (int i = 0; i < layout.regions().size(); i++)
       uris.put(
           layout.regions().get(i), URI.create("http://127.0.0.1:" + (layout.baseHttpPort() + i)));
-    endpoints = new Endpoints(uris, token, cassandraPort);
+    endpoints = new Endpoints(uris, token, apiToken, cassandraPort);
     remember();
     return endpoints;
   }
@@ -204,9 +206,8 @@ public final class ManagedDemo implements AutoCloseable {
     for (ProcessHandle p : descendants) if (p.isAlive()) p.destroyForcibly();
   }
 
-  private static String generatedToken() {
-    byte[] bytes = new byte[16];
-    new SecureRandom().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
+  private static String tokenFromEnvironment(String variable) {
+    String token = System.getenv().getOrDefault(variable, "").trim();
+    return token.isEmpty() ? DemoCommand.newToken() : token;
   }
 }

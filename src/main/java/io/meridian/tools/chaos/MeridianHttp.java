@@ -70,7 +70,8 @@ public final class MeridianHttp {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) request.header("Content-Type", "application/json");
-    if (admin) request.header("Authorization", "Bearer " + endpoints.adminToken());
+    request.header(
+        "Authorization", "Bearer " + (admin ? endpoints.adminToken() : endpoints.apiToken()));
     try {
       HttpResponse<String> response =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -12,7 +12,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
     description = {
       "Runs Cassandra and three regions (us, eu, ap) as separate processes on this machine.",
       "Example: ./meridian demo            (HTTP on 8081, 8082, 8083)",
-      "         ./meridian demo --base-http-port 9081"
+      "         ./meridian demo --base-http-port 9081",
+      "Tokens: MERIDIAN_ADMIN_TOKEN and MERIDIAN_API_TOKEN when set, else new ones; the banner prints them."
     })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -96,8 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Instant start = Instant.now();
-    String token = System.getenv().getOrDefault("MERIDIAN_ADMIN_TOKEN", "");
-    if (token.isBlank()) token = generatedToken();
+    String adminToken = tokenFromEnvironment("MERIDIAN_ADMIN_TOKEN");
+    String apiToken = tokenFromEnvironment("MERIDIAN_API_TOKEN");
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "demo-shutdown"));
 
     wipe(dataDir);
@@ -119,7 +120,8 @@ public final class DemoCommand implements Callable<Integer> {
               seeds,
               regions,
               cassandra.contactPoint(),
-              token,
+              adminToken,
+              apiToken,
               dataDir.resolve("logs"));
       process.javaOptions.addAll(regionJavaOptions);
       processes.add(process);
@@ -129,7 +131,7 @@ public final class DemoCommand implements Callable<Integer> {
     supervisor.setDaemon(true);
 
     waitUntilReady();
-    log.info(banner(token, Duration.between(start, Instant.now())));
+    log.info(banner(adminToken, apiToken, Duration.between(start, Instant.now())));
     supervisor.start();
     stopped.await();
     return 0;
@@ -208,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
     log.info("demo stopped");
   }
 
-  private String banner(String token, Duration took) {
+  private String banner(String adminToken, String apiToken, Duration took) {
     var first = processes.get(0);
     var second = processes.get(Math.min(1, processes.size() - 1));
     var third = processes.get(Math.min(2, processes.size() - 1));
@@ -225,34 +227,51 @@ public final class DemoCommand implements Callable<Integer> {
               p.region, p.httpPort, p.managementPort, p.logFile));
     }
     out.append("  Cassandra at ").append(cassandra.contactPoint()).append("\n");
-    out.append("  Admin token: ").append(token).append("\n\n");
-    out.append("Try:\n");
+    // The prefixes "Admin token: " and "API token: " are read by ./meridian bench --demo-log.
+    out.append("  Admin token: ").append(adminToken).append("   (scopes admin, read)\n");
+    out.append("  API token: ").append(apiToken).append("   (scopes read, write, payments)\n\n");
+    out.append("Try (every /v1 request needs a token; docs/api.md, Authentication):\n");
     out.append(
         String.format(
-            "  curl -i -X POST localhost:%d/v1/users -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"homeRegion\":\"%s\"}'%n",
+            "  export MERIDIAN_API_TOKEN=%s MERIDIAN_ADMIN_TOKEN=%s%n", apiToken, adminToken));
+    String api = "-H \"Authorization: Bearer $MERIDIAN_API_TOKEN\"";
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users %s -H 'Content-Type: application/json' -d '{\"userId\":\"u-1\",\"homeRegion\":\"%s\"}'%n",
+            second.httpPort, api, first.region));
+    out.append(
+        String.format(
+            "  curl -i -X PATCH localhost:%d/v1/users/u-1/profile %s -H 'Content-Type: application/json' -d '{\"displayName\":\"Ada\"}'%n",
+            third.httpPort, api));
+    out.append(String.format("  curl -i localhost:%d/v1/users/u-1 %s%n", second.httpPort, api));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users/u-1/points %s -H 'Content-Type: application/json' -d '{\"delta\":5}'%n",
+            third.httpPort, api));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users/u-1/payments %s -H 'Content-Type: application/json' -d '{\"paymentId\":\"p-1\",\"kind\":\"credit\",\"amount\":\"12.50\"}'%n",
+            first.httpPort, api));
+    out.append(String.format("  curl -s localhost:%d/v1/regions %s%n", first.httpPort, api));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H \"Authorization: Bearer $MERIDIAN_ADMIN_TOKEN\"%n",
             second.httpPort, first.region));
-    out.append(
-        String.format(
-            "  curl -i -X PATCH localhost:%d/v1/users/u-1/profile -H 'Content-Type: application/json' -d '{\"displayName\":\"Ada\"}'%n",
-            third.httpPort));
-    out.append(String.format("  curl -i localhost:%d/v1/users/u-1%n", second.httpPort));
-    out.append(
-        String.format(
-            "  curl -i -X POST localhost:%d/v1/users/u-1/points -H 'Content-Type: application/json' -d '{\"delta\":5}'%n",
-            third.httpPort));
-    out.append(String.format("  curl -s localhost:%d/v1/regions%n", first.httpPort));
-    out.append(
-        String.format(
-            "  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H 'Authorization: Bearer %s'%n",
-            second.httpPort, first.region, token));
     out.append("\nCtrl-C stops everything.\n");
     return out.toString();
   }
 
-  private static String generatedToken() {
-    byte[] bytes = new byte[16];
+  /** The variable's value when it is set, else a new token. */
+  private static String tokenFromEnvironment(String variable) {
+    String token = System.getenv().getOrDefault(variable, "").trim();
+    return token.isEmpty() ? newToken() : token;
+  }
+
+  /** A bearer token: 256 random bits, URL-safe base64 without padding (43 characters). */
+  public static String newToken() {
+    byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   private static void wipe(Path dir) throws IOException {
@@ -273,6 +292,7 @@ public final class DemoCommand implements Callable<Integer> {
     final List<String> allRegions;
     final String cassandraContactPoint;
     final String adminToken;
+    final String apiToken;
     final Path logFile;
     final List<String> javaOptions = new ArrayList<>();
     private volatile Process process;
@@ -287,6 +307,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> allRegions,
         String cassandraContactPoint,
         String adminToken,
+        String apiToken,
         Path logDir) {
       this.region = region;
       this.allRegions = List.copyOf(allRegions);
@@ -296,6 +317,7 @@ public final class DemoCommand implements Callable<Integer> {
       this.seeds = seeds;
       this.cassandraContactPoint = cassandraContactPoint;
       this.adminToken = adminToken;
+      this.apiToken = apiToken;
       this.logFile = logDir.resolve(region + ".log");
     }
 
@@ -345,6 +367,7 @@ public final class DemoCommand implements Callable<Integer> {
               .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
       Map<String, String> env = builder.environment();
       env.put("MERIDIAN_ADMIN_TOKEN", adminToken);
+      env.put("MERIDIAN_API_TOKEN", apiToken);
       process = builder.start();
       log.info("region {} started as process {} (log {})", region, process.pid(), logFile);
     }

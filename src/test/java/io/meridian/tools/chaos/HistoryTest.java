@@ -141,6 +141,7 @@ class HistoryTest {
     var uris = new java.util.LinkedHashMap<String, java.net.URI>();
     for (String region : List.of("us", "eu", "ap", "sa", "af"))
       uris.put(region, java.net.URI.create("http://127.0.0.1:1"));
-    assertEquals(List.of("us", "eu", "ap", "sa", "af"), new Endpoints(uris, "t", 0).regionNames());
+    assertEquals(
+        List.of("us", "eu", "ap", "sa", "af"), new Endpoints(uris, "t", "a", 0).regionNames());
   }
 }

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code ./meridian demo} as a user runs it: a real process tree (launcher, Cassandra, one process
- * per region). Waits for the banner, writes and reads in every region over HTTP, then sends SIGTERM
- * and checks that nothing it started survives.
+ * per region). Waits for the banner, writes and reads in every region over HTTP with the API token
+ * the banner prints (generated: MERIDIAN_API_TOKEN is not set; the admin token is), then sends
+ * SIGTERM and checks that nothing it started survives.
  */
 class DemoIT {
   private static final Path PROJECT =
@@ -53,6 +54,7 @@ class DemoIT {
             .directory(PROJECT.toFile())
             .redirectErrorStream(true);
     builder.environment().put("MERIDIAN_ADMIN_TOKEN", "demo-it-token");
+    builder.environment().remove("MERIDIAN_API_TOKEN");
     Process demo = builder.start();
     List<String> output = new ArrayList<>();
     CountDownLatch up = new CountDownLatch(1);
@@ -66,6 +68,16 @@ class DemoIT {
           "the demo did not come up in 240 s:\n" + String.join("\n", tail(output)));
       String banner = String.join("\n", output);
       assertTrue(banner.contains("Admin token: demo-it-token"), banner);
+      Matcher apiTokenLine = Pattern.compile("API token: ([A-Za-z0-9_-]{43})\\s").matcher(banner);
+      assertTrue(apiTokenLine.find(), "a generated 256-bit API token in the banner:\n" + banner);
+      String apiToken = apiTokenLine.group(1);
+      assertTrue(
+          banner.contains(
+              "export MERIDIAN_API_TOKEN=" + apiToken + " MERIDIAN_ADMIN_TOKEN=demo-it-token"),
+          banner);
+      assertTrue(
+          banner.contains("-H \"Authorization: Bearer $MERIDIAN_API_TOKEN\""),
+          "curl lines with the token:\n" + banner);
       started.addAll(demo.descendants().toList());
       assertTrue(
           started.size() >= 4,
@@ -79,10 +91,14 @@ class DemoIT {
             Pattern.compile(regions[i] + "\\s+http://127\\.0\\.0\\.1:" + port).matcher(banner);
         assertTrue(endpoint.find(), "banner names " + regions[i] + " on " + port + ":\n" + banner);
         String userId = "demo-" + regions[i];
-        var created = send(http, port, "POST", "/v1/users", "{\"userId\":\"" + userId + "\"}");
+        var anonymous =
+            send(http, port, "POST", "/v1/users", "{\"userId\":\"" + userId + "\"}", null);
+        assertEquals(401, anonymous.statusCode(), anonymous.body());
+        var created =
+            send(http, port, "POST", "/v1/users", "{\"userId\":\"" + userId + "\"}", apiToken);
         assertEquals(201, created.statusCode(), created.body());
         assertEquals(regions[i], created.headers().firstValue("X-Meridian-Owner").orElse(null));
-        var read = send(http, port, "GET", "/v1/users/" + userId, null);
+        var read = send(http, port, "GET", "/v1/users/" + userId, null, apiToken);
         assertEquals(200, read.statusCode(), read.body());
         assertEquals(regions[i], read.headers().firstValue("X-Meridian-Served-By").orElse(null));
       }
@@ -107,7 +123,7 @@ class DemoIT {
   }
 
   private static HttpResponse<String> send(
-      HttpClient http, int port, String method, String path, String body)
+      HttpClient http, int port, String method, String path, String body, String token)
       throws IOException, InterruptedException {
     var request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -118,6 +134,7 @@ class DemoIT {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) request.header("Content-Type", "application/json");
+    if (token != null) request.header("Authorization", "Bearer " + token);
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
