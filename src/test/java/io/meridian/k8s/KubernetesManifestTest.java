@@ -358,6 +358,18 @@ class KubernetesManifestTest {
     assertTrue(
         volume(pod, "remoting-tls").at("/secret/secretName").isTextual(),
         "remoting key stores from a Secret");
+    assertEquals(
+        "meridian-api-callers",
+        volume(pod, "api-callers").at("/secret/secretName").asText(),
+        "the API's callers and their token hashes from a Secret");
+    String callersFile = r.env().get("MERIDIAN_API_CALLERS_FILE");
+    assertNotNull(callersFile, "the node reads its callers from the mounted Secret");
+    boolean mounted = false;
+    for (JsonNode mount : r.nodeContainer().path("volumeMounts"))
+      mounted |=
+          mount.path("name").asText().equals("api-callers")
+              && callersFile.startsWith(mount.path("mountPath").asText() + "/");
+    assertTrue(mounted, callersFile + " lies in the api-callers mount");
   }
 
   @ParameterizedTest
