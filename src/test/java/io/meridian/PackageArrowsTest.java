@@ -45,6 +45,12 @@ class PackageArrowsTest {
 
   @ArchTest static final ArchRule k8sDiscoveryIsALeaf = mayUseOnly("k8s");
 
+  /**
+   * The Java client of the HTTP API: for calling services, so it needs nothing of the server (JDK
+   * HTTP client and Jackson only; the tools use it).
+   */
+  @ArchTest static final ArchRule clientIsALeaf = mayUseOnly("client");
+
   // ---------------------------------------------------------------- the rooms
 
   @ArchTest
@@ -127,6 +133,7 @@ class PackageArrowsTest {
                   "http",
                   "cassandra",
                   "cluster",
+                  "client",
                   "tools"))
           .orShould()
           .haveNameMatching(MAIN);

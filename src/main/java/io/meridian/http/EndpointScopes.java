@@ -48,6 +48,9 @@ final class EndpointScopes {
           // one that asks after its payment (docs/decisions.md).
           new Endpoint("GET", "/v1/users/{userId}/payments/{paymentId}", Scope.PAYMENTS),
           new Endpoint("GET", "/v1/regions", Scope.READ),
+          // The contract (docs/openapi.yaml): read, like every /v1 answer, so the rule "every /v1
+          // request carries a token" has no exception (docs/decisions.md).
+          new Endpoint("GET", "/v1/openapi.json", Scope.READ),
           new Endpoint("POST", "/v1/admin/regions/{region}/down", Scope.ADMIN),
           new Endpoint("POST", "/v1/admin/regions/{region}/up", Scope.ADMIN),
           new Endpoint("POST", "/v1/admin/chaos/blackhole", Scope.ADMIN),

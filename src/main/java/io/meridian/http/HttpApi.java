@@ -59,6 +59,7 @@ public final class HttpApi {
   private final RegionRoutes regions;
   private final CallerAuthorization callers;
   private final ChaosRoutes chaos;
+  private final ContractRoutes contract = new ContractRoutes();
   private final Metrics metrics;
   private final String region;
 
@@ -127,7 +128,11 @@ public final class HttpApi {
                     callers.authorize(
                         caller ->
                             concat(
-                                users.route(), payments.route(), regions.route(), chaos.route()))),
+                                users.route(),
+                                payments.route(),
+                                regions.route(),
+                                chaos.route(),
+                                contract.route()))),
             path(
                 "metrics",
                 () ->

@@ -75,6 +75,7 @@ public final class ThreeRegions implements AutoCloseable {
     this.cassandra = cassandra;
     this.keyspacePrefix = keyspacePrefix;
     this.extraConfig = extraConfig;
+    ContractRecorder.start(keyspacePrefix);
     for (String region : REGIONS) {
       httpPorts.put(region, FreePorts.one());
       remotePorts.put(region, FreePorts.one());
@@ -139,13 +140,25 @@ public final class ThreeRegions implements AutoCloseable {
    */
   public HttpResponse<String> send(
       String region, String method, String path, String body, String... headers) {
-    return send(request(region, method, path, body, headers));
+    return recorded(request(region, method, path, body, headers), body);
   }
 
   /** The same request without any credential. */
   public HttpResponse<String> sendWithoutCredential(
       String region, String method, String path, String body) {
-    return send(builder(region, method, path, body).build());
+    return recorded(builder(region, method, path, body).build(), body);
+  }
+
+  /** Sent, and kept for the contract tests ({@link ContractRecorder}, named by keyspace prefix). */
+  private HttpResponse<String> recorded(HttpRequest request, String body) {
+    HttpResponse<String> response = send(request);
+    ContractRecorder.record(keyspacePrefix, request, body, response);
+    return response;
+  }
+
+  /** The name under which {@link ContractRecorder} keeps this instance's exchanges. */
+  public String recordingName() {
+    return keyspacePrefix;
   }
 
   /**
