@@ -1,13 +1,16 @@
 package io.meridian.replication;
 
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import com.datastax.oss.driver.api.core.uuid.Uuids;
 import com.datastax.oss.protocol.internal.util.Bytes;
 import com.typesafe.config.Config;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -68,8 +71,16 @@ public final class CassandraEventReader implements EventReader {
     this.serialization = SerializationExtension.get(system.classicSystem());
   }
 
+  /** The plugin's session, looked up once (the registry lookup showed in the CPU profile). */
+  private volatile CassandraSession session;
+
   private CassandraSession session() {
-    return CassandraSessionRegistry.get(system.classicSystem()).sessionFor(pluginPath);
+    CassandraSession current = session;
+    if (current == null) {
+      current = CassandraSessionRegistry.get(system.classicSystem()).sessionFor(pluginPath);
+      session = current;
+    }
+    return current;
   }
 
   /** Prepared once; a failed prepare (keyspace not created yet) is tried again on the next read. */
@@ -92,12 +103,23 @@ public final class CassandraEventReader implements EventReader {
     long to = Math.min(fromSequenceNr + max - 1, (partition + 1) * partitionSize);
     return statement()
         .thenCompose(
-            ps ->
-                session()
-                    .selectAll(
-                        ps.bind(persistenceId, partition, fromSequenceNr, to)
-                            .setExecutionProfileName(readProfile)))
+            ps -> {
+              Statement<?> bound =
+                  ps.bind(persistenceId, partition, fromSequenceNr, to)
+                      .setExecutionProfileName(readProfile);
+              // Straight through the driver: the session's selectAll materializes a Pekko stream
+              // per read, which showed in a region's CPU profile (docs/benchmarks.md).
+              return session().underlying().thenCompose(cql -> cql.executeAsync(bound));
+            })
+        .thenCompose(page -> allRows(page, new ArrayList<>()))
         .thenApply(rows -> envelopes(persistenceId, fromSequenceNr, rows));
+  }
+
+  /** Every row of a result, page after page (a read asks for at most one partition's worth). */
+  private static CompletionStage<List<Row>> allRows(AsyncResultSet page, List<Row> rows) {
+    page.currentPage().forEach(rows::add);
+    if (!page.hasMorePages()) return CompletableFuture.completedFuture(rows);
+    return page.fetchNextPage().thenCompose(next -> allRows(next, rows));
   }
 
   /**
