@@ -2,6 +2,10 @@ package io.meridian.tools.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meridian.client.Answer;
+import io.meridian.client.ApiRequest;
+import io.meridian.client.Requests;
+import io.meridian.client.RetryPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
@@ -21,7 +27,13 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The bench's HTTP side: requests for each operation, how their answers count, and user set-up. */
+/**
+ * The bench's HTTP side: requests for each operation, how their answers count, and user set-up. The
+ * measured operations go through the product's Java client ({@link
+ * io.meridian.client.MeridianClient}) with {@link RetryPolicy#none()} and without Idempotency-Keys:
+ * one attempt to the region the bench chose, timed as one request, as before the client existed
+ * (docs/decisions.md, "The Java client in the bench and the chaos workload").
+ */
 final class MeridianClient {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
   static final ObjectMapper JSON = new ObjectMapper();
@@ -35,11 +47,29 @@ final class MeridianClient {
   /** Sent as {@code Authorization: Bearer} with every request (docs/api.md, Authentication). */
   final String apiToken;
 
+  /** The product's client, one attempt per call, sharing {@link #http}. */
+  private final io.meridian.client.MeridianClient api;
+
+  /** Each endpoint's region, for the client's {@link ApiRequest#at}. */
+  private final Map<URI, String> regionAt = new HashMap<>();
+
   MeridianClient(HttpClient http, Target target, String runId, String apiToken) {
     this.http = http;
     this.target = target;
     this.runId = runId;
     this.apiToken = apiToken;
+    var builder =
+        io.meridian.client.MeridianClient.builder()
+            .httpClient(http)
+            .token(apiToken)
+            .retryPolicy(RetryPolicy.none())
+            .deadline(REQUEST_TIMEOUT)
+            .attemptTimeout(REQUEST_TIMEOUT);
+    for (Target.Region region : target.regions) {
+      builder.region(region.name(), region.endpoint());
+      regionAt.put(region.endpoint(), region.name());
+    }
+    this.api = builder.build();
   }
 
   static HttpClient newHttpClient() {
@@ -116,25 +146,61 @@ final class MeridianClient {
         .build();
   }
 
+  /** The client's request for {@code op}: no Idempotency-Key (one attempt, nothing to repeat). */
+  ApiRequest apiRequest(Workload.Op op) {
+    String user = userId(op.user());
+    return switch (op.kind()) {
+      case READ -> Requests.user(user);
+      case PROFILE -> Requests.updateProfile(user, Map.of("displayName", op.displayName()), null);
+      case POINTS -> Requests.adjustPoints(user, op.pointsDelta(), null);
+      case DEVICE ->
+          op.addDevice()
+              ? Requests.addDevice(user, op.deviceId(), null)
+              : Requests.removeDevice(user, op.deviceId(), null);
+      case PAYMENT ->
+          Requests.pay(
+              user, runId + "-p" + op.seq(), op.credit() ? "credit" : "debit", op.amount());
+    };
+  }
+
   /**
-   * Sends {@code op} to {@code endpoint}; the outcome's key tells single-writer commands served
-   * locally from forwarded ones.
+   * Sends {@code op} to {@code endpoint}, once; the outcome's key tells single-writer commands
+   * served locally from forwarded ones.
    */
   CompletionStage<LoadGenerator.Outcome> send(Workload.Op op, URI endpoint) {
-    return http.sendAsync(request(op, endpoint), ERROR_BODY)
-        .thenApply(response -> outcome(op.kind(), response));
+    String region = regionAt.get(endpoint);
+    if (region == null)
+      return http.sendAsync(request(op, endpoint), ERROR_BODY)
+          .thenApply(response -> outcome(op.kind(), response));
+    return api.sendAsync(apiRequest(op).at(region))
+        .thenApply(result -> outcome(op.kind(), result.last()));
+  }
+
+  static LoadGenerator.Outcome outcome(Workload.Kind kind, Answer answer) {
+    if (answer.isTransportFailure())
+      return LoadGenerator.Outcome.failed(kind.label(), answer.failure());
+    return outcome(
+        kind, answer.status(), answer.servedBy(), answer.owner(), answer.errorCode(), null);
   }
 
   static LoadGenerator.Outcome outcome(Workload.Kind kind, HttpResponse<String> response) {
-    int status = response.statusCode();
+    return outcome(
+        kind,
+        response.statusCode(),
+        response.headers().firstValue("X-Meridian-Served-By").orElse(""),
+        response.headers().firstValue("X-Meridian-Owner").orElse(""),
+        null,
+        response.body());
+  }
+
+  private static LoadGenerator.Outcome outcome(
+      Workload.Kind kind, int status, String servedBy, String owner, String error, String body) {
     if (status / 100 == 2) {
       if (!kind.ownerOnly) return LoadGenerator.Outcome.ok(kind.label());
-      String servedBy = response.headers().firstValue("X-Meridian-Served-By").orElse("");
-      String owner = response.headers().firstValue("X-Meridian-Owner").orElse("");
       return LoadGenerator.Outcome.ok(
-          kind.label() + (servedBy.equals(owner) ? "/local" : "/forwarded"));
+          kind.label() + (java.util.Objects.equals(servedBy, owner) ? "/local" : "/forwarded"));
     }
-    String code = errorCode(response.body());
+    String code = error != null ? error : errorCode(body);
     // A refused debit is a completed payment request, not a failure of the system.
     if (kind == Workload.Kind.PAYMENT && status == 409 && "insufficient_funds".equals(code))
       return LoadGenerator.Outcome.ok("payment/refused");
