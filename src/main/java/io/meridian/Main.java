@@ -5,19 +5,27 @@ import io.meridian.tools.bench.BenchCommand;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import io.meridian.tools.chaos.ChaosCommand;
 import io.meridian.tools.demo.DemoCommand;
+import io.meridian.tools.drill.DrillCommand;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code ./meridian node | demo | bench | chaos}: one entry point, subcommands parsed by picocli.
+ * {@code ./meridian node | demo | bench | chaos | drill}: one entry point, subcommands parsed by
+ * picocli.
  */
 @Command(
     name = "meridian",
     mixinStandardHelpOptions = true,
     version = "meridian 0.1.0",
     description = "Follow-the-sun, multi-region ownership service on Apache Pekko.",
-    subcommands = {NodeCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class})
+    subcommands = {
+      NodeCommand.class,
+      DemoCommand.class,
+      BenchCommand.class,
+      ChaosCommand.class,
+      DrillCommand.class
+    })
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.meridian.cassandra.RegionJournals;
 import io.meridian.http.HttpApi;
 import io.meridian.metrics.Metrics;
+import io.meridian.region.OwnershipJournal;
 import io.meridian.region.RegionControl;
 import io.meridian.region.RegionService;
 import io.meridian.region.Rehoming;
@@ -161,7 +162,17 @@ public final class Node {
         region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
     warmUp(system, gateway, state, 1);
     turnUnreadyFirstOnShutdown(system, state);
-    var api = new HttpApi(system, settings.http(), gateway, regionService);
+    var api =
+        new HttpApi(
+            system,
+            settings.http(),
+            gateway,
+            regionService,
+            new OwnershipJournal(
+                system,
+                settings.regions(),
+                settings.region(),
+                region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region)));
     CompletionStage<ServerBinding> binding =
         api.bind()
             .thenApply(

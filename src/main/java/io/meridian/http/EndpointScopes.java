@@ -54,7 +54,15 @@ final class EndpointScopes {
           new Endpoint("POST", "/v1/admin/regions/{region}/down", Scope.ADMIN),
           new Endpoint("POST", "/v1/admin/regions/{region}/up", Scope.ADMIN),
           new Endpoint("POST", "/v1/admin/chaos/blackhole", Scope.ADMIN),
-          new Endpoint("POST", "/v1/admin/chaos/heal", Scope.ADMIN));
+          new Endpoint("POST", "/v1/admin/chaos/heal", Scope.ADMIN),
+          // The operator console (issue 16, docs/console.md): views read, buttons admin.
+          new Endpoint("GET", "/v1/users/{userId}/ownership", Scope.READ),
+          new Endpoint("GET", "/v1/users/{userId}/replicas", Scope.READ),
+          new Endpoint("GET", "/v1/regions/lag", Scope.READ),
+          new Endpoint("GET", "/v1/events", Scope.READ),
+          new Endpoint("POST", "/v1/admin/users/{userId}/move", Scope.ADMIN),
+          new Endpoint("POST", "/v1/admin/drills", Scope.ADMIN),
+          new Endpoint("GET", "/v1/admin/drills/{drillId}", Scope.ADMIN));
 
   /** What the table says about a request. */
   sealed interface Match {}

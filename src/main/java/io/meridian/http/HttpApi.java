@@ -57,6 +57,7 @@ public final class HttpApi {
   private final UserRoutes users;
   private final PaymentRoutes payments;
   private final RegionRoutes regions;
+  private final OperatorConsole operatorConsole;
   private final CallerAuthorization callers;
   private final ChaosRoutes chaos;
   private final ContractRoutes contract = new ContractRoutes();
@@ -65,6 +66,19 @@ public final class HttpApi {
 
   public HttpApi(
       ActorSystem<?> system, Settings settings, UserGateway gateway, RegionService regionService) {
+    this(system, settings, gateway, regionService, null);
+  }
+
+  /**
+   * @param ownershipJournal reads the journals for the console's ownership views, census and drills
+   *     (issue 16); null: those answer 503 or leave their fields out
+   */
+  public HttpApi(
+      ActorSystem<?> system,
+      Settings settings,
+      UserGateway gateway,
+      RegionService regionService,
+      io.meridian.region.OwnershipJournal ownershipJournal) {
     this.system = system;
     this.settings = settings;
     var json =
@@ -80,7 +94,39 @@ public final class HttpApi {
             requestBody,
             responses);
     this.region = gateway.region();
-    this.regions = new RegionRoutes(regionService, gateway.regions(), region, responses);
+    var console = system.settings().config().getConfig("meridian.console");
+    var lagMatrix = io.meridian.region.LagMatrix.start(system, gateway.regions(), gateway.region());
+    var drills =
+        ownershipJournal == null
+            ? null
+            : new io.meridian.region.RegionDrills(regionService, gateway, ownershipJournal);
+    this.regions =
+        new RegionRoutes(
+            regionService,
+            gateway.regions(),
+            region,
+            responses,
+            regionService,
+            ownershipJournal,
+            lagMatrix);
+    this.operatorConsole =
+        new OperatorConsole(
+            new ConsoleRoutes(),
+            new EventRoutes(
+                new EventFeed(system, regionService, drills),
+                JacksonObjectMapperProvider.get(system)
+                    .getOrCreate("meridian-http", Optional.empty()),
+                responses),
+            new OwnershipRoutes(gateway, ownershipJournal, requestBody, responses),
+            drills == null
+                ? null
+                : new DrillRoutes(
+                    drills,
+                    gateway.regions(),
+                    requestBody,
+                    responses,
+                    console.getInt("drill-users"),
+                    console.getDuration("drill-step-timeout")));
     this.chaos = new ChaosRoutes(system, gateway.regions(), region, requestBody, responses);
     this.callers = new CallerAuthorization(settings.callers(), responses);
     if (settings.callers().isEmpty())
@@ -132,7 +178,9 @@ public final class HttpApi {
                                 payments.route(),
                                 regions.route(),
                                 chaos.route(),
-                                contract.route()))),
+                                contract.route(),
+                                operatorConsole.apiRoute()))),
+            operatorConsole.pageRoute(),
             path(
                 "metrics",
                 () ->

@@ -134,6 +134,12 @@ public final class RegionService implements RegionControl, RegionAvailability {
     return recordOf(region).status() == Status.down;
   }
 
+  @Override
+  public Long declaredDownAt(String region) {
+    RegionRecord record = recordOf(region);
+    return record.status() == Status.down ? record.at() : null;
+  }
+
   /** Up (not declared down), with Up members, reachable from here. */
   public boolean isServing(String region) {
     return region.equals(ownRegion) || (!isDeclaredDown(region) && isReachable(region));
@@ -165,6 +171,24 @@ public final class RegionService implements RegionControl, RegionAvailability {
       if (member.dataCenter().equals(region) && isPresent(member.status())) return true;
     }
     return false;
+  }
+
+  /** A cluster member of a region as this node sees it (the console's region grid). */
+  public record MemberInfo(String address, String status, boolean reachable) {}
+
+  /** The cluster members of {@code region}, as this node sees them now. */
+  public List<MemberInfo> membersOf(String region) {
+    var unreachable = cluster.state().getUnreachable();
+    List<MemberInfo> members = new ArrayList<>();
+    for (Member member : cluster.state().getMembers()) {
+      if (!member.dataCenter().equals(region)) continue;
+      members.add(
+          new MemberInfo(
+              member.address().toString(),
+              member.status().toString().toLowerCase(java.util.Locale.ROOT),
+              !unreachable.contains(member)));
+    }
+    return members;
   }
 
   static boolean isPresent(MemberStatus status) {

@@ -127,7 +127,12 @@ public final class Rehoming implements RegionService.Listener {
         .askAt(
             userId,
             regionService.ownRegion(),
-            replyTo -> new User.SeizeOwnership(from, "region " + from + " declared down", replyTo))
+            replyTo ->
+                new User.SeizeOwnership(
+                    from,
+                    "region " + from + " declared down",
+                    replyTo,
+                    regionService.declaredDownAt(from)))
         .thenApply(
             outcome ->
                 outcome.reply() instanceof User.Accepted a
@@ -143,11 +148,23 @@ public final class Rehoming implements RegionService.Listener {
                   && home.equals(a.user().homeRegion())
                   && regionService.ownRegion().equals(a.user().owner())) {
                 return gateway
-                    .askAt(userId, regionService.ownRegion(), User.HandBack::new)
+                    .askAt(
+                        userId,
+                        regionService.ownRegion(),
+                        replyTo -> new User.HandBack(replyTo, declaredUpAt(home)))
                     .thenApply(o -> o.reply() instanceof User.Accepted);
               }
               return CompletableFuture.completedFuture(false);
             });
+  }
+
+  /**
+   * When {@code region} was declared up again, if it is up: a hand-back's duration counts from
+   * there.
+   */
+  private Long declaredUpAt(String region) {
+    RegionDirectory.RegionRecord record = regionService.recordOf(region);
+    return record.status() == RegionControl.Status.up && record.epoch() > 0 ? record.at() : null;
   }
 
   /**
@@ -196,7 +213,8 @@ public final class Rehoming implements RegionService.Listener {
                     failure);
               else
                 log.info(
-                    "{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids read)",
+                    "{} sweep for region={} by region={}: {} users changed owner in {} ms ({} ids"
+                        + " read)",
                     kind,
                     region,
                     regionService.ownRegion(),

@@ -11,7 +11,10 @@
  * io.meridian.region.Quorum}, {@link io.meridian.region.AutoDown}); and the eager half of
  * re-homing, the successor's seizure sweep and the hand-back sweep ({@link
  * io.meridian.region.Rehoming}). The lazy half, a seizure on the first single-writer command, is
- * the user room's ({@code UserGateway}).
+ * the user room's ({@code UserGateway}). For the operator console (docs/console.md): what the
+ * journals say about ownership ({@link io.meridian.region.OwnershipJournal}: a user's history, the
+ * census of owned users), the gossiped replication lag matrix ({@link
+ * io.meridian.region.LagMatrix}), and region drills ({@link io.meridian.region.RegionDrills}).
  *
  * <p>May use: {@code user} (the ownership commands, sent through the gateway; the port it
  * implements), {@code topology}, {@code metrics}, {@code serialization}. Never {@code replication},
@@ -26,7 +29,9 @@
  * bytes), and the keys {@code meridian-region-directory} and {@code meridian-region-observations}.
  * The directory is not durable on disk: it lives in the nodes' memory and is gossiped between them,
  * also between nodes of two builds during a rolling update, so a renamed type or key would leave
- * the new nodes with an empty directory that takes a region declared down for up. RegionMonitor's
+ * the new nodes with an empty directory that takes a region declared down for up. The lag matrix's
+ * {@code LagMatrix$Row} and its key {@code meridian-lag-matrix} are gossiped too (a rename costs
+ * only the console's matrix during a rolling update, but is still a rename). RegionMonitor's
  * commands stay inside the node and are not serialized. The pure rules are named in pom.xml's
  * mutation profile, which a rename must follow.
  */

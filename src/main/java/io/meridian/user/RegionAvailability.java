@@ -38,5 +38,13 @@ public interface RegionAvailability {
     return false;
   }
 
+  /**
+   * When {@code region}'s current declaration was made (ms, the declaring node's clock), if it is
+   * declared down: how long a seizure took counts from there (ownership history).
+   */
+  default Long declaredDownAt(String region) {
+    return null;
+  }
+
   RegionAvailability ALL_UP = region -> true;
 }

@@ -81,18 +81,40 @@ public final class User
 
   public record GetPayment(String paymentId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Planned move: the user's home and ownership go to {@code toRegion}; owner only. */
-  public record MoveHome(String toRegion, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Planned move: the user's home and ownership go to {@code toRegion}; owner only. {@code
+   * requestedAt}: when the move was asked for (ms; null when not known), so the ownership history
+   * can say how long it took.
+   */
+  public record MoveHome(String toRegion, ActorRef<Reply> replyTo, Long requestedAt)
+      implements Command {
+    public MoveHome(String toRegion, ActorRef<Reply> replyTo) {
+      this(toRegion, replyTo, null);
+    }
+  }
 
-  /** Ownership goes back to the home region (after that region returned); owner only. */
-  public record HandBack(ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Ownership goes back to the home region (after that region returned); owner only. {@code
+   * requestedAt}: when the home region was declared up again (ms; null when not known).
+   */
+  public record HandBack(ActorRef<Reply> replyTo, Long requestedAt) implements Command {
+    public HandBack(ActorRef<Reply> replyTo) {
+      this(replyTo, null);
+    }
+  }
 
   /**
    * Failover: this replica takes ownership from {@code fromRegion}, which was declared down. It is
    * a no-op when the owner is no longer {@code fromRegion} (someone else moved the user meanwhile).
    */
-  public record SeizeOwnership(String fromRegion, String reason, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record SeizeOwnership(
+      String fromRegion, String reason, ActorRef<Reply> replyTo, Long requestedAt)
+      implements Command {
+    /** {@code requestedAt} unknown: the history shows no duration for this seizure. */
+    public SeizeOwnership(String fromRegion, String reason, ActorRef<Reply> replyTo) {
+      this(fromRegion, reason, replyTo, null);
+    }
+  }
 
   /** Answers once this replica has applied an ownership change of at least {@code epoch}. */
   public record AwaitEpoch(long epoch, ActorRef<Reply> replyTo) implements Command {}
@@ -218,12 +240,32 @@ public final class User
       String paymentId, PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch, long at)
       implements Event {}
 
-  public record OwnershipTransferred(String from, String to, String home, long epoch, long at)
-      implements Event {}
+  /**
+   * {@code reason} ({@link OwnershipHistory.Reason#wireName}) and {@code requestedAt} (when the
+   * change was asked for, ms) are null in events persisted before they existed (the history then
+   * infers the reason).
+   */
+  public record OwnershipTransferred(
+      String from, String to, String home, long epoch, long at, String reason, Long requestedAt)
+      implements Event {
+    public OwnershipTransferred(String from, String to, String home, long epoch, long at) {
+      this(from, to, home, epoch, at, null, null);
+    }
+  }
 
   /** {@code home}: the home the seizing replica knew; a seizure does not move the home. */
   public record OwnershipSeized(
-      String from, String to, String home, long epoch, String reason, long at) implements Event {}
+      String from, String to, String home, long epoch, String reason, long at, Long requestedAt)
+      implements Event {
+    /**
+     * {@code requestedAt}: when the old owner's region was declared down (ms), as the seizing node
+     * saw it; null in seizures persisted before it existed.
+     */
+    public OwnershipSeized(
+        String from, String to, String home, long epoch, String reason, long at) {
+      this(from, to, home, epoch, reason, at, null);
+    }
+  }
 
   public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
 
@@ -544,7 +586,14 @@ public final class User
     if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home()))
       return replyAccepted(cmd.replyTo(), state);
     var event =
-        new OwnershipTransferred(self, cmd.toRegion(), cmd.toRegion(), state.epoch() + 1, now());
+        new OwnershipTransferred(
+            self,
+            cmd.toRegion(),
+            cmd.toRegion(),
+            state.epoch() + 1,
+            now(),
+            OwnershipHistory.Reason.PLANNED_MOVE.wireName(),
+            cmd.requestedAt());
     return persistAndReply(event, cmd.replyTo());
   }
 
@@ -552,7 +601,15 @@ public final class User
     String home = state.ownership().home();
     if (home.equals(self)) return replyAccepted(cmd.replyTo(), state);
     return persistAndReply(
-        new OwnershipTransferred(self, home, home, state.epoch() + 1, now()), cmd.replyTo());
+        new OwnershipTransferred(
+            self,
+            home,
+            home,
+            state.epoch() + 1,
+            now(),
+            OwnershipHistory.Reason.HANDED_BACK.wireName(),
+            cmd.requestedAt()),
+        cmd.replyTo());
   }
 
   private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
@@ -591,7 +648,13 @@ public final class User
     }
     var event =
         new OwnershipSeized(
-            state.owner(), self, state.ownership().home(), state.epoch() + 1, cmd.reason(), now());
+            state.owner(),
+            self,
+            state.ownership().home(),
+            state.epoch() + 1,
+            cmd.reason(),
+            now(),
+            cmd.requestedAt());
     return persistAndReply(event, cmd.replyTo());
   }
 
@@ -792,7 +855,11 @@ public final class User
     else metrics.replicationLag(origin, System.currentTimeMillis() - event.at());
     if (before.epoch() != after.epoch()
         || !java.util.Objects.equals(before.owner(), after.owner())) {
-      metrics.ownershipChanged(event.getClass().getSimpleName());
+      OwnershipHistory.Change change =
+          OwnershipHistory.changeOf(
+              event, before.ownership() == null ? null : before.ownership().home());
+      String reason = change == null ? event.getClass().getSimpleName() : change.reason();
+      metrics.ownershipChanged(reason);
       String cause =
           event instanceof OwnershipSeized seized
               ? "seized from " + seized.from() + ": " + seized.reason()
@@ -800,13 +867,25 @@ public final class User
       context
           .getLog()
           .info(
-              "ownership user={} region={} owner={} home={} epoch={} cause={}",
+              "ownership user={} region={} owner={} home={} epoch={} cause={} reason={} from={}"
+                  + " decidedBy={} tookMs={}",
               after.userId(),
               self,
               after.owner(),
               after.ownership().home(),
               after.epoch(),
-              cause);
+              cause,
+              reason,
+              change == null ? null : change.from(),
+              change == null ? null : change.decidedBy(),
+              change == null ? null : change.tookMillis());
+      if (change != null)
+        context
+            .getSystem()
+            .eventStream()
+            .tell(
+                new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(
+                    new OwnershipHistory.Applied(after.userId(), self, after.owner(), change)));
     }
     if (event instanceof OverdraftFlagged) metrics.overdraftFlagged();
     if (after.shouldFlagOverdraftAt(self) && !before.shouldFlagOverdraftAt(self))

@@ -251,7 +251,8 @@ public final class UserGateway {
    * it is.
    */
   public CompletionStage<Outcome> moveHome(String userId, String toRegion) {
-    return toOwner(userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo))
+    long requestedAt = System.currentTimeMillis();
+    return toOwner(userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo, requestedAt))
         .thenCompose(
             outcome -> {
               if (outcome.reply() instanceof User.Accepted accepted) {
@@ -344,7 +345,11 @@ public final class UserGateway {
                   userId,
                   via.successor(),
                   replyTo ->
-                      new User.SeizeOwnership(owner, "region " + owner + " declared down", replyTo))
+                      new User.SeizeOwnership(
+                          owner,
+                          "region " + owner + " declared down",
+                          replyTo,
+                          availability.declaredDownAt(owner)))
               .thenCompose(
                   seized ->
                       isRefusedSeizure(seized.reply())

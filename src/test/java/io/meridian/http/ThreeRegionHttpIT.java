@@ -259,7 +259,8 @@ class ThreeRegionHttpIT {
               .replace("{userId}", "scope-ghost")
               .replace("{deviceId}", "scope-device")
               .replace("{paymentId}", "p-none")
-              .replace("{region}", "nowhere");
+              .replace("{region}", "nowhere")
+              .replace("{drillId}", "d-none");
       String body =
           endpoint.method().equals("POST") || endpoint.method().equals("PATCH") ? "{}" : null;
       String what = endpoint.method() + " " + path;
