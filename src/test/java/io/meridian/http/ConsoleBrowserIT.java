@@ -83,7 +83,8 @@ class ConsoleBrowserIT {
                 base + 3,
                 base + 6,
                 dataDir,
-                dataDir.resolve("demo.log"),
+                // Outside the data directory, which the demo wipes at start.
+                PROJECT.resolve("target/console-it-demo.log"),
                 List.of()),
             exit -> {},
             line -> {});
@@ -129,7 +130,11 @@ class ConsoleBrowserIT {
   }
 
   private static <T> T waitFor(Duration timeout, Function<WebDriver, T> condition) {
-    return new WebDriverWait(browser, timeout, Duration.ofMillis(250)).until(condition);
+    // The page redraws the grid, the tables and the drill's steps every second or two: an element
+    // found a moment ago may be gone; look again.
+    return new WebDriverWait(browser, timeout, Duration.ofMillis(250))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(condition);
   }
 
   private static String statusOf(String region) {
