@@ -32,6 +32,8 @@ import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
  */
 final class EventFeed {
   static final int KEPT = 200;
+  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** One event: a number that grows per node (the SSE id), its type, when, and what. */
   record FeedEvent(long id, String type, long at, Object data) {}
@@ -65,7 +67,7 @@ final class EventFeed {
                     return Behaviors.same();
                   });
             }),
-        "console-event-feed",
+        "console-event-feed-" + INSTANCES.incrementAndGet(), // one per API the node builds
         Props.empty());
     regionService.addListener(this::regionChanged);
     if (drills != null) drills.addListener(progress -> publish("drill", progress));

@@ -45,6 +45,9 @@ public final class LagMatrix {
   static final Duration STALE_AFTER = Duration.ofSeconds(15);
   static final Duration HISTORY = Duration.ofMinutes(5);
 
+  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final Regions regions;
   private final AtomicReference<Map<String, Row>> rows = new AtomicReference<>(Map.of());
   private final Deque<Sample> history = new ArrayDeque<>();
@@ -55,7 +58,10 @@ public final class LagMatrix {
 
   public static LagMatrix start(ActorSystem<?> system, Regions regions, String ownRegion) {
     var matrix = new LagMatrix(regions);
-    system.systemActorOf(matrix.publisher(ownRegion), "lag-matrix", Props.empty());
+    // A node may build more than one API on its actor system (tests bind a second one with other
+    // settings): each gets a publisher of its own, which publish the same row.
+    system.systemActorOf(
+        matrix.publisher(ownRegion), "lag-matrix-" + INSTANCES.incrementAndGet(), Props.empty());
     return matrix;
   }
 
