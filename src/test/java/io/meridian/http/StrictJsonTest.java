@@ -81,6 +81,10 @@ class StrictJsonTest {
             "UTF-8"),
         new Refused("sequence cut at the end", bytes("{\"d\":\"x\"}", 0xe2, 0x82), "UTF-8"),
         Refused.text("a byte order mark", "\ufeff{\"a\":1}", "not valid JSON"),
+        Refused.text(
+            "nesting deeper than Jackson's limit (1000)",
+            "{\"a\":" + "[".repeat(1500) + "]".repeat(1500) + "}",
+            "nesting depth"),
         Refused.text("an array", "[1]", "must be a JSON object"),
         Refused.text("empty", "", "must be a JSON object"));
   }
