@@ -520,9 +520,31 @@ public final class BenchCommand implements Callable<Integer> {
       figures.put("phases", comparison.phaseFigures());
       figures.put("replicationLag", lag);
       Report.writeJson(plan.jsonFile(), figures);
-      log.info(compareSummary(goals, comparison, plan.jsonFile()));
+      saveComparisonChart(plan.chartFile(), comparison);
+      log.info(compareSummary(goals, comparison, plan.jsonFile()) + "chart: " + plan.chartFile());
       return 0;
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void saveComparisonChart(Path file, Comparison comparison) throws IOException {
+    Map<String, Double> throughputs = new LinkedHashMap<>();
+    Map<String, List<Double>> latencies = new LinkedHashMap<>();
+    comparison
+        .phaseFigures()
+        .forEach(
+            (name, f) -> {
+              Map<String, Object> p = (Map<String, Object>) f;
+              Object tput = ((Map<String, Object>) p.get("opsPerSecond")).get("median");
+              Object p50 = ((Map<String, Object>) p.get("p50Millis")).get("median");
+              Object p99 = ((Map<String, Object>) p.get("p99Millis")).get("median");
+              if (name.contains("throughput/")) {
+                if (tput instanceof Double d) throughputs.put(name, d);
+              } else if (p50 instanceof Double a && p99 instanceof Double b) {
+                latencies.put(name, List.of(a, b));
+              }
+            });
+    Charts.saveComparison(file, throughputs, latencies);
   }
 
   @SuppressWarnings("unchecked")

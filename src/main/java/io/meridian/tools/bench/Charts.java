@@ -215,6 +215,52 @@ final class Charts {
   }
 
   /**
+   * {@code --compare}: the median throughput of each throughput phase (bars), and the median p50
+   * and p99 of each latency phase (bars, log scale), side by side.
+   */
+  static void saveComparison(
+      Path file, Map<String, Double> throughputs, Map<String, List<Double>> p50AndP99)
+      throws IOException {
+    CategoryChart throughput =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Throughput, closed loop (median of the repetitions)")
+            .yAxisTitle("operations/s")
+            .build();
+    throughput.getStyler().setLegendVisible(false);
+    throughput.getStyler().setLabelsVisible(true);
+    throughput.getStyler().setXAxisLabelRotation(20);
+    throughput.addSeries(
+        "ops/s",
+        throughputs.isEmpty() ? List.of("no data") : new ArrayList<>(throughputs.keySet()),
+        throughputs.isEmpty() ? List.of(0.0) : new ArrayList<>(throughputs.values()));
+    CategoryChart latency =
+        new CategoryChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Latency, open loop (median of the repetitions; ms)")
+            .yAxisTitle("ms")
+            .build();
+    latency.getStyler().setXAxisLabelRotation(20);
+    List<String> names =
+        p50AndP99.isEmpty() ? List.of("no data") : new ArrayList<>(p50AndP99.keySet());
+    List<Double> p50 = new ArrayList<>();
+    List<Double> p99 = new ArrayList<>();
+    for (String name : names) {
+      List<Double> v = p50AndP99.getOrDefault(name, List.of(1.0, 1.0));
+      p50.add(Math.max(0.01, v.get(0)));
+      p99.add(Math.max(0.01, v.get(1)));
+    }
+    latency.addSeries("p50", names, p50);
+    latency.addSeries("p99", names, p99);
+    List<Chart<?, ?>> charts = new ArrayList<>();
+    charts.add(throughput);
+    charts.add(latency);
+    BitmapEncoder.saveBitmap(charts, 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /**
    * The open-loop curve: p50 and p99 (from the intended send time) against the offered rate, with
    * the p99 bound; and the achieved rate against the offered one.
    */
@@ -238,7 +284,6 @@ final class Charts {
             .xAxisTitle("offered operations/s")
             .yAxisTitle("ms (log)")
             .build();
-    latency.getStyler().setYAxisLogarithmic(true);
     latency.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     latency.addSeries("p50", offered, p50.stream().map(v -> Math.max(0.01, v)).toList());
     latency

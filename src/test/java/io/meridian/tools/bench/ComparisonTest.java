@@ -121,4 +121,18 @@ class ComparisonTest {
               CompletableFuture.delayedExecutor(5, java.util.concurrent.TimeUnit.MILLISECONDS));
         });
   }
+
+  @Test
+  void theComparisonChartIsWrittenWithAPanelForThroughputAndOneForLatency(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+    System.setProperty("java.awt.headless", "true");
+    java.nio.file.Path file = dir.resolve("compare.png");
+    Charts.saveComparison(
+        file,
+        Map.of(Comparison.THROUGHPUT_REPLICATED, 120.0),
+        Map.of(Comparison.WRITE_HOME, List.of(8.0, 30.0)));
+    var image = javax.imageio.ImageIO.read(file.toFile());
+    assertEquals(1600, image.getWidth());
+    assertEquals(480, image.getHeight());
+  }
 }
