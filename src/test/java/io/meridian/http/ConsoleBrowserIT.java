@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.meridian.cluster.FreePorts;
 import io.meridian.tools.chaos.Endpoints;
-import io.meridian.tools.chaos.ManagedDemo;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -53,7 +54,11 @@ class ConsoleBrowserIT {
   private static final List<String> CHROMEDRIVER =
       List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
 
-  private static ManagedDemo demo;
+  private static final Path DEMO_LOG = PROJECT.resolve("target/console-it-demo.log");
+  private static final String ADMIN_TOKEN = "console-it-admin-token";
+  private static final String API_TOKEN = "console-it-api-token";
+  private static Process demo;
+  private static List<ProcessHandle> descendants = List.of();
   private static Endpoints endpoints;
   private static WebDriver browser;
   private static final HttpClient http =
@@ -74,21 +79,16 @@ class ConsoleBrowserIT {
         "ConsoleBrowserIT skipped: no headless browser here; install Debian's packages 'chromium'"
             + " and 'chromium-driver' (apt-get install -y chromium chromium-driver; .ci/run does)");
     int base = FreePorts.freeBase(9);
-    Path dataDir = PROJECT.resolve("target/console-it");
-    demo =
-        ManagedDemo.launch(
-            new ManagedDemo.Layout(
-                List.of("us", "eu", "ap"),
-                base,
-                base + 3,
-                base + 6,
-                dataDir,
-                // Outside the data directory, which the demo wipes at start.
-                PROJECT.resolve("target/console-it-demo.log"),
-                List.of()),
-            exit -> {},
-            line -> {});
-    endpoints = demo.awaitReady(Duration.ofMinutes(4));
+    endpoints =
+        new Endpoints(
+            Map.of(
+                "us", URI.create("http://127.0.0.1:" + base),
+                "eu", URI.create("http://127.0.0.1:" + (base + 1)),
+                "ap", URI.create("http://127.0.0.1:" + (base + 2))),
+            ADMIN_TOKEN,
+            API_TOKEN,
+            0);
+    demo = startDemo(base);
     // Users for the census and the lag matrix: created in us (the drilled region) and in eu.
     for (int i = 0; i < 12; i++) createUser("console-us-" + i, "us");
     for (int i = 0; i < 4; i++) createUser("console-eu-" + i, "eu");
@@ -104,9 +104,71 @@ class ConsoleBrowserIT {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws InterruptedException {
     if (browser != null) browser.quit();
-    if (demo != null) demo.close();
+    if (demo != null) stopDemo();
+  }
+
+  /**
+   * {@code ./meridian demo}'s command on this JVM's class path without the test classes: their
+   * logback-test.xml holds every log line back (LogCapturingExtension), and the demo's banner is a
+   * log line. Waits for the banner; the demo restarts a region process that exits.
+   */
+  private static Process startDemo(int base) throws Exception {
+    String classPath =
+        Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(entry -> !entry.endsWith("test-classes"))
+            .collect(java.util.stream.Collectors.joining(File.pathSeparator));
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-Dcassandra.classpath.file=" + System.getProperty("cassandra.classpath.file"),
+                "-cp",
+                classPath,
+                "io.meridian.Main",
+                "demo",
+                "--base-http-port",
+                Integer.toString(base),
+                "--base-remote-port",
+                Integer.toString(base + 3),
+                "--base-management-port",
+                Integer.toString(base + 6),
+                "--data-dir",
+                PROJECT.resolve("target/console-it").toString(),
+                "--ready-timeout",
+                "300s"));
+    var builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(DEMO_LOG.toFile());
+    builder.environment().put("MERIDIAN_ADMIN_TOKEN", ADMIN_TOKEN);
+    builder.environment().put("MERIDIAN_API_TOKEN", API_TOKEN);
+    Process process = builder.start();
+    long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+    while (!Files.readString(DEMO_LOG).contains("Ctrl-C stops everything")) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroy();
+        throw new IllegalStateException("the demo did not come up; see " + DEMO_LOG);
+      }
+      Thread.sleep(500); // the demo's own output is the only signal that it is up
+    }
+    descendants = process.descendants().toList();
+    return process;
+  }
+
+  /** SIGTERM to the demo (it stops its regions and Cassandra), then SIGKILL to what is left. */
+  private static void stopDemo() throws InterruptedException {
+    List<ProcessHandle> started =
+        Stream.concat(descendants.stream(), demo.descendants()).distinct().toList();
+    demo.destroy();
+    if (!demo.waitFor(90, TimeUnit.SECONDS)) demo.destroyForcibly();
+    for (ProcessHandle process : started) {
+      try {
+        process.onExit().get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        process.destroyForcibly();
+      }
+    }
   }
 
   private static void createUser(String userId, String home) throws Exception {
