@@ -416,7 +416,8 @@ class UserCommandsTest {
 
     var event = result.eventOfType(User.OwnershipTransferred.class);
     assertEquals(
-        new User.OwnershipTransferred("us", "eu", "eu", 2, event.at(), "planned_move", null), event);
+        new User.OwnershipTransferred("us", "eu", "eu", 2, event.at(), "planned_move", null),
+        event);
     var view = accepted(result);
     assertEquals(List.of("eu", "eu", 2L), List.of(view.homeRegion(), view.owner(), view.epoch()));
   }
