@@ -329,7 +329,7 @@ public final class MeridianClient implements AutoCloseable {
     learn(call.request, answer);
     notifyListener(() -> listener.attempted(call.request, answer));
     if (answer.isSuccess()
-        || !call.request.retryable()
+        || !(call.request.retryable() || RetryPolicy.nothingExecuted(answer))
         || !RetryPolicy.isRetryable(answer)
         || call.attempts.size() >= retry.maxAttempts()) {
       call.finish(false);

@@ -9,7 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * a 429, while attempts remain and the call's deadline allows the wait. The wait grows from {@code
  * initialBackoff}, doubling up to {@code maxBackoff}, with jitter (half to all of it), and is never
  * shorter than the answer's {@code Retry-After}. Only requests that are safe to repeat are retried
- * ({@link ApiRequest#retryable()}): reads, writes with an Idempotency-Key, payments.
+ * ({@link ApiRequest#retryable()}): reads, writes with an Idempotency-Key, payments; any other
+ * request only after an answer that says nothing was executed ({@link #nothingExecuted}).
  *
  * <p>A 4xx other than 429 is never retried: the request itself is wrong, and sending it again gets
  * the same answer.
@@ -37,6 +38,19 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
   /** No HTTP answer, a 503 or a 429: another attempt may succeed. */
   public static boolean isRetryable(Answer answer) {
     return answer.isTransportFailure() || answer.status() == 503 || answer.status() == 429;
+  }
+
+  /**
+   * An answer that says nothing was executed: the connection was refused, a 429, or a 503 the API
+   * documents as refused before execution. Any request may be sent again after it, also a write
+   * without an Idempotency-Key.
+   */
+  public static boolean nothingExecuted(Answer answer) {
+    if (answer.isTransportFailure()) return answer.refused();
+    return answer.status() == 429
+        || (answer.status() == 503
+            && answer.errorCode() != null
+            && REFUSED_503.contains(answer.errorCode()));
   }
 
   /**

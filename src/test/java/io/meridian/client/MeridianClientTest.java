@@ -221,6 +221,15 @@ class MeridianClientTest {
   }
 
   @Test
+  void aWriteWithoutAKeyIsSentAgainOnlyWhenNothingRan() throws Exception {
+    var meridian =
+        client().region("us", deadRegion()).region("eu", region("eu", e -> ok("us"))).build();
+    CallResult result = meridian.send(Requests.adjustPoints("u-1", 1, null));
+    assertTrue(result.isSuccess(), "a refused connection ran nothing: " + result);
+    assertEquals(2, result.attempts().size());
+  }
+
+  @Test
   void aWriteWithoutAKeyIsSentOnce() throws Exception {
     var meridian =
         client()
