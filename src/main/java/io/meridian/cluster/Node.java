@@ -113,7 +113,8 @@ public final class Node {
             userJournals(),
             settings.snapshotEvery(),
             settings.catchUpTimeout(),
-            regionService::isDeclaredDown);
+            regionService::isDeclaredDown,
+            UserSettings.Limits.fromConfig(system.settings().config().getConfig("meridian")));
     ReplicatedSharding<User.Command> users =
         ReplicatedShardingExtension.get(system).init(User.provider(userSettings));
     NodeState state = NodeState.get(system);

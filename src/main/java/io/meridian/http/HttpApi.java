@@ -58,9 +58,10 @@ public final class HttpApi {
   private final PaymentRoutes payments;
   private final RegionRoutes regions;
   private final OperatorConsole operatorConsole;
-  private final CallerAuthorization callers;
   private final ChaosRoutes chaos;
   private final ContractRoutes contract = new ContractRoutes();
+  private final CallerAuthorization callers;
+  private final CallerRateLimit rateLimit;
   private final Metrics metrics;
   private final String region;
 
@@ -129,6 +130,11 @@ public final class HttpApi {
                     console.getDuration("drill-step-timeout")));
     this.chaos = new ChaosRoutes(system, gateway.regions(), region, requestBody, responses);
     this.callers = new CallerAuthorization(settings.callers(), responses);
+    this.rateLimit =
+        new CallerRateLimit(
+            CallerRateLimit.Settings.fromConfig(system.settings().config().getConfig("meridian")),
+            System::nanoTime,
+            responses);
     if (settings.callers().isEmpty())
       log.warn(
           "HTTP API of region={}: no callers configured (meridian.api, meridian.admin-token):"
@@ -171,15 +177,17 @@ public final class HttpApi {
             pathPrefix(
                 "v1",
                 () ->
-                    callers.authorize(
-                        caller ->
-                            concat(
-                                users.route(),
-                                payments.route(),
-                                regions.route(),
-                                chaos.route(),
-                                contract.route(),
-                                operatorConsole.apiRoute()))),
+                    rateLimit.limit(
+                        () ->
+                            callers.authorize(
+                                caller ->
+                                    concat(
+                                        users.route(),
+                                        payments.route(),
+                                        regions.route(),
+                                        chaos.route(),
+                                        contract.route(),
+                                        operatorConsole.apiRoute())))),
             operatorConsole.pageRoute(),
             path(
                 "metrics",

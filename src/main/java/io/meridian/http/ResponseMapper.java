@@ -112,7 +112,12 @@ final class ResponseMapper {
     StatusCode status =
         switch (rejected.reason()) {
           case UNKNOWN_USER, UNKNOWN_PAYMENT -> StatusCodes.NOT_FOUND;
-          case USER_EXISTS, INSUFFICIENT_FUNDS, PAYMENT_CONFLICT -> StatusCodes.CONFLICT;
+          case USER_EXISTS,
+              INSUFFICIENT_FUNDS,
+              PAYMENT_CONFLICT,
+              TOO_MANY_DEVICES,
+              TOO_MANY_PAYMENTS ->
+              StatusCodes.CONFLICT;
           case INVALID -> StatusCodes.BAD_REQUEST;
           case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
         };

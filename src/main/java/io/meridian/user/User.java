@@ -22,7 +22,11 @@ import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ReplicatedEntity;
 import org.apache.pekko.cluster.sharding.typed.ReplicatedEntityProvider;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.ReplicaId;
 import org.apache.pekko.persistence.typed.ReplicationId;
@@ -130,6 +134,14 @@ public final class User
   public record AwaitVersion(String origin, long events, ActorRef<Reply> replyTo)
       implements Command {}
 
+  /**
+   * Sharding's stop message for a replica (passivation, rebalance, the active-entity limit): as a
+   * command it waits for a journal write in flight, so nothing being persisted is cut off.
+   */
+  enum Stop implements Command {
+    INSTANCE
+  }
+
   /** Sent by the replica to itself when it sees a negative balance that is not flagged yet. */
   enum FlagOverdraft implements Command {
     INSTANCE
@@ -180,7 +192,11 @@ public final class User
     INSUFFICIENT_FUNDS,
     PAYMENT_CONFLICT,
     UNKNOWN_PAYMENT,
-    NOT_DECLARED_DOWN
+    NOT_DECLARED_DOWN,
+    /** A new device for a user that has {@link UserSettings.Limits#maxDevices} already. */
+    TOO_MANY_DEVICES,
+    /** A new payment for a user that has {@link UserSettings.Limits#maxPayments} already. */
+    TOO_MANY_PAYMENTS
   }
 
   /** A payment as replicas record it and a {@link PaymentFound} reply carries it. */
@@ -227,6 +243,11 @@ public final class User
 
   public record PointsAdjusted(long delta, long at) implements Event {}
 
+  /**
+   * Persisted before devices changed one at a time: the replica's whole device set after the
+   * change, as a Pekko ORSet operation. Never written any more; journals hold it, so it stays
+   * readable and is applied to {@link UserState#legacyDevices}.
+   */
   public record DevicesChanged(
       String deviceId,
       boolean added,
@@ -234,6 +255,23 @@ public final class User
           @JsonDeserialize(using = PekkoSerialized.Reader.class)
           ORSet.DeltaOp operation,
       long at)
+      implements Event {}
+
+  /**
+   * Replica {@code origin} added a device; {@code counter} is the event's number among origin's own
+   * events, so origin's adds grow in its order ({@link UserState.DeviceClock}). One device per
+   * event, whatever the number of devices (the whole set it carried before could exceed Artery's
+   * frame size).
+   */
+  public record DeviceAdded(String deviceId, String origin, long counter, long at)
+      implements Event {}
+
+  /**
+   * A device removed: the adds of it that the removing replica had seen ({@code observed}: adder ->
+   * the newest number of its adds, see {@link UserState.DeviceClock}) no longer count; an add it
+   * had not seen still does, so a concurrent re-add wins.
+   */
+  public record DeviceRemoved(String deviceId, Map<String, Long> observed, long at)
       implements Event {}
 
   public record PaymentRecorded(
@@ -271,14 +309,26 @@ public final class User
 
   // ---------------------------------------------------------------- wiring
 
+  /** A replica outside sharding (tests, tools): an empty replica stays until it is stopped. */
   public static Behavior<Command> create(ReplicationId replicationId, UserSettings settings) {
+    return create(replicationId, settings, null);
+  }
+
+  /**
+   * A replica run by sharding: once it has answered that its user does not exist, it asks {@code
+   * shard} to passivate it, so an unknown id costs one short-lived replica (null: never).
+   */
+  static Behavior<Command> create(
+      ReplicationId replicationId,
+      UserSettings settings,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     Behavior<Command> replica =
         Behaviors.setup(
             context ->
                 ReplicatedEventSourcing.perReplicaJournalConfig(
                     replicationId,
                     settings.journals().queryPlugins(settings.regions()),
-                    replication -> new User(context, replication, settings)));
+                    replication -> new User(context, replication, settings, shard)));
     return Behaviors.intercept(HintInterceptor::new, replica);
   }
 
@@ -305,8 +355,24 @@ public final class User
    * data path, woken by hints (io.meridian.replication).
    */
   public static ReplicatedEntityProvider<Command> provider(UserSettings settings) {
-    return ReplicatedEntityProvider.createPerDataCenter(
-            Command.class, ENTITY_TYPE, settings.regions().replicaIds(), id -> create(id, settings))
+    // createPerDataCenter (ReplicatedEntityProvider.scala:114-125 at v1.2.1) with the entity's
+    // shard handed to the replica (for passivation) and Stop as the stop message.
+    return ReplicatedEntityProvider.create(
+            Command.class,
+            ENTITY_TYPE,
+            settings.regions().replicaIds(),
+            (EntityTypeKey<Command> typeKey, ReplicaId replicaId) ->
+                ReplicatedEntity.create(
+                    replicaId,
+                    Entity.of(
+                            typeKey,
+                            entity ->
+                                create(
+                                    ReplicationId.fromString(entity.getEntityId()),
+                                    settings,
+                                    entity.getShard()))
+                        .withDataCenter(replicaId.id())
+                        .withStopMessage(Stop.INSTANCE)))
         .withDirectReplication(false);
   }
 
@@ -316,6 +382,12 @@ public final class User
   private final UserSettings settings;
   private final String self;
   private final Metrics metrics;
+
+  /** Where to ask for passivation (sharding); null outside sharding. */
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+
+  /** Passivation was asked for: ask once. */
+  private boolean passivating;
 
   /** Asks waiting for a condition on the state; transient, answered when an event makes it true. */
   private final List<Waiter> waiters = new ArrayList<>();
@@ -349,12 +421,16 @@ public final class User
           Duration.ofSeconds(1), Duration.ofSeconds(5), 0.2);
 
   private User(
-      ActorContext<Command> context, ReplicationContext replication, UserSettings settings) {
+      ActorContext<Command> context,
+      ReplicationContext replication,
+      UserSettings settings,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     super(replication, java.util.Optional.of(ON_PERSIST_FAILURE));
     this.context = context;
     this.settings = settings;
     this.self = replication.replicaId().id();
     this.metrics = Metrics.get(context.getSystem());
+    this.shard = shard;
   }
 
   @Override
@@ -452,6 +528,7 @@ public final class User
     var builder = newCommandHandlerBuilder();
     builder
         .forAnyState()
+        .onCommand(Stop.class, () -> Effect().stop())
         .onCommand(AwaitEpoch.class, this::onAwaitEpoch)
         .onCommand(AwaitPayment.class, this::onAwaitPayment)
         .onCommand(AwaitVersion.class, this::onAwaitVersion);
@@ -515,16 +592,19 @@ public final class User
 
   private Effect<Event, UserState> onCreate(UserState state, Create cmd) {
     if (!settings.regions().contains(cmd.homeRegion()))
-      return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
+      return replyWhileEmpty(
+          cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
     if (!cmd.homeRegion().equals(self))
-      return Effect().reply(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
+      return replyWhileEmpty(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
     return persistAndReply(new UserCreated(state.userId(), self, now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onGetUnknown(UserState state, Get cmd) {
-    // It may have been created elsewhere a moment ago and its hint lost: read the other regions'
-    // journals now, so that the next read sees it.
-    pokeOtherRegions(state);
+    // It may have been created elsewhere a moment ago and its hint lost. Under sharding this
+    // replica passivates now, and the next command starts one that reads the other regions'
+    // journals before it answers (catch-up); a replica outside sharding stays, so it reads them
+    // now, for the next read to see it.
+    if (shard == null) pokeOtherRegions(state);
     return replyUnknownUser(cmd.replyTo(), state);
   }
 
@@ -565,6 +645,24 @@ public final class User
                   new Rejected(
                       Reason.PAYMENT_CONFLICT,
                       "payment " + cmd.paymentId() + " exists with another kind or amount"));
+    }
+    int max = settings.limits().maxPayments();
+    if (state.wallet().payments().size() >= max) {
+      // A cap, not a window: every payment id stays in the state, or a retry of an old one would be
+      // applied twice and a concurrent owner's record of it could not be merged
+      // (docs/decisions.md).
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(
+                  Reason.TOO_MANY_PAYMENTS,
+                  "user "
+                      + state.userId()
+                      + " has "
+                      + max
+                      + " payments, the most a user's history holds; payment "
+                      + cmd.paymentId()
+                      + " was not recorded"));
     }
     if (cmd.kind() == PaymentKind.DEBIT && state.wallet().balance().compareTo(cmd.amount()) < 0) {
       return Effect()
@@ -676,35 +774,31 @@ public final class User
   }
 
   private Effect<Event, UserState> onAddDevice(UserState state, AddDevice cmd) {
-    // Always persisted, even when present: a re-add is a new observation, so it wins over a
-    // concurrent remove.
+    int max = settings.limits().maxDevices();
+    if (!state.hasDevice(cmd.deviceId()) && state.deviceIds().size() >= max) {
+      return Effect()
+          .reply(
+              cmd.replyTo(),
+              new Rejected(
+                  Reason.TOO_MANY_DEVICES,
+                  "user "
+                      + state.userId()
+                      + " has "
+                      + max
+                      + " devices, the most allowed; remove one before adding "
+                      + cmd.deviceId()));
+    }
+    // Always persisted, even when present: a re-add is a new add, so it wins over a concurrent
+    // remove.
     return persistAndReply(
-        new DevicesChanged(
-            cmd.deviceId(), true, deviceChange(state.devices(), cmd.deviceId(), true), now()),
-        cmd.replyTo());
+        new DeviceAdded(cmd.deviceId(), self, state.nextDeviceAdd(self), now()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice cmd) {
-    if (!state.devices().contains(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
+    if (!state.hasDevice(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
     return persistAndReply(
-        new DevicesChanged(
-            cmd.deviceId(), false, deviceChange(state.devices(), cmd.deviceId(), false), now()),
+        new DeviceRemoved(cmd.deviceId(), state.addsOfDevice(cmd.deviceId()), now()),
         cmd.replyTo());
-  }
-
-  /**
-   * The ORSet operation a replica persists for a device: its whole set after the add or remove,
-   * which the other replicas merge state-based. Why not the add/remove delta itself: Pekko's remove
-   * delta only cancels adds the receiving replica has already applied, and Replicated Event
-   * Sourcing keeps only each origin's own order, so a region that receives eu's removal before us's
-   * add (uneven partition, three regions) would keep the device for good. A state merge gives the
-   * same set in any order. ({@code FullStateDeltaOp} is the operation Pekko's own {@code clear()}
-   * persists, with its serializer; it is marked internal API, so a Pekko upgrade must keep
-   * UserMergePropertiesTest green.)
-   */
-  static ORSet.DeltaOp deviceChange(ORSet<String> devices, String deviceId, boolean add) {
-    ORSet.DeltaOp delta = add ? devices.add(deviceId) : devices.remove(deviceId);
-    return new ORSet.FullStateDeltaOp<>(devices.applyOperation(delta));
   }
 
   private Effect<Event, UserState> onGetPayment(UserState state, GetPayment cmd) {
@@ -811,12 +905,27 @@ public final class User
   }
 
   private Effect<Event, UserState> replyUnknownUser(ActorRef<Reply> replyTo, UserState state) {
-    return Effect()
-        .reply(
-            replyTo,
-            new Rejected(
-                Reason.UNKNOWN_USER,
-                "user " + state.userId() + " does not exist (or has not replicated here yet)"));
+    return replyWhileEmpty(
+        replyTo,
+        new Rejected(
+            Reason.UNKNOWN_USER,
+            "user " + state.userId() + " does not exist (or has not replicated here yet)"));
+  }
+
+  /**
+   * An answer of a replica that knows no user: it then asks sharding to passivate it, unless
+   * someone waits for an event here. So an id that does not exist costs one replica in this region
+   * for one answer, never a replica that lives (and reads the other regions' journals) for the
+   * passivation timeout; a command that follows starts a replica that reads them before it answers.
+   */
+  private Effect<Event, UserState> replyWhileEmpty(ActorRef<Reply> replyTo, Reply reply) {
+    return Effect().none().thenRun(this::passivateIfEmpty).thenReply(replyTo, state -> reply);
+  }
+
+  private void passivateIfEmpty(UserState state) {
+    if (shard == null || passivating || state.created() || !waiters.isEmpty()) return;
+    passivating = true;
+    shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
   }
 
   private Effect<Event, UserState> replyNotOwner(ActorRef<Reply> replyTo, UserState state) {

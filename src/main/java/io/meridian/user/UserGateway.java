@@ -21,6 +21,13 @@ import org.apache.pekko.persistence.typed.ReplicaId;
  * {@link User.NotOwner} and is sent on, over the cluster (the replicated sharding's entity refs for
  * the other data center), to the owner's replica; never over HTTP.
  *
+ * <p>Whether a user exists is the local replica's answer: a replica that starts reads the other
+ * regions' journals before it answers (catch-up), and one that knows no user passivates after
+ * answering, so a user created elsewhere a moment ago is found here through the journals, and an
+ * unknown id costs one short-lived replica in this region, never a replica in every region (it used
+ * to ask every other region, starting a replica there that lived for the passivation timeout;
+ * docs/decisions.md, "Bounded resources").
+ *
  * <p>Routing consults region availability first: an ask into a data center whose members are gone
  * is buffered by the sharding proxy and would only fail at its timeout, so nothing is sent to a
  * region known to be unavailable; the caller gets {@link RegionUnavailable} at once.
@@ -119,22 +126,14 @@ public final class UserGateway {
   }
 
   /**
-   * Read from the owner's replica (found through the local replica, or any region that knows the
-   * user).
+   * Read from the owner's replica, found through the local replica. A user the local replica does
+   * not know is unknown: no other region is asked (see the class comment).
    */
   public CompletionStage<Outcome> readFromOwner(String userId) {
     CompletionStage<Outcome> result =
         ask(userId, self, User.Get::new)
             .thenCompose(
                 local -> {
-                  if (isUnknownUser(local.reply())) {
-                    return locate(userId)
-                        .thenCompose(
-                            found ->
-                                found
-                                    .map(view -> askAt(userId, view.owner(), User.Get::new))
-                                    .orElse(done(local)));
-                  }
                   if (local.reply() instanceof User.Accepted accepted
                       && !self.equals(accepted.user().owner())) {
                     return askAt(userId, accepted.user().owner(), User.Get::new);
@@ -144,22 +143,10 @@ public final class UserGateway {
     return timed("get-owner", result);
   }
 
-  /** A CRDT write: any replica accepts it; the local one unless it has not seen the user yet. */
+  /** A CRDT write: any replica accepts it; the local one. */
   public CompletionStage<Outcome> anyReplica(
       String userId, String commandType, Function<ActorRef<User.Reply>, User.Command> command) {
-    CompletionStage<Outcome> result =
-        ask(userId, self, command)
-            .thenCompose(
-                local ->
-                    isUnknownUser(local.reply())
-                        ? locate(userId)
-                            .thenCompose(
-                                found ->
-                                    found
-                                        .map(view -> askAt(userId, view.owner(), command))
-                                        .orElse(done(local)))
-                        : done(local));
-    return timed(commandType, result);
+    return timed(commandType, ask(userId, self, command));
   }
 
   /**
@@ -177,13 +164,8 @@ public final class UserGateway {
               .thenCompose(
                   local ->
                       local.reply() instanceof User.Accepted accepted
-                          ? done(Optional.of(accepted.user()))
-                          : locate(userId))
-              .thenCompose(
-                  view ->
-                      view.isPresent()
-                          ? viaOwner(userId, view.get().owner(), command, 1)
-                          : ask(userId, self, command));
+                          ? viaOwner(userId, accepted.user().owner(), command, 1)
+                          : done(local));
       return timed(commandType, result);
     }
     long since = owners.generation();
@@ -222,14 +204,6 @@ public final class UserGateway {
         .thenCompose(ignored -> ask(userId, self, command))
         .thenCompose(
             local -> {
-              if (isUnknownUser(local.reply())) {
-                return locate(userId)
-                    .thenCompose(
-                        found ->
-                            found
-                                .map(view -> viaOwner(userId, view.owner(), command, 1))
-                                .orElse(done(local)));
-              }
               if (local.reply() instanceof User.NotOwner notOwner)
                 return viaOwner(userId, notOwner.owner(), command, 1);
               return done(local);
@@ -370,19 +344,6 @@ public final class UserGateway {
   private static boolean isRefusedSeizure(User.Reply reply) {
     return reply instanceof User.Rejected rejected
         && rejected.reason() == User.Reason.NOT_DECLARED_DOWN;
-  }
-
-  /**
-   * The user's view from the first other region that knows it (a create not yet replicated here).
-   */
-  private CompletionStage<Optional<User.View>> locate(String userId) {
-    return askOthers(userId)
-        .thenApply(
-            answers ->
-                answers.stream()
-                    .filter(outcome -> outcome.reply() instanceof User.Accepted)
-                    .map(outcome -> ((User.Accepted) outcome.reply()).user())
-                    .findFirst());
   }
 
   /** The answers of every other available region's replica to a read (failed asks left out). */

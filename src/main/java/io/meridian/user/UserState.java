@@ -1,6 +1,7 @@
 package io.meridian.user;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.meridian.serialization.CborSerializable;
@@ -28,8 +29,13 @@ import org.apache.pekko.persistence.typed.crdt.ORSet;
  * <p>Not stored while snapshots stay off (docs/decisions.md); a snapshot written before this type
  * left {@code User} reads through {@link UserStateMigration}.
  *
+ * @param legacyDevices the devices as the {@code DevicesChanged} events persisted before devices
+ *     changed one at a time made them (an ORSet; stored as {@code devices}, its old name); only
+ *     those events change it
  * @param version how many events of each origin this replica has applied (to tell when a starting
  *     replica has caught up with the other regions' journals)
+ * @param deviceClocks per device id, the adds and removals of {@code DeviceAdded} and {@code
+ *     DeviceRemoved} events ({@link DeviceClock}); a device is present if either part has it
  */
 public record UserState(
     String userId,
@@ -39,12 +45,68 @@ public record UserState(
     @JsonSerialize(using = PekkoSerialized.Writer.class)
         @JsonDeserialize(using = PekkoSerialized.Reader.class)
         Counter points,
-    @JsonSerialize(using = PekkoSerialized.Writer.class)
+    @JsonProperty("devices")
+        @JsonSerialize(using = PekkoSerialized.Writer.class)
         @JsonDeserialize(using = PekkoSerialized.Reader.class)
-        ORSet<String> devices,
+        ORSet<String> legacyDevices,
     Wallet wallet,
-    Map<String, Long> version)
+    Map<String, Long> version,
+    Map<String, DeviceClock> deviceClocks)
     implements CborSerializable {
+
+  /** A state stored before {@code deviceClocks} existed reads with none. */
+  public UserState {
+    deviceClocks = deviceClocks == null ? Map.of() : deviceClocks;
+  }
+
+  /**
+   * Which adds of one device count, as an add-wins rule: each replica numbers its adds in its own
+   * order (see {@link #nextDeviceAdd}), {@code added} keeps the highest number seen per adder, and
+   * {@code removed} the highest number per adder that some removal had seen. The device is present
+   * while some adder has an add that no removal saw. Both maps merge by maximum, so the order in
+   * which the regions' events arrive does not matter, and a removal that arrives before the add it
+   * removed still removes it (the failure of Pekko's ORSet deltas without causal delivery,
+   * docs/decisions.md).
+   *
+   * <p>A clock whose every add was removed by a removal that had seen exactly those adds is {@link
+   * #settled} and forgotten, so removed devices leave nothing behind: a later add of an adder has a
+   * higher number (each origin's events arrive in its order), so it counts as it would have.
+   *
+   * <p>Keys of {@code removed} that start with {@link #LEGACY} stand for the ORSet dots of {@code
+   * legacyDevices} (a removal made after devices changed one at a time removes a device added
+   * before).
+   */
+  public record DeviceClock(Map<String, Long> added, Map<String, Long> removed)
+      implements CborSerializable {
+    static final String LEGACY = "orset:";
+    static final DeviceClock EMPTY = new DeviceClock(Map.of(), Map.of());
+
+    DeviceClock withAdd(String origin, long counter) {
+      return new DeviceClock(maxMerged(added, Map.of(origin, counter)), removed);
+    }
+
+    DeviceClock withRemoval(Map<String, Long> observed) {
+      return new DeviceClock(added, maxMerged(removed, observed));
+    }
+
+    /** Every add seen was removed, by removals that had seen exactly the adds that arrived here. */
+    boolean settled() {
+      return added.equals(removed);
+    }
+
+    /** Some add in {@code adds} (adder -> newest number) was seen by no removal. */
+    boolean hasUnremoved(Map<String, Long> adds) {
+      for (var add : adds.entrySet())
+        if (add.getValue() > removed.getOrDefault(add.getKey(), 0L)) return true;
+      return false;
+    }
+
+    private static Map<String, Long> maxMerged(Map<String, Long> a, Map<String, Long> b) {
+      var merged = new TreeMap<>(a);
+      b.forEach((key, value) -> merged.merge(key, value, Math::max));
+      return Map.copyOf(merged);
+    }
+  }
 
   /**
    * The ownership register: highest epoch wins; equal epochs go to the owner ranked first, and two
@@ -87,7 +149,15 @@ public record UserState(
 
   static UserState empty(String userId, ReplicaId self) {
     return new UserState(
-        userId, false, null, Map.of(), Counter.empty(), ORSet.empty(self), Wallet.EMPTY, Map.of());
+        userId,
+        false,
+        null,
+        Map.of(),
+        Counter.empty(),
+        ORSet.empty(self),
+        Wallet.EMPTY,
+        Map.of(),
+        Map.of());
   }
 
   // ---------------------------------------------------------------- the merge rules
@@ -102,7 +172,11 @@ public record UserState(
     if (event instanceof User.ProfileUpdated e)
       return withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
     if (event instanceof User.PointsAdjusted e) return withPoints(e.delta());
-    if (event instanceof User.DevicesChanged e) return withDevices(e.operation());
+    if (event instanceof User.DevicesChanged e) return withLegacyDevices(e.operation());
+    if (event instanceof User.DeviceAdded e)
+      return withDeviceClock(e.deviceId(), clockOf(e.deviceId()).withAdd(e.origin(), e.counter()));
+    if (event instanceof User.DeviceRemoved e)
+      return withDeviceClock(e.deviceId(), clockOf(e.deviceId()).withRemoval(e.observed()));
     if (event instanceof User.PaymentRecorded e)
       return withPayment(
           e.paymentId(), new User.Payment(e.kind(), e.amount(), e.acceptedBy(), e.epoch()));
@@ -130,18 +204,35 @@ public record UserState(
 
   UserState withVersion(Map<String, Long> counts) {
     return new UserState(
-        userId, created, ownership, profile, points, devices, wallet, Map.copyOf(counts));
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        Map.copyOf(counts),
+        deviceClocks);
   }
 
   UserState withOwnership(Ownership claim, Regions regions) {
     Ownership merged = claim.merge(ownership, regions);
-    return new UserState(userId, created, merged, profile, points, devices, wallet, version);
+    return new UserState(
+        userId, created, merged, profile, points, legacyDevices, wallet, version, deviceClocks);
   }
 
   UserState asCreated(Ownership claim, Regions regions) {
     UserState withClaim = withOwnership(claim, regions);
     return new UserState(
-        userId, true, withClaim.ownership, profile, points, devices, wallet, version);
+        userId,
+        true,
+        withClaim.ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks);
   }
 
   UserState withProfile(Map<String, String> fields, LwwTime time) {
@@ -154,24 +245,54 @@ public record UserState(
           }
         });
     return new UserState(
-        userId, created, ownership, Map.copyOf(merged), points, devices, wallet, version);
+        userId,
+        created,
+        ownership,
+        Map.copyOf(merged),
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks);
   }
 
   UserState withPoints(long delta) {
     Counter updated = points.applyOperation(new Counter.Updated(BigInteger.valueOf(delta)));
-    return new UserState(userId, created, ownership, profile, updated, devices, wallet, version);
+    return new UserState(
+        userId, created, ownership, profile, updated, legacyDevices, wallet, version, deviceClocks);
   }
 
-  UserState withDevices(ORSet.DeltaOp operation) {
+  UserState withLegacyDevices(ORSet.DeltaOp operation) {
     return new UserState(
         userId,
         created,
         ownership,
         profile,
         points,
-        devices.applyOperation(operation),
+        legacyDevices.applyOperation(operation),
         wallet,
-        version);
+        version,
+        deviceClocks);
+  }
+
+  UserState withDeviceClock(String deviceId, DeviceClock clock) {
+    var clocks = new HashMap<>(deviceClocks);
+    if (clock.settled()) clocks.remove(deviceId);
+    else clocks.put(deviceId, clock);
+    return new UserState(
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        Map.copyOf(clocks));
+  }
+
+  private DeviceClock clockOf(String deviceId) {
+    return deviceClocks.getOrDefault(deviceId, DeviceClock.EMPTY);
   }
 
   UserState withPayment(String paymentId, User.Payment payment) {
@@ -184,12 +305,14 @@ public record UserState(
     BigDecimal balance = wallet.balance().add(payment.signedAmount());
     if (recorded != null) balance = balance.subtract(recorded.signedAmount());
     var updated = new Wallet(balance, Map.copyOf(payments), wallet.overdraftFlagged());
-    return new UserState(userId, created, ownership, profile, points, devices, updated, version);
+    return new UserState(
+        userId, created, ownership, profile, points, legacyDevices, updated, version, deviceClocks);
   }
 
   UserState withOverdraftFlag() {
     var updated = new Wallet(wallet.balance(), wallet.payments(), true);
-    return new UserState(userId, created, ownership, profile, points, devices, updated, version);
+    return new UserState(
+        userId, created, ownership, profile, points, legacyDevices, updated, version, deviceClocks);
   }
 
   // ---------------------------------------------------------------- what the state says
@@ -229,11 +352,70 @@ public record UserState(
     return needsOverdraftFlag() && isOwnedBy(region);
   }
 
+  /**
+   * The devices the user has: added one at a time and not removed since, or present in the legacy
+   * set and not removed by a removal made since; sorted.
+   */
+  @JsonIgnore
+  public List<String> deviceIds() {
+    var ids = new java.util.TreeSet<String>(deviceClocks.keySet());
+    ids.addAll(legacyDevices.getElements());
+    List<String> present = new ArrayList<>();
+    for (String id : ids) if (hasDevice(id)) present.add(id);
+    return present;
+  }
+
+  boolean hasDevice(String deviceId) {
+    DeviceClock clock = clockOf(deviceId);
+    return clock.hasUnremoved(clock.added()) || clock.hasUnremoved(legacyDot(deviceId));
+  }
+
+  /**
+   * What a removal of {@code deviceId} made by this replica now must cancel: every add of it this
+   * replica has seen, one at a time and in the legacy set.
+   */
+  Map<String, Long> addsOfDevice(String deviceId) {
+    var adds = new TreeMap<>(clockOf(deviceId).added());
+    adds.putAll(legacyDot(deviceId));
+    return Map.copyOf(adds);
+  }
+
+  /**
+   * The number of the next device add by replica {@code origin}, asked of origin's own replica: the
+   * number its next event will have among its own events ({@code version}, which a replica never
+   * forgets, unlike a settled clock), so origin's adds of any device grow in origin's order; and
+   * above every number of origin's this state holds.
+   */
+  long nextDeviceAdd(String origin) {
+    long newest = version.getOrDefault(origin, 0L);
+    for (DeviceClock clock : deviceClocks.values())
+      newest =
+          Math.max(
+              newest,
+              Math.max(
+                  clock.added().getOrDefault(origin, 0L),
+                  clock.removed().getOrDefault(origin, 0L)));
+    return newest + 1;
+  }
+
+  /** The ORSet dot of a legacy device, its replica ids prefixed with {@link DeviceClock#LEGACY}. */
+  private Map<String, Long> legacyDot(String deviceId) {
+    var dot = legacyDevices.elementsMap().get(deviceId);
+    if (dot.isEmpty()) return Map.of();
+    var entries = new TreeMap<String, Long>();
+    scala.jdk.javaapi.CollectionConverters.asJava(dot.get().versionsIterator())
+        .forEachRemaining(
+            entry -> {
+              long counter = (Long) entry._2();
+              if (counter > 0) entries.put(DeviceClock.LEGACY + entry._1(), counter);
+            });
+    return entries;
+  }
+
   public User.View view() {
     var fields = new TreeMap<String, String>();
     profile.forEach((name, field) -> fields.put(name, field.value()));
-    List<String> deviceIds = new ArrayList<>(devices.getElements());
-    deviceIds.sort(String::compareTo);
+    List<String> deviceIds = deviceIds();
     return new User.View(
         userId,
         ownership == null ? null : ownership.home(),

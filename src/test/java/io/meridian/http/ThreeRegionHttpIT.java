@@ -59,14 +59,22 @@ class ThreeRegionHttpIT {
               { name = writer, scopes = [write], token-sha256 = ["%s", "%s"] }
               { name = payer, scopes = [payments], token-sha256 = "%s" }
             ]
+            # Low enough for aCallerOverItsRateLimit... to reach with a few hundred requests, far
+            # above what the other tests send per caller and node.
+            meridian.rate-limit { burst = %d, requests-per-second = %d }
             """
                 .formatted(
                     ADMIN,
                     CallerTokens.sha256Hex(READER),
                     CallerTokens.sha256Hex(WRITER_OLD),
                     CallerTokens.sha256Hex(WRITER_NEW),
-                    CallerTokens.sha256Hex(PAYER)));
+                    CallerTokens.sha256Hex(PAYER),
+                    RATE_BURST,
+                    RATE_PER_SECOND));
   }
+
+  private static final int RATE_BURST = 300;
+  private static final int RATE_PER_SECOND = 50;
 
   @AfterAll
   static void stop() {
@@ -217,6 +225,43 @@ class ThreeRegionHttpIT {
     assertEquals(404, unknown.statusCode());
     assertEquals("unknown_user", json(unknown).get("error").asText());
     assertEquals("ap", header(unknown, "X-Meridian-Served-By"));
+  }
+
+  /**
+   * The rate limit stands in front of every /v1 route, before authentication: a caller (here a
+   * token no caller has, so every request it is allowed is a cheap 401) that sends more than its
+   * burst at once gets 429 with Retry-After and the JSON error, while other callers go on. Sent
+   * with the plain client: these exchanges are not part of the API contract's recordings.
+   */
+  @Test
+  void aCallerOverItsRateLimitGets429WithRetryAfterWhileOtherCallersGoOn() throws Exception {
+    var request =
+        java.net.http.HttpRequest.newBuilder(regions.uri("eu", "/v1/regions"))
+            .header("Authorization", "Bearer flooding-" + System.nanoTime())
+            .timeout(Duration.ofSeconds(20))
+            .build();
+    Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+    HttpResponse<String> refused = null;
+    for (int batch = 0; batch < 3 * RATE_BURST / 100; batch++) {
+      List<CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+      for (int i = 0; i < 100; i++)
+        sent.add(regions.client().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      for (var response : sent) {
+        var answer = response.join();
+        statuses.merge(answer.statusCode(), 1, Integer::sum);
+        if (answer.statusCode() == 429) refused = answer;
+      }
+    }
+
+    assertTrue(refused != null, () -> "no 429 among " + statuses);
+    assertEquals(Set.of(401, 429), statuses.keySet(), statuses::toString);
+    assertTrue(
+        statuses.get(401) >= RATE_BURST, () -> "the burst is let through first: " + statuses);
+    assertEquals("1", header(refused, "Retry-After"), "a token every 20 ms: retry after 1 s");
+    assertEquals("rate_limited", json(refused).get("error").asText());
+    assertEquals("eu", header(refused, "X-Meridian-Served-By"));
+    assertEquals(
+        200, regions.send("eu", "GET", "/v1/regions", null).statusCode(), "another caller");
   }
 
   @Test

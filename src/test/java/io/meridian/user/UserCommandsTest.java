@@ -6,17 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.apache.pekko.persistence.typed.ReplicaId;
 import org.apache.pekko.persistence.typed.crdt.ORSet;
+import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,6 +42,16 @@ class UserCommandsTest {
   }
 
   private static final BigDecimal TEN = new BigDecimal("10.00");
+  private static final io.meridian.topology.Regions REGIONS = UserTestSupport.REGIONS;
+
+  private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replicaWithLimits(
+      String prefix, UserSettings.Limits limits) {
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(),
+        User.create(
+            UserTestSupport.replicationId(UserTestSupport.newUserId(prefix), "us"),
+            UserTestSupport.settings().withLimits(limits)));
+  }
 
   private static EventSourcedBehaviorTestKit<User.Command, User.Event, UserState> replica(
       String userId, String region) {
@@ -240,45 +253,78 @@ class UserCommandsTest {
   }
 
   @Test
-  void addAndRemoveDevicePersistTheReplicasWholeSetAfterTheChange() {
+  void addAndRemoveDevicePersistOneDeviceEach() {
     var us = createdAtUs("devices");
 
     var added = run(us, replyTo -> new User.AddDevice("phone", replyTo));
     run(us, replyTo -> new User.AddDevice("laptop", replyTo));
     var removed = run(us, replyTo -> new User.RemoveDevice("phone", replyTo));
 
-    var add = added.eventOfType(User.DevicesChanged.class);
-    assertEquals("phone", add.deviceId());
-    assertTrue(add.added());
+    var add = added.eventOfType(User.DeviceAdded.class);
+    assertEquals(
+        new User.DeviceAdded("phone", "us", 2, add.at()),
+        add,
+        "numbered as us's second event (the first is its creation)");
     assertEquals(List.of("phone"), accepted(added).devices());
+    var remove = removed.eventOfType(User.DeviceRemoved.class);
     assertEquals(
-        Set.of("phone"),
-        ORSet.<String>empty(new ReplicaId("eu")).applyOperation(add.operation()).getElements(),
-        "the event carries the ORSet that holds the device");
-    var remove = removed.eventOfType(User.DevicesChanged.class);
-    assertEquals("phone", remove.deviceId());
-    assertFalse(remove.added());
+        new User.DeviceRemoved("phone", Map.of("us", 2L), remove.at()),
+        remove,
+        "the removal names the adds of the phone this replica had seen");
     assertEquals(List.of("laptop"), accepted(removed).devices());
-    assertEquals(List.of("laptop"), List.copyOf(removed.state().devices().getElements()));
-    var elsewhere =
-        ORSet.<String>empty(new ReplicaId("eu"))
-            .applyOperation(add.operation())
-            .applyOperation(remove.operation());
+    assertEquals(List.of("laptop"), removed.state().deviceIds());
     assertEquals(
-        Set.of("laptop"),
-        elsewhere.getElements(),
-        "a replica that applies the removal drops the phone and gets the laptop");
+        java.util.Set.of("laptop"),
+        removed.state().deviceClocks().keySet(),
+        "the phone's clock is settled and forgotten");
   }
 
   @Test
-  void reAddingAPresentDeviceIsPersistedAgainSoItWinsOverAConcurrentRemove() {
+  void reAddingAPresentDeviceIsPersistedAgainWithTheNextNumberSoItWinsOverAConcurrentRemove() {
     var us = createdAtUs("devices-readd");
     run(us, replyTo -> new User.AddDevice("phone", replyTo));
 
     var again = run(us, replyTo -> new User.AddDevice("phone", replyTo));
 
-    assertTrue(again.eventOfType(User.DevicesChanged.class).added());
+    assertEquals(3, again.eventOfType(User.DeviceAdded.class).counter());
     assertEquals(List.of("phone"), accepted(again).devices());
+    var removedElsewhere =
+        again.state().apply(new User.DeviceRemoved("phone", Map.of("us", 2L), 0), REGIONS);
+    assertEquals(
+        List.of("phone"),
+        removedElsewhere.deviceIds(),
+        "a removal that saw only the first add leaves the second");
+  }
+
+  @Test
+  void aDeviceAddedAfterItsClockWasForgottenGetsANumberAboveTheRemovedOnes() {
+    var us = createdAtUs("devices-after-removal");
+    run(us, replyTo -> new User.AddDevice("phone", replyTo));
+    var removal = run(us, replyTo -> new User.RemoveDevice("phone", replyTo));
+    assertEquals(Map.of(), removal.state().deviceClocks());
+
+    var again = run(us, replyTo -> new User.AddDevice("phone", replyTo));
+
+    assertEquals(4, again.eventOfType(User.DeviceAdded.class).counter(), "us's fourth event");
+    assertEquals(List.of("phone"), accepted(again).devices());
+    var lateRemoval =
+        again.state().apply(new User.DeviceRemoved("phone", Map.of("us", 2L), 0), REGIONS);
+    assertEquals(List.of("phone"), lateRemoval.deviceIds(), "an old removal misses the new add");
+  }
+
+  @Test
+  void devicesAddedAndRemovedLeaveNoClocksBehind() {
+    var us = replicaWithLimits("devices-churn", new UserSettings.Limits(5, 10));
+    run(us, replyTo -> new User.Create("us", replyTo));
+    for (int i = 0; i < 50; i++) {
+      String id = "device-" + i;
+      run(us, replyTo -> new User.AddDevice(id, replyTo));
+      run(us, replyTo -> new User.RemoveDevice(id, replyTo));
+    }
+    run(us, replyTo -> new User.AddDevice("kept", replyTo));
+
+    assertEquals(List.of("kept"), us.getState().deviceIds());
+    assertEquals(java.util.Set.of("kept"), us.getState().deviceClocks().keySet());
   }
 
   @Test
@@ -289,6 +335,178 @@ class UserCommandsTest {
 
     assertEquals(List.of(), accepted(result).devices());
     assertTrue(result.hasNoEvents());
+  }
+
+  @Test
+  void aDeviceOfTheLegacySetIsRemovedByARemovalThatCarriesItsOrSetDot() {
+    var us = createdAtUs("devices-legacy");
+    var legacy =
+        UserTestSupport.legacyDeviceChange(ORSet.empty(new ReplicaId("us")), "phone", true);
+    // A DevicesChanged persisted before devices changed one at a time, replayed from the journal.
+    var withLegacy =
+        us.getState().apply(new User.DevicesChanged("phone", true, legacy, 0), REGIONS);
+    assertEquals(List.of("phone"), withLegacy.deviceIds());
+    assertEquals(Map.of("orset:us", 1L), withLegacy.addsOfDevice("phone"));
+
+    var removed =
+        withLegacy.apply(
+            new User.DeviceRemoved("phone", withLegacy.addsOfDevice("phone"), 0), REGIONS);
+
+    assertEquals(List.of(), removed.deviceIds());
+  }
+
+  @Test
+  void theDeviceEventsStaySmallHoweverManyDevicesTheUserHas() {
+    var us = replicaWithLimits("devices-many", new UserSettings.Limits(200, 10));
+    run(us, replyTo -> new User.Create("us", replyTo));
+    var serialization = SerializationExtension.get(testKit.system());
+    int firstSize =
+        serialization
+            .serialize(
+                run(us, replyTo -> new User.AddDevice("device-0000", replyTo))
+                    .eventOfType(User.DeviceAdded.class))
+            .get()
+            .length;
+    for (int i = 1; i < 150; i++) {
+      String id = String.format("device-%04d", i);
+      run(us, replyTo -> new User.AddDevice(id, replyTo));
+    }
+    var last = run(us, replyTo -> new User.AddDevice("device-0150", replyTo));
+    var removal = run(us, replyTo -> new User.RemoveDevice("device-0100", replyTo));
+
+    assertEquals(151, accepted(last).devices().size());
+    int lastSize = serialization.serialize(last.eventOfType(User.DeviceAdded.class)).get().length;
+    assertTrue(
+        lastSize <= firstSize + 2,
+        () ->
+            "the 151st add ("
+                + lastSize
+                + " bytes) is as large as the first ("
+                + firstSize
+                + ")"
+                + ", but for its larger number");
+    assertTrue(
+        serialization.serialize(removal.eventOfType(User.DeviceRemoved.class)).get().length < 200,
+        "a removal carries one device");
+  }
+
+  // ------------------------------------------------------------------ limits
+
+  @Test
+  void aNewDeviceBeyondTheLimitIsRefusedAndPersistsNothing() {
+    var us = replicaWithLimits("devices-limit", new UserSettings.Limits(2, 10));
+    run(us, replyTo -> new User.Create("us", replyTo));
+    run(us, replyTo -> new User.AddDevice("phone", replyTo));
+    run(us, replyTo -> new User.AddDevice("laptop", replyTo));
+
+    assertRejected(
+        User.Reason.TOO_MANY_DEVICES, run(us, replyTo -> new User.AddDevice("watch", replyTo)));
+    assertEquals(List.of("laptop", "phone"), us.getState().deviceIds());
+  }
+
+  @Test
+  void atTheDeviceLimitAPresentDeviceMayBeAddedAgainAndARemovalMakesRoom() {
+    var us = replicaWithLimits("devices-limit-room", new UserSettings.Limits(2, 10));
+    run(us, replyTo -> new User.Create("us", replyTo));
+    run(us, replyTo -> new User.AddDevice("phone", replyTo));
+    run(us, replyTo -> new User.AddDevice("laptop", replyTo));
+
+    assertInstanceOf(
+        User.Accepted.class, run(us, replyTo -> new User.AddDevice("phone", replyTo)).reply());
+    run(us, replyTo -> new User.RemoveDevice("laptop", replyTo));
+    var watch = run(us, replyTo -> new User.AddDevice("watch", replyTo));
+
+    assertEquals(List.of("phone", "watch"), accepted(watch).devices());
+  }
+
+  @Test
+  void aNewPaymentBeyondTheLimitIsRefusedWhileARetryOfARecordedOneIsStillAnswered() {
+    var us = replicaWithLimits("payments-limit", new UserSettings.Limits(10, 2));
+    run(us, replyTo -> new User.Create("us", replyTo));
+    run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
+    run(us, replyTo -> new User.RecordPayment("p-2", User.PaymentKind.CREDIT, TEN, replyTo));
+
+    assertRejected(
+        User.Reason.TOO_MANY_PAYMENTS,
+        run(us, replyTo -> new User.RecordPayment("p-3", User.PaymentKind.CREDIT, TEN, replyTo)));
+    var retry =
+        run(us, replyTo -> new User.RecordPayment("p-1", User.PaymentKind.CREDIT, TEN, replyTo));
+
+    assertTrue(retry.hasNoEvents());
+    assertEquals(new BigDecimal("20.00"), accepted(retry).balance());
+    assertEquals(
+        "p-1",
+        assertInstanceOf(
+                User.PaymentFound.class,
+                run(us, replyTo -> new User.GetPayment("p-1", replyTo)).reply())
+            .paymentId(),
+        "every recorded payment stays queryable");
+  }
+
+  @Test
+  void aReplicatedEventIsAppliedEvenBeyondALimit() {
+    // Limits are checked before persisting, never when applying: the state counts what came.
+    UserState state = UserState.empty("u-limit", new ReplicaId("us"));
+    for (int i = 0; i < 3; i++) {
+      state = state.apply(new User.DeviceAdded("d" + i, "eu", i + 1, 0), REGIONS);
+      state =
+          state.apply(
+              new User.PaymentRecorded("p" + i, User.PaymentKind.CREDIT, TEN, "eu", 1, 0), REGIONS);
+    }
+    assertEquals(3, state.deviceIds().size());
+    assertEquals(3, state.wallet().payments().size());
+  }
+
+  // ------------------------------------------------------------------ passivation
+
+  @Test
+  void aReplicaThatKnowsNoUserAsksItsShardToPassivateItOnceItHasAnswered() {
+    String userId = UserTestSupport.newUserId("passivate-empty");
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    var replica =
+        testKit.spawn(
+            User.create(
+                UserTestSupport.replicationId(userId, "us"),
+                UserTestSupport.settings(),
+                shard.ref()));
+    TestProbe<User.Reply> client = testKit.createTestProbe();
+
+    replica.tell(new User.Get(client.ref()));
+
+    assertEquals(User.Reason.UNKNOWN_USER, client.expectMessageClass(User.Rejected.class).reason());
+    var passivate = shard.expectMessageClass(ClusterSharding.Passivate.class);
+    assertEquals(replica, passivate.entity());
+    replica.tell(new User.AdjustPoints(1, client.ref()));
+    client.expectMessageClass(User.Rejected.class);
+    shard.expectNoMessage(Duration.ofMillis(200)); // asked once
+    replica.tell(User.Stop.INSTANCE);
+    shard.expectTerminated(replica);
+  }
+
+  @Test
+  void aReplicaWhoseUserExistsOrThatSomeoneWaitsOnIsNotPassivatedByItsAnswers() {
+    String userId = UserTestSupport.newUserId("passivate-not");
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    var replica =
+        testKit.spawn(
+            User.create(
+                UserTestSupport.replicationId(userId, "us"),
+                UserTestSupport.settings(),
+                shard.ref()));
+    TestProbe<User.Reply> client = testKit.createTestProbe();
+    TestProbe<User.Reply> waiting = testKit.createTestProbe();
+
+    replica.tell(new User.AwaitEpoch(1, waiting.ref()));
+    replica.tell(new User.Get(client.ref()));
+    client.expectMessageClass(User.Rejected.class);
+    shard.expectNoMessage(Duration.ofMillis(200));
+    replica.tell(new User.Create("us", client.ref()));
+    client.expectMessageClass(User.Accepted.class);
+    waiting.expectMessageClass(User.Accepted.class);
+    replica.tell(new User.Get(client.ref()));
+    client.expectMessageClass(User.Accepted.class);
+
+    shard.expectNoMessage(Duration.ofMillis(200));
   }
 
   // ------------------------------------------------------------------ payments

@@ -153,12 +153,12 @@ class UserGoldenBytesTest {
   private static Map<String, Object> samples() {
     ORSet<String> us = ORSet.empty(new ReplicaId("us"));
     ORSet<String> eu = ORSet.empty(new ReplicaId("eu"));
-    var usAddsPhone = User.deviceChange(us, "phone", true);
+    var usAddsPhone = UserTestSupport.legacyDeviceChange(us, "phone", true);
     us = us.applyOperation(usAddsPhone);
     eu = eu.applyOperation(usAddsPhone);
-    var euAddsLaptop = User.deviceChange(eu, "laptop", true);
+    var euAddsLaptop = UserTestSupport.legacyDeviceChange(eu, "laptop", true);
     eu = eu.applyOperation(euAddsLaptop);
-    var euRemovesPhone = User.deviceChange(eu, "phone", false);
+    var euRemovesPhone = UserTestSupport.legacyDeviceChange(eu, "phone", false);
 
     Map<String, Object> samples = new LinkedHashMap<>();
     samples.put("UserCreated", new User.UserCreated("u-1", "us", 1L));
@@ -200,7 +200,21 @@ class UserGoldenBytesTest {
         new User.OwnershipSeized("eu", "ap", null, 3, "region eu declared down", 9L));
     samples.put("OverdraftFlagged", new User.OverdraftFlagged(new BigDecimal("-3.00"), "ap", 10L));
     samples.put("State", state(samples));
+    // Devices one at a time (issue 15): an add numbered by its replica, and a removal of what the
+    // remover had seen, including the legacy set's dot of a device added before.
+    samples.put("DeviceAdded", new User.DeviceAdded("watch", "eu", 1, 15L));
+    samples.put(
+        "DeviceRemoved", new User.DeviceRemoved("laptop", Map.of("eu", 2L, "orset:eu", 2L), 16L));
+    samples.put("State-with-device-clocks", stateWithDeviceClocks(samples));
     return samples;
+  }
+
+  /** The recorded {@code State}, then the devices of one at a time added to it. */
+  private static UserState stateWithDeviceClocks(Map<String, Object> samples) {
+    UserState state = (UserState) samples.get("State");
+    for (var name : List.of("DeviceAdded", "DeviceRemoved"))
+      state = state.apply((User.Event) samples.get(name), UserTestSupport.REGIONS);
+    return state.counted("eu").counted("eu");
   }
 
   /** A state after the recorded events (not the delta-only ones), as replica ap holds it. */

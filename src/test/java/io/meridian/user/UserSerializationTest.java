@@ -65,7 +65,8 @@ class UserSerializationTest {
             new User.SeizeOwnership("us", "region us declared down", replyTo),
             new User.AwaitEpoch(3, replyTo),
             new User.AwaitPayment("p-1", replyTo),
-            User.FlagOverdraft.INSTANCE);
+            User.FlagOverdraft.INSTANCE,
+            User.Stop.INSTANCE);
     commands.forEach(UserSerializationTest::assertRoundTrips);
   }
 
@@ -93,7 +94,9 @@ class UserSerializationTest {
   void theStateRoundTripsWithItsCountersSetsAndVersionVectors() {
     var state = richState();
     assertTrue(
-        state.devices().size() >= 2 && state.points().value().longValue() != 0,
+        state.deviceIds().size() >= 2
+            && state.deviceClocks().size() >= 2
+            && state.points().value().longValue() != 0,
         "the CRDTs are not empty");
 
     assertRoundTrips(state);
@@ -111,12 +114,12 @@ class UserSerializationTest {
   private static List<User.Event> events() {
     ORSet<String> us = ORSet.empty(new ReplicaId("us"));
     ORSet<String> eu = ORSet.empty(new ReplicaId("eu"));
-    var usAddsPhone = User.deviceChange(us, "phone", true);
+    var usAddsPhone = UserTestSupport.legacyDeviceChange(us, "phone", true);
     us = us.applyOperation(usAddsPhone);
     eu = eu.applyOperation(usAddsPhone);
-    var euAddsLaptop = User.deviceChange(eu, "laptop", true);
+    var euAddsLaptop = UserTestSupport.legacyDeviceChange(eu, "laptop", true);
     eu = eu.applyOperation(euAddsLaptop);
-    var euRemovesPhone = User.deviceChange(eu, "phone", false);
+    var euRemovesPhone = UserTestSupport.legacyDeviceChange(eu, "phone", false);
     List<User.Event> events =
         new ArrayList<>(
             List.of(
@@ -137,13 +140,24 @@ class UserSerializationTest {
     events.add(new User.DevicesChanged("laptop", false, eu.remove("laptop"), 12L));
     events.add(new User.DevicesChanged("tablet", true, eu.addAll(Set.of("tablet", "watch")), 13L));
     events.add(new User.DevicesChanged("laptop", false, eu.clear(), 14L));
+    // One device at a time, as devices change since.
+    events.add(new User.DeviceAdded("watch", "us", 1, 15L));
+    events.add(new User.DeviceAdded("ring", "eu", 1, 16L));
+    events.add(
+        new User.DeviceRemoved("laptop", Map.of("eu", 1L, "orset:eu", 2L, "orset:us", 1L), 17L));
     return events;
   }
 
-  /** A state after all of {@link #events()}, from the point of view of replica ap. */
+  /**
+   * A state after the events of {@link #events()} (not the plain deltas), from the point of view of
+   * replica ap.
+   */
   private static UserState richState() {
     UserState state = UserState.empty("u-1", new ReplicaId("ap"));
-    for (User.Event event : events().subList(0, 11))
+    List<User.Event> events = events();
+    for (User.Event event : events.subList(0, 11))
+      state = state.apply(event, UserTestSupport.REGIONS);
+    for (User.Event event : events.subList(15, events.size()))
       state = state.apply(event, UserTestSupport.REGIONS);
     state =
         state.withPayment(

@@ -9,6 +9,7 @@ import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.query.scaladsl.PersistenceTestKitReadJournal;
 import org.apache.pekko.persistence.typed.ReplicaId;
 import org.apache.pekko.persistence.typed.ReplicationId;
+import org.apache.pekko.persistence.typed.crdt.ORSet;
 
 /** Configuration and names shared by the User entity's unit tests. */
 final class UserTestSupport {
@@ -75,5 +76,15 @@ final class UserTestSupport {
 
   static String persistenceId(String userId, String region) {
     return replicationId(userId, region).persistenceId().id();
+  }
+
+  /**
+   * The ORSet operation a replica persisted in a {@code DevicesChanged} before devices changed one
+   * at a time: its whole set after the add or remove (Pekko's {@code FullStateDeltaOp}). Journals
+   * hold such events, so tests still make them.
+   */
+  static ORSet.DeltaOp legacyDeviceChange(ORSet<String> devices, String deviceId, boolean add) {
+    ORSet.DeltaOp delta = add ? devices.add(deviceId) : devices.remove(deviceId);
+    return new ORSet.FullStateDeltaOp<>(devices.applyOperation(delta));
   }
 }
