@@ -119,6 +119,8 @@ final class ResponseMapper {
               TOO_MANY_PAYMENTS ->
               StatusCodes.CONFLICT;
           case INVALID -> StatusCodes.BAD_REQUEST;
+          // RFC 9110, 15.5.21: understood, but this key cannot be used for this request.
+          case IDEMPOTENCY_KEY_REUSED -> StatusCodes.get(422);
           case NOT_DECLARED_DOWN -> StatusCodes.SERVICE_UNAVAILABLE;
         };
     String code =

@@ -3,6 +3,8 @@ package io.meridian.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.meridian.user.IdempotencyKeys;
+import io.meridian.user.RequestKey;
 import io.meridian.user.User;
 import io.meridian.user.UserGateway;
 import java.util.LinkedHashMap;
@@ -10,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -17,6 +20,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * {@code /v1/users/...}: docs/api.md. Validation first, then one call into the {@link UserGateway}.
+ * Every write takes an optional {@code Idempotency-Key}: it goes into the command with the digest
+ * of the validated request ({@link RequestKey}), and the entity answers a retry with the first
+ * outcome, or 422 when the key came with another request ({@link IdempotencyKeys}).
  */
 final class UserRoutes {
   private final UserGateway gateway;
@@ -34,7 +40,12 @@ final class UserRoutes {
         "users",
         () ->
             concat(
-                pathEnd(() -> post(() -> requestBody.json(this::create))),
+                pathEnd(
+                    () ->
+                        post(
+                            () ->
+                                idempotencyKey(
+                                    key -> requestBody.json(body -> create(body, key))))),
                 pathPrefix(
                     PathMatchers.segment(),
                     rawUserId -> {
@@ -55,11 +66,20 @@ final class UserRoutes {
                               "profile",
                               () ->
                                   patch(
-                                      () -> requestBody.json(body -> updateProfile(userId, body)))),
+                                      () ->
+                                          idempotencyKey(
+                                              key ->
+                                                  requestBody.json(
+                                                      body -> updateProfile(userId, body, key))))),
                           path(
                               "points",
                               () ->
-                                  post(() -> requestBody.json(body -> adjustPoints(userId, body)))),
+                                  post(
+                                      () ->
+                                          idempotencyKey(
+                                              key ->
+                                                  requestBody.json(
+                                                      body -> adjustPoints(userId, body, key))))),
                           path(
                               PathMatchers.segment("devices").slash(PathMatchers.segment()),
                               rawDeviceId -> {
@@ -67,30 +87,68 @@ final class UserRoutes {
                                 return concat(
                                     put(
                                         () ->
-                                            answer(
-                                                gateway.anyReplica(
-                                                    userId,
-                                                    "add-device",
-                                                    replyTo ->
-                                                        new User.AddDevice(deviceId, replyTo)),
-                                                StatusCodes.OK)),
+                                            idempotencyKey(
+                                                key ->
+                                                    answer(
+                                                        gateway.anyReplica(
+                                                            userId,
+                                                            "add-device",
+                                                            replyTo ->
+                                                                new User.AddDevice(
+                                                                    deviceId,
+                                                                    replyTo,
+                                                                    keyed(
+                                                                        key,
+                                                                        "add-device",
+                                                                        userId,
+                                                                        deviceId))),
+                                                        StatusCodes.OK))),
                                     delete(
                                         () ->
-                                            answer(
-                                                gateway.anyReplica(
-                                                    userId,
-                                                    "remove-device",
-                                                    replyTo ->
-                                                        new User.RemoveDevice(deviceId, replyTo)),
-                                                StatusCodes.OK)));
+                                            idempotencyKey(
+                                                key ->
+                                                    answer(
+                                                        gateway.anyReplica(
+                                                            userId,
+                                                            "remove-device",
+                                                            replyTo ->
+                                                                new User.RemoveDevice(
+                                                                    deviceId,
+                                                                    replyTo,
+                                                                    keyed(
+                                                                        key,
+                                                                        "remove-device",
+                                                                        userId,
+                                                                        deviceId))),
+                                                        StatusCodes.OK))));
                               }),
                           path(
                               "move",
-                              () -> post(() -> requestBody.json(body -> move(userId, body)))));
+                              () ->
+                                  post(
+                                      () ->
+                                          idempotencyKey(
+                                              key ->
+                                                  requestBody.json(
+                                                      body -> move(userId, body, key))))));
                     })));
   }
 
-  private Route create(ObjectNode body) {
+  /** The request's {@code Idempotency-Key}, validated; null without one. */
+  private static Route idempotencyKey(Function<String, Route> inner) {
+    return optionalHeaderValueByName(
+        IDEMPOTENCY_KEY_HEADER,
+        key -> inner.apply(key.isEmpty() ? null : Validation.idempotencyKey(key.get())));
+  }
+
+  static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+
+  /** {@code key} with the digest of this request (null without a key). */
+  private static RequestKey keyed(String key, String operation, String... arguments) {
+    return key == null ? null : RequestKey.of(key, operation, arguments);
+  }
+
+  private Route create(ObjectNode body, String key) {
     Validation.onlyFields(body, Set.of("userId", "homeRegion"));
     String userId = Validation.id("userId", Validation.requiredText(body, "userId"));
     return optionalHeaderValueByName(
@@ -101,7 +159,9 @@ final class UserRoutes {
           else if (clientRegion.isPresent())
             home = Validation.region(gateway.regions(), "X-Client-Region", clientRegion.get());
           else home = gateway.region();
-          return answer(gateway.create(userId, home), StatusCodes.CREATED);
+          return answer(
+              gateway.create(userId, home, keyed(key, "create", userId, home)),
+              StatusCodes.CREATED);
         });
   }
 
@@ -123,7 +183,7 @@ final class UserRoutes {
     };
   }
 
-  private Route updateProfile(String userId, ObjectNode body) {
+  private Route updateProfile(String userId, ObjectNode body, String key) {
     Validation.onlyFields(body, User.PROFILE_FIELDS);
     Map<String, String> changes = new LinkedHashMap<>();
     for (String field : User.PROFILE_FIELDS) {
@@ -132,26 +192,31 @@ final class UserRoutes {
     }
     if (changes.isEmpty())
       throw ApiError.badRequest("missing_field", "set at least one of " + User.PROFILE_FIELDS);
+    RequestKey request = keyed(key, "profile", userId, new java.util.TreeMap<>(changes).toString());
     return answer(
         gateway.toOwner(
-            userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo)),
+            userId, "update-profile", replyTo -> new User.UpdateProfile(changes, replyTo, request)),
         StatusCodes.OK);
   }
 
-  private Route adjustPoints(String userId, ObjectNode body) {
+  private Route adjustPoints(String userId, ObjectNode body, String key) {
     Validation.onlyFields(body, Set.of("delta"));
     long delta = Validation.pointsDelta(body);
     return answer(
         gateway.anyReplica(
-            userId, "adjust-points", replyTo -> new User.AdjustPoints(delta, replyTo)),
+            userId,
+            "adjust-points",
+            replyTo ->
+                new User.AdjustPoints(
+                    delta, replyTo, keyed(key, "points", userId, Long.toString(delta)))),
         StatusCodes.OK);
   }
 
-  private Route move(String userId, ObjectNode body) {
+  private Route move(String userId, ObjectNode body, String key) {
     Validation.onlyFields(body, Set.of("toRegion"));
     String to =
         Validation.region(gateway.regions(), "toRegion", Validation.requiredText(body, "toRegion"));
-    return answer(gateway.moveHome(userId, to), StatusCodes.OK);
+    return answer(gateway.moveHome(userId, to, keyed(key, "move", userId, to)), StatusCodes.OK);
   }
 
   private Route answer(CompletionStage<UserGateway.Outcome> outcome, StatusCode success) {

@@ -142,6 +142,16 @@ final class Validation {
     return amount.setScale(2);
   }
 
+  /** An Idempotency-Key: 1-255 visible ASCII characters (a UUID, say). */
+  static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[!-~]{1,255}");
+
+  static String idempotencyKey(String value) {
+    if (!IDEMPOTENCY_KEY.matcher(value).matches())
+      throw ApiError.badRequest(
+          "invalid_header", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID, say)");
+    return value;
+  }
+
   /** {@code waitForVersion=<region>:<events>}: a read that waits for a write made in a region. */
   record VersionWait(String origin, long events) {}
 

@@ -1,5 +1,6 @@
 package io.meridian.user;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.meridian.metrics.Metrics;
@@ -63,20 +64,59 @@ public final class User
   public sealed interface Command extends CborSerializable {}
 
   /** Create the user with its home region; executed by the home region's replica only. */
-  public record Create(String homeRegion, ActorRef<Reply> replyTo) implements Command {}
+  public record Create(
+      String homeRegion,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {
+    public Create(String homeRegion, ActorRef<Reply> replyTo) {
+      this(homeRegion, replyTo, null);
+    }
+  }
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
   /** Set some profile fields (names from {@link #PROFILE_FIELDS}); owner only. */
-  public record UpdateProfile(Map<String, String> changes, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record UpdateProfile(
+      Map<String, String> changes,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {
+    public UpdateProfile(Map<String, String> changes, ActorRef<Reply> replyTo) {
+      this(changes, replyTo, null);
+    }
+  }
 
   /** Add to (or, negative, take from) the loyalty points; any replica. */
-  public record AdjustPoints(long delta, ActorRef<Reply> replyTo) implements Command {}
+  public record AdjustPoints(
+      long delta,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {
+    public AdjustPoints(long delta, ActorRef<Reply> replyTo) {
+      this(delta, replyTo, null);
+    }
+  }
 
-  public record AddDevice(String deviceId, ActorRef<Reply> replyTo) implements Command {}
+  public record AddDevice(
+      String deviceId,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {
+    public AddDevice(String deviceId, ActorRef<Reply> replyTo) {
+      this(deviceId, replyTo, null);
+    }
+  }
 
-  public record RemoveDevice(String deviceId, ActorRef<Reply> replyTo) implements Command {}
+  public record RemoveDevice(
+      String deviceId,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {
+    public RemoveDevice(String deviceId, ActorRef<Reply> replyTo) {
+      this(deviceId, replyTo, null);
+    }
+  }
 
   /** A credit or debit with a client-chosen id; owner only; the same id twice is applied once. */
   public record RecordPayment(
@@ -90,10 +130,18 @@ public final class User
    * requestedAt}: when the move was asked for (ms; null when not known), so the ownership history
    * can say how long it took.
    */
-  public record MoveHome(String toRegion, ActorRef<Reply> replyTo, Long requestedAt)
+  public record MoveHome(
+      String toRegion,
+      ActorRef<Reply> replyTo,
+      Long requestedAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
       implements Command {
     public MoveHome(String toRegion, ActorRef<Reply> replyTo) {
-      this(toRegion, replyTo, null);
+      this(toRegion, replyTo, null, null);
+    }
+
+    public MoveHome(String toRegion, ActorRef<Reply> replyTo, Long requestedAt) {
+      this(toRegion, replyTo, requestedAt, null);
     }
   }
 
@@ -196,7 +244,9 @@ public final class User
     /** A new device for a user that has {@link UserSettings.Limits#maxDevices} already. */
     TOO_MANY_DEVICES,
     /** A new payment for a user that has {@link UserSettings.Limits#maxPayments} already. */
-    TOO_MANY_PAYMENTS
+    TOO_MANY_PAYMENTS,
+    /** A write's Idempotency-Key was used before for a different request to this user. */
+    IDEMPOTENCY_KEY_REUSED
   }
 
   /** A payment as replicas record it and a {@link PaymentFound} reply carries it. */
@@ -235,13 +285,43 @@ public final class User
     long at();
   }
 
-  public record UserCreated(String userId, String homeRegion, long at) implements Event {}
+  /**
+   * Every write event carries the write's {@link RequestKey} when it was sent with an
+   * Idempotency-Key ({@code request}; null otherwise, and not written, so events without one keep
+   * their bytes).
+   */
+  public record UserCreated(
+      String userId,
+      String homeRegion,
+      long at,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {
+    public UserCreated(String userId, String homeRegion, long at) {
+      this(userId, homeRegion, at, null);
+    }
+  }
 
   /** LWW: each field carries the event's {@code (timestamp, origin)} as its {@link LwwTime}. */
-  public record ProfileUpdated(Map<String, String> fields, long timestamp, String origin, long at)
-      implements Event {}
+  public record ProfileUpdated(
+      Map<String, String> fields,
+      long timestamp,
+      String origin,
+      long at,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {
+    public ProfileUpdated(Map<String, String> fields, long timestamp, String origin, long at) {
+      this(fields, timestamp, origin, at, null);
+    }
+  }
 
-  public record PointsAdjusted(long delta, long at) implements Event {}
+  /** With a {@code request}, counted once per key ({@link IdempotencyKeys}). */
+  public record PointsAdjusted(
+      long delta, long at, @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {
+    public PointsAdjusted(long delta, long at) {
+      this(delta, at, null);
+    }
+  }
 
   /**
    * Persisted before devices changed one at a time: the replica's whole device set after the
@@ -263,16 +343,33 @@ public final class User
    * event, whatever the number of devices (the whole set it carried before could exceed Artery's
    * frame size).
    */
-  public record DeviceAdded(String deviceId, String origin, long counter, long at)
-      implements Event {}
+  public record DeviceAdded(
+      String deviceId,
+      String origin,
+      long counter,
+      long at,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {
+    public DeviceAdded(String deviceId, String origin, long counter, long at) {
+      this(deviceId, origin, counter, at, null);
+    }
+  }
 
   /**
    * A device removed: the adds of it that the removing replica had seen ({@code observed}: adder ->
    * the newest number of its adds, see {@link UserState.DeviceClock}) no longer count; an add it
    * had not seen still does, so a concurrent re-add wins.
    */
-  public record DeviceRemoved(String deviceId, Map<String, Long> observed, long at)
-      implements Event {}
+  public record DeviceRemoved(
+      String deviceId,
+      Map<String, Long> observed,
+      long at,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {
+    public DeviceRemoved(String deviceId, Map<String, Long> observed, long at) {
+      this(deviceId, observed, at, null);
+    }
+  }
 
   public record PaymentRecorded(
       String paymentId, PaymentKind kind, BigDecimal amount, String acceptedBy, long epoch, long at)
@@ -284,10 +381,22 @@ public final class User
    * infers the reason).
    */
   public record OwnershipTransferred(
-      String from, String to, String home, long epoch, long at, String reason, Long requestedAt)
+      String from,
+      String to,
+      String home,
+      long epoch,
+      long at,
+      String reason,
+      Long requestedAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
       implements Event {
     public OwnershipTransferred(String from, String to, String home, long epoch, long at) {
-      this(from, to, home, epoch, at, null, null);
+      this(from, to, home, epoch, at, null, null, null);
+    }
+
+    public OwnershipTransferred(
+        String from, String to, String home, long epoch, long at, String reason, Long requestedAt) {
+      this(from, to, home, epoch, at, reason, requestedAt, null);
     }
   }
 
@@ -596,7 +705,8 @@ public final class User
           cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
     if (!cmd.homeRegion().equals(self))
       return replyWhileEmpty(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
-    return persistAndReply(new UserCreated(state.userId(), self, now()), cmd.replyTo());
+    return persistAndReply(
+        new UserCreated(state.userId(), self, now(), cmd.request()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onGetUnknown(UserState state, Get cmd) {
@@ -611,6 +721,8 @@ public final class User
   // ---------------------------------------------------------------- owned here
 
   private Effect<Event, UserState> onUpdateProfile(UserState state, UpdateProfile cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     if (cmd.changes().isEmpty() || !PROFILE_FIELDS.containsAll(cmd.changes().keySet())) {
       return Effect()
           .reply(
@@ -623,7 +735,7 @@ public final class User
             .newestProfileTime(getReplicationContext().replicaId())
             .increase(now(), getReplicationContext().replicaId());
     return persistAndReply(
-        new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now()),
+        new ProfileUpdated(Map.copyOf(cmd.changes()), time.timestamp(), self, now(), cmd.request()),
         cmd.replyTo());
   }
 
@@ -679,6 +791,8 @@ public final class User
   }
 
   private Effect<Event, UserState> onMoveHome(UserState state, MoveHome cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     if (!settings.regions().contains(cmd.toRegion()))
       return replyUnknownRegion(cmd.replyTo(), cmd.toRegion());
     if (cmd.toRegion().equals(self) && cmd.toRegion().equals(state.ownership().home()))
@@ -691,7 +805,8 @@ public final class User
             state.epoch() + 1,
             now(),
             OwnershipHistory.Reason.PLANNED_MOVE.wireName(),
-            cmd.requestedAt());
+            cmd.requestedAt(),
+            cmd.request());
     return persistAndReply(event, cmd.replyTo());
   }
 
@@ -759,6 +874,8 @@ public final class User
   // ---------------------------------------------------------------- created, whoever owns it
 
   private Effect<Event, UserState> onCreateExisting(UserState state, Create cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     if (!settings.regions().contains(cmd.homeRegion()))
       return replyUnknownRegion(cmd.replyTo(), cmd.homeRegion());
     return Effect()
@@ -768,12 +885,16 @@ public final class User
   }
 
   private Effect<Event, UserState> onAdjustPoints(UserState state, AdjustPoints cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     if (cmd.delta() == 0)
       return Effect().reply(cmd.replyTo(), new Rejected(Reason.INVALID, "delta must not be 0"));
-    return persistAndReply(new PointsAdjusted(cmd.delta(), now()), cmd.replyTo());
+    return persistAndReply(new PointsAdjusted(cmd.delta(), now(), cmd.request()), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onAddDevice(UserState state, AddDevice cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     int max = settings.limits().maxDevices();
     if (!state.hasDevice(cmd.deviceId()) && state.deviceIds().size() >= max) {
       return Effect()
@@ -791,13 +912,16 @@ public final class User
     // Always persisted, even when present: a re-add is a new add, so it wins over a concurrent
     // remove.
     return persistAndReply(
-        new DeviceAdded(cmd.deviceId(), self, state.nextDeviceAdd(self), now()), cmd.replyTo());
+        new DeviceAdded(cmd.deviceId(), self, state.nextDeviceAdd(self), now(), cmd.request()),
+        cmd.replyTo());
   }
 
   private Effect<Event, UserState> onRemoveDevice(UserState state, RemoveDevice cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
     if (!state.hasDevice(cmd.deviceId())) return replyAccepted(cmd.replyTo(), state);
     return persistAndReply(
-        new DeviceRemoved(cmd.deviceId(), state.addsOfDevice(cmd.deviceId()), now()),
+        new DeviceRemoved(cmd.deviceId(), state.addsOfDevice(cmd.deviceId()), now(), cmd.request()),
         cmd.replyTo());
   }
 
@@ -934,6 +1058,29 @@ public final class User
 
   private Effect<Event, UserState> replyUnknownRegion(ActorRef<Reply> replyTo, String region) {
     return Effect().reply(replyTo, new Rejected(Reason.INVALID, "unknown region " + region));
+  }
+
+  /**
+   * A write whose Idempotency-Key this replica has seen (docs/api.md, "Idempotency-Key"): with the
+   * same request, the first outcome (the user as it is now, which includes that write) and nothing
+   * persisted; with another request, a refusal. Null: the key is new (or there is none), execute.
+   */
+  private Effect<Event, UserState> repeated(
+      UserState state, RequestKey request, ActorRef<Reply> replyTo) {
+    if (request == null) return null;
+    IdempotencyKeys.Use use = state.idempotencyKeys().get(request.key());
+    if (use == null) return null;
+    if (use.digest().equals(request.digest())) return replyAccepted(replyTo, state);
+    return Effect()
+        .reply(
+            replyTo,
+            new Rejected(
+                Reason.IDEMPOTENCY_KEY_REUSED,
+                "Idempotency-Key "
+                    + request.key()
+                    + " was used for another request to user "
+                    + state.userId()
+                    + "; send a new key with a new request"));
   }
 
   private Effect<Event, UserState> persistAndReply(Event event, ActorRef<Reply> replyTo) {

@@ -101,6 +101,11 @@ public final class UserGateway {
 
   /** Create: executed by the home region's replica. */
   public CompletionStage<Outcome> create(String userId, String homeRegion) {
+    return create(userId, homeRegion, null);
+  }
+
+  /** {@code request}: the create's Idempotency-Key, or null. */
+  public CompletionStage<Outcome> create(String userId, String homeRegion, RequestKey request) {
     if (!availability.hasOwnershipQuorum())
       return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
     // Also when this region itself is the declared-down home: a user owned by a region that is
@@ -108,7 +113,8 @@ public final class UserGateway {
     if (availability.isDeclaredDown(homeRegion))
       return CompletableFuture.failedFuture(new RegionUnavailable(homeRegion));
     return timed(
-        "create", ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo)));
+        "create",
+        ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo, request)));
   }
 
   /** Read as this region sees it. */
@@ -225,8 +231,14 @@ public final class UserGateway {
    * it is.
    */
   public CompletionStage<Outcome> moveHome(String userId, String toRegion) {
+    return moveHome(userId, toRegion, null);
+  }
+
+  /** {@code request}: the move's Idempotency-Key, or null. */
+  public CompletionStage<Outcome> moveHome(String userId, String toRegion, RequestKey request) {
     long requestedAt = System.currentTimeMillis();
-    return toOwner(userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo, requestedAt))
+    return toOwner(
+            userId, "move", replyTo -> new User.MoveHome(toRegion, replyTo, requestedAt, request))
         .thenCompose(
             outcome -> {
               if (outcome.reply() instanceof User.Accepted accepted) {

@@ -51,12 +51,38 @@ public record UserState(
         ORSet<String> legacyDevices,
     Wallet wallet,
     Map<String, Long> version,
-    Map<String, DeviceClock> deviceClocks)
+    Map<String, DeviceClock> deviceClocks,
+    IdempotencyKeys idempotencyKeys)
     implements CborSerializable {
+
+  /** A state without Idempotency-Keys (tests, and states stored before they existed). */
+  public UserState(
+      String userId,
+      boolean created,
+      Ownership ownership,
+      Map<String, LwwField> profile,
+      Counter points,
+      ORSet<String> legacyDevices,
+      Wallet wallet,
+      Map<String, Long> version,
+      Map<String, DeviceClock> deviceClocks) {
+    this(
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks,
+        IdempotencyKeys.EMPTY);
+  }
 
   /** A state stored before {@code deviceClocks} existed reads with none. */
   public UserState {
     deviceClocks = deviceClocks == null ? Map.of() : deviceClocks;
+    idempotencyKeys = idempotencyKeys == null ? IdempotencyKeys.EMPTY : idempotencyKeys;
   }
 
   /**
@@ -157,7 +183,8 @@ public record UserState(
         ORSet.empty(self),
         Wallet.EMPTY,
         Map.of(),
-        Map.of());
+        Map.of(),
+        IdempotencyKeys.EMPTY);
   }
 
   // ---------------------------------------------------------------- the merge rules
@@ -167,6 +194,51 @@ public record UserState(
    * replica applies.
    */
   UserState apply(User.Event event, Regions regions) {
+    RequestKey request = requestOf(event);
+    if (request == null) return applyWrite(event, regions);
+    if (event instanceof User.PointsAdjusted e) {
+      // Counted once per key, whichever region's event of it arrives first (IdempotencyKeys).
+      IdempotencyKeys.Applied applied =
+          idempotencyKeys.apply(
+              request.key(), new IdempotencyKeys.Use(request.digest(), e.at(), e.delta()));
+      UserState counted = applied.pointsDelta() == 0 ? this : withPoints(applied.pointsDelta());
+      return counted.withIdempotencyKeys(applied.keys());
+    }
+    UserState updated = applyWrite(event, regions);
+    return updated.withIdempotencyKeys(
+        updated
+            .idempotencyKeys
+            .apply(request.key(), new IdempotencyKeys.Use(request.digest(), event.at(), 0))
+            .keys());
+  }
+
+  /** The Idempotency-Key a write event was sent with, or null. */
+  private static RequestKey requestOf(User.Event event) {
+    if (event instanceof User.PointsAdjusted e) return e.request();
+    if (event instanceof User.ProfileUpdated e) return e.request();
+    if (event instanceof User.DeviceAdded e) return e.request();
+    if (event instanceof User.DeviceRemoved e) return e.request();
+    if (event instanceof User.UserCreated e) return e.request();
+    if (event instanceof User.OwnershipTransferred e) return e.request();
+    return null;
+  }
+
+  UserState withIdempotencyKeys(IdempotencyKeys keys) {
+    return new UserState(
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks,
+        keys);
+  }
+
+  /** {@code event} applied by the merge rules, without its Idempotency-Key. */
+  private UserState applyWrite(User.Event event, Regions regions) {
     if (event instanceof User.UserCreated e)
       return asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
     if (event instanceof User.ProfileUpdated e)
@@ -212,13 +284,23 @@ public record UserState(
         legacyDevices,
         wallet,
         Map.copyOf(counts),
-        deviceClocks);
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withOwnership(Ownership claim, Regions regions) {
     Ownership merged = claim.merge(ownership, regions);
     return new UserState(
-        userId, created, merged, profile, points, legacyDevices, wallet, version, deviceClocks);
+        userId,
+        created,
+        merged,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState asCreated(Ownership claim, Regions regions) {
@@ -232,7 +314,8 @@ public record UserState(
         legacyDevices,
         wallet,
         version,
-        deviceClocks);
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withProfile(Map<String, String> fields, LwwTime time) {
@@ -253,13 +336,23 @@ public record UserState(
         legacyDevices,
         wallet,
         version,
-        deviceClocks);
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withPoints(long delta) {
     Counter updated = points.applyOperation(new Counter.Updated(BigInteger.valueOf(delta)));
     return new UserState(
-        userId, created, ownership, profile, updated, legacyDevices, wallet, version, deviceClocks);
+        userId,
+        created,
+        ownership,
+        profile,
+        updated,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withLegacyDevices(ORSet.DeltaOp operation) {
@@ -272,7 +365,8 @@ public record UserState(
         legacyDevices.applyOperation(operation),
         wallet,
         version,
-        deviceClocks);
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withDeviceClock(String deviceId, DeviceClock clock) {
@@ -288,7 +382,8 @@ public record UserState(
         legacyDevices,
         wallet,
         version,
-        Map.copyOf(clocks));
+        Map.copyOf(clocks),
+        idempotencyKeys);
   }
 
   private DeviceClock clockOf(String deviceId) {
@@ -306,13 +401,31 @@ public record UserState(
     if (recorded != null) balance = balance.subtract(recorded.signedAmount());
     var updated = new Wallet(balance, Map.copyOf(payments), wallet.overdraftFlagged());
     return new UserState(
-        userId, created, ownership, profile, points, legacyDevices, updated, version, deviceClocks);
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        updated,
+        version,
+        deviceClocks,
+        idempotencyKeys);
   }
 
   UserState withOverdraftFlag() {
     var updated = new Wallet(wallet.balance(), wallet.payments(), true);
     return new UserState(
-        userId, created, ownership, profile, points, legacyDevices, updated, version, deviceClocks);
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        updated,
+        version,
+        deviceClocks,
+        idempotencyKeys);
   }
 
   // ---------------------------------------------------------------- what the state says

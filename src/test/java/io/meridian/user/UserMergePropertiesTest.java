@@ -98,11 +98,24 @@ class UserMergePropertiesTest {
         "per field, the update with the highest (timestamp, lowest origin) wins");
     assertEquals(
         events.stream()
-            .filter(User.PointsAdjusted.class::isInstance)
-            .mapToLong(e -> ((User.PointsAdjusted) e).delta())
-            .sum(),
+                .filter(User.PointsAdjusted.class::isInstance)
+                .map(User.PointsAdjusted.class::cast)
+                .filter(e -> e.request() == null)
+                .mapToLong(User.PointsAdjusted::delta)
+                .sum()
+            + events.stream()
+                .filter(User.PointsAdjusted.class::isInstance)
+                .map(User.PointsAdjusted.class::cast)
+                .filter(e -> e.request() != null)
+                .collect(
+                    java.util.stream.Collectors.toMap(
+                        e -> e.request().key(), User.PointsAdjusted::delta, (a, b) -> a))
+                .values()
+                .stream()
+                .mapToLong(Long::longValue)
+                .sum(),
         view.points(),
-        "points are the sum of every adjustment");
+        "points are the sum of every adjustment, a keyed one once per key");
     assertEquals(expectedBalance(events), view.balance(), "each payment id counts once");
     UserState.Ownership owner = expectedOwnership(events);
     assertEquals(
@@ -444,7 +457,17 @@ class UserMergePropertiesTest {
           long timestamp = clock.merge(origin, 1L + s.c() % 2, Long::sum);
           out.accept(new User.ProfileUpdated(Map.copyOf(fields), timestamp, origin, 0));
         }
-        case 1 -> out.accept(new User.PointsAdjusted(s.a() == 2 ? 3 : s.a() - 2, 0));
+        case 1 -> {
+          if (s.b() < 2) out.accept(new User.PointsAdjusted(s.a() == 2 ? 3 : s.a() - 2, 0));
+          else {
+            // A write with an Idempotency-Key, retried in whichever region (the same request under
+            // the same key, decided at another time): counted once however many regions ran it.
+            long delta = 1 + s.c() % 2;
+            out.accept(
+                new User.PointsAdjusted(
+                    delta, s.a(), RequestKey.of("k" + s.c() % 2, "points", Long.toString(delta))));
+          }
+        }
         case 2 -> {
           String id = "p-" + s.b();
           if (paymentIds.get(origin).add(id)) {

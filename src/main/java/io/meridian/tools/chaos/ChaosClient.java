@@ -1,5 +1,7 @@
 package io.meridian.tools.chaos;
 
+import io.meridian.client.ApiRequest;
+import io.meridian.client.Requests;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +15,13 @@ import java.util.function.BooleanSupplier;
  * pace, until told to stop. Written values are unique (display names like {@code c2-17}, points
  * deltas and payment ids from a per-user sequence), so the checker can tell which writes landed.
  *
- * <p>Payments are retried with the same paymentId after a 503 or a timeout, as a careful client
- * would (the API promises that this is safe); each attempt is its own line in the history.
+ * <p>Every operation goes through the Java client ({@link RecordingClient#call(int, String, String,
+ * Map, ApiRequest)}), which retries on another region after a failure: writes with an
+ * Idempotency-Key of their own ({@code chaos-c<client>-<n>}), payments with their paymentId. One
+ * line of the history per operation, however many attempts it took.
  */
 public final class ChaosClient implements Runnable {
   static final List<String> DEVICES = List.of("d0", "d1", "d2");
-  static final int PAYMENT_ATTEMPTS = 3;
-  private static final long RETRY_PAUSE_MILLIS = 500;
 
   private final int index;
   private final Random random;
@@ -29,6 +31,7 @@ public final class ChaosClient implements Runnable {
   private final long intervalNanos;
   private final BooleanSupplier running;
   private long sequence;
+  private long keys;
 
   public ChaosClient(
       int index,
@@ -67,7 +70,7 @@ public final class ChaosClient implements Runnable {
     String region = regions.get(random.nextInt(regions.size()));
     int dice = random.nextInt(100);
     if (dice < 18) {
-      requests.call(index, region, "read", Map.of("userId", id), "GET", "/v1/users/" + id, null);
+      requests.call(index, region, "read", Map.of("userId", id), Requests.user(id));
     } else if (dice < 36) {
       String field = List.of("displayName", "email", "locale").get(random.nextInt(3));
       String tag = "c" + index + "-" + (++sequence);
@@ -82,9 +85,7 @@ public final class ChaosClient implements Runnable {
           region,
           "profile",
           Map.of("userId", id, "field", field, "value", value),
-          "PATCH",
-          "/v1/users/" + id + "/profile",
-          "{\"" + field + "\":\"" + value + "\"}");
+          Requests.updateProfile(id, Map.of(field, value), key()));
     } else if (dice < 56) {
       long delta = user.next();
       requests.call(
@@ -92,9 +93,7 @@ public final class ChaosClient implements Runnable {
           region,
           "points",
           Map.of("userId", id, "delta", Long.toString(delta)),
-          "POST",
-          "/v1/users/" + id + "/points",
-          "{\"delta\":" + delta + "}");
+          Requests.adjustPoints(id, delta, key()));
     } else if (dice < 66) {
       String device = DEVICES.get(random.nextInt(DEVICES.size()));
       requests.call(
@@ -102,9 +101,7 @@ public final class ChaosClient implements Runnable {
           region,
           "device-add",
           Map.of("userId", id, "deviceId", device),
-          "PUT",
-          "/v1/users/" + id + "/devices/" + device,
-          null);
+          Requests.addDevice(id, device, key()));
     } else if (dice < 74) {
       String device = DEVICES.get(random.nextInt(DEVICES.size()));
       requests.call(
@@ -112,9 +109,7 @@ public final class ChaosClient implements Runnable {
           region,
           "device-remove",
           Map.of("userId", id, "deviceId", device),
-          "DELETE",
-          "/v1/users/" + id + "/devices/" + device,
-          null);
+          Requests.removeDevice(id, device, key()));
     } else {
       boolean credit = dice < 90;
       long k = user.next();
@@ -125,28 +120,16 @@ public final class ChaosClient implements Runnable {
   }
 
   private void pay(
-      WorkloadUser user, String firstRegion, String paymentId, String kind, BigDecimal amount) {
+      WorkloadUser user, String region, String paymentId, String kind, BigDecimal amount) {
     String id = user.userId();
-    String body =
-        "{\"paymentId\":\""
-            + paymentId
-            + "\",\"kind\":\""
-            + kind
-            + "\",\"amount\":\""
-            + amount.toPlainString()
-            + "\"}";
     Map<String, String> args =
         Map.of(
             "userId", id, "paymentId", paymentId, "kind", kind, "amount", amount.toPlainString());
-    String region = firstRegion;
-    for (int attempt = 1; attempt <= PAYMENT_ATTEMPTS; attempt++) {
-      Operation op =
-          requests.call(
-              index, region, "payment", args, "POST", "/v1/users/" + id + "/payments", body);
-      boolean retry = op.status() == 0 || op.status() == 503;
-      if (!retry || !running.getAsBoolean()) return;
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_PAUSE_MILLIS)); // client back-off
-      region = regions.get(random.nextInt(regions.size()));
-    }
+    requests.call(index, region, "payment", args, Requests.pay(id, paymentId, kind, amount));
+  }
+
+  /** This client's next Idempotency-Key: unique in the run (users are new in every run). */
+  private String key() {
+    return "chaos-c" + index + "-" + (++keys);
   }
 }
