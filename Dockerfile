@@ -9,6 +9,8 @@ WORKDIR /src
 COPY pom.xml ./
 COPY conf ./conf
 COPY src ./src
+# The API contract: the build puts it on the class path, the node serves it at /v1/openapi.json.
+COPY docs/openapi.yaml ./docs/openapi.yaml
 # The cache mount keeps downloaded dependencies between builds without putting them in a layer.
 RUN --mount=type=cache,target=/root/.m2 \
     mvn -B -DskipTests package \
