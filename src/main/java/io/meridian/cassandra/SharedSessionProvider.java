@@ -15,12 +15,12 @@ import scala.concurrent.Future;
  * One driver session per JVM for every region's plugin ({@code meridian.cassandra.shared-session}):
  * the plugins of all regions connect with the same driver configuration (RegionJournals gives them
  * the same contact points and local data center; statements name their keyspace), so the first
- * plugin to connect builds the session with the plugin's own default provider and the others
- * reuse it, instead of one session each (its own connections, I/O and admin threads, control
- * connection). The plugin looks the provider up by the {@code session-provider} setting of each
- * plugin root (pekko-connectors-cassandra CqlSessionProvider.scala, "It may optionally have a
- * constructor with an ActorSystem and Config parameter"). Closing is idempotent in the driver, so
- * every plugin's session closing it at shutdown is harmless.
+ * plugin to connect builds the session with the plugin's own default provider and the others reuse
+ * it, instead of one session each (its own connections, I/O and admin threads, control connection).
+ * The plugin looks the provider up by the {@code session-provider} setting of each plugin root
+ * (pekko-connectors-cassandra CqlSessionProvider.scala, "It may optionally have a constructor with
+ * an ActorSystem and Config parameter"). Closing is idempotent in the driver, so every plugin's
+ * session closing it at shutdown is harmless.
  */
 public final class SharedSessionProvider implements CqlSessionProvider {
   private final ActorSystem system;
