@@ -206,6 +206,23 @@ class UserGoldenBytesTest {
     samples.put(
         "DeviceRemoved", new User.DeviceRemoved("laptop", Map.of("eu", 2L, "orset:eu", 2L), 16L));
     samples.put("State-with-device-clocks", stateWithDeviceClocks(samples));
+    // Writes sent with an Idempotency-Key (issue 18): the key and the request's digest in the
+    // event, and the keys a state remembers.
+    RequestKey key = RequestKey.of("key-1", "points", "u-1", "5");
+    samples.put("PointsAdjusted-keyed", new User.PointsAdjusted(5, 17L, key));
+    samples.put(
+        "ProfileUpdated-keyed",
+        new User.ProfileUpdated(
+            Map.of("displayName", "Ada"),
+            1_700_000_000_001L,
+            "us",
+            18L,
+            RequestKey.of("key-2", "profile", "u-1", "{displayName=Ada}")));
+    samples.put(
+        "State-with-idempotency-keys",
+        ((UserState) samples.get("State-with-device-clocks"))
+            .apply((User.Event) samples.get("PointsAdjusted-keyed"), UserTestSupport.REGIONS)
+            .apply((User.Event) samples.get("ProfileUpdated-keyed"), UserTestSupport.REGIONS));
     return samples;
   }
 
