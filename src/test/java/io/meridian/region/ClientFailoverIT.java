@@ -166,18 +166,32 @@ class ClientFailoverIT {
     UserDocument points =
         withinDeadline("points write in a cut-off region", () -> inAp.adjustPoints("cf-ap-1", 2));
     assertTrue(points.points() >= 2);
-    // ap refuses single-writer writes once it knows it is cut off (ownership_unconfirmed): the
+    // Once ap knows it is cut off it refuses single-writer writes (ownership_unconfirmed): the
     // client sends the write to another region, which answers it once the majority has declared
-    // ap down and taken the user over.
-    UserDocument written =
+    // ap down and taken the user over (until then: region_unavailable, retried).
+    eventually(
+        CONVERGE,
+        () ->
+            assertEquals(
+                503, raw.patchProfile("ap", "cf-ap-1", "{\"locale\":\"en-GB\"}").statusCode()));
+    CallResult written =
         withinDeadline(
             "profile write of a user owned by a cut-off region",
-            () -> inAp.updateProfile("cf-ap-1", Map.of("displayName", "during-partition")));
-    assertEquals("during-partition", written.profile().get("displayName"));
+            () ->
+                inAp.send(
+                    Requests.updateProfile(
+                        "cf-ap-1",
+                        Map.of("displayName", "during-partition"),
+                        inAp.newIdempotencyKey())));
+    assertTrue(written.isSuccess(), written.toString());
+    assertTrue(written.attempts().size() >= 2, "ap refused the first attempt: " + written);
+    String owner = written.last().owner();
+    assertTrue(owner != null && !owner.equals("ap"), "taken over from ap: " + written);
     TIMINGS.info(
-        "CLIENT partition of ap -> profile written after {} ms, by owner {}",
+        "CLIENT partition of ap -> profile written after {} ms, by owner {}, {} attempts",
         System.currentTimeMillis() - isolatedAt,
-        written.owner());
+        owner,
+        written.attempts().size());
     UserDocument fromOwner =
         withinDeadline("owner read during the partition", () -> inAp.userFromOwner("cf-ap-1"));
     assertEquals("during-partition", fromOwner.profile().get("displayName"));
