@@ -156,8 +156,20 @@ public final class Node {
     // A seizure or a hand-back follows a region's status change: owners the gateway remembers from
     // before may be replaced.
     regionService.addListener((region, before, after) -> gateway.regionStatusChanged());
+    var cohorts =
+        new io.meridian.cohort.CohortPlacement(
+            io.meridian.cohort.CohortDirectory.start(system, settings.regions(), settings.region()),
+            io.meridian.cohort.CohortClock.get(system),
+            region -> regionService.isAvailable(region) && !regionService.isDeclaredDown(region));
     Rehoming.start(
         system,
+        regionService,
+        gateway,
+        region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region),
+        cohorts::scheduledNow);
+    io.meridian.cohort.HandOff.start(
+        system,
+        cohorts.directory(),
         regionService,
         gateway,
         region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region));
@@ -173,7 +185,8 @@ public final class Node {
                 system,
                 settings.regions(),
                 settings.region(),
-                region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region)));
+                region -> String.format(RegionJournals.QUERY_PLUGIN_ID, region)),
+            cohorts);
     CompletionStage<ServerBinding> binding =
         api.bind()
             .thenApply(

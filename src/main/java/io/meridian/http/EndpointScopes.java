@@ -62,7 +62,13 @@ final class EndpointScopes {
           new Endpoint("GET", "/v1/events", Scope.READ),
           new Endpoint("POST", "/v1/admin/users/{userId}/move", Scope.ADMIN),
           new Endpoint("POST", "/v1/admin/drills", Scope.ADMIN),
-          new Endpoint("GET", "/v1/admin/drills/{drillId}", Scope.ADMIN));
+          new Endpoint("GET", "/v1/admin/drills/{drillId}", Scope.ADMIN),
+          // Follow the sun (issue 17, docs/follow-the-sun.md): a user joins a cohort with a write;
+          // the schedules are the operator's.
+          new Endpoint("PUT", "/v1/users/{userId}/cohort", Scope.WRITE),
+          new Endpoint("GET", "/v1/admin/cohorts", Scope.ADMIN),
+          new Endpoint("GET", "/v1/admin/cohorts/{cohort}", Scope.ADMIN),
+          new Endpoint("PUT", "/v1/admin/cohorts/{cohort}", Scope.ADMIN));
 
   /** What the table says about a request. */
   sealed interface Match {}

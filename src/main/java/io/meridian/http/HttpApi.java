@@ -60,6 +60,7 @@ public final class HttpApi {
   private final OperatorConsole operatorConsole;
   private final ChaosRoutes chaos;
   private final ContractRoutes contract = new ContractRoutes();
+  private final CohortRoutes cohortRoutes;
   private final CallerAuthorization callers;
   private final CallerRateLimit rateLimit;
   private final Metrics metrics;
@@ -80,6 +81,20 @@ public final class HttpApi {
       UserGateway gateway,
       RegionService regionService,
       io.meridian.region.OwnershipJournal ownershipJournal) {
+    this(system, settings, gateway, regionService, ownershipJournal, null);
+  }
+
+  /**
+   * @param cohorts the follow-the-sun cohorts (issue 17); null: no cohorts here (a user's cohort is
+   *     unknown, the admin cohort routes answer 404)
+   */
+  public HttpApi(
+      ActorSystem<?> system,
+      Settings settings,
+      UserGateway gateway,
+      RegionService regionService,
+      io.meridian.region.OwnershipJournal ownershipJournal,
+      io.meridian.cohort.CohortPlacement cohorts) {
     this.system = system;
     this.settings = settings;
     var json =
@@ -88,7 +103,8 @@ public final class HttpApi {
     this.responses = new ResponseMapper(json);
     this.requestBody = new RequestBody(json, settings.maxBodyBytes());
     this.metrics = Metrics.get(system);
-    this.users = new UserRoutes(gateway, requestBody, responses);
+    this.users = new UserRoutes(gateway, requestBody, responses, cohorts);
+    this.cohortRoutes = cohorts == null ? null : new CohortRoutes(cohorts, requestBody, responses);
     this.payments =
         new PaymentRoutes(
             new PaymentService(gateway, regionService, settings.payments(), metrics),
@@ -187,6 +203,7 @@ public final class HttpApi {
                                         regions.route(),
                                         chaos.route(),
                                         contract.route(),
+                                        cohortRoutes == null ? reject() : cohortRoutes.route(),
                                         operatorConsole.apiRoute())))),
             operatorConsole.pageRoute(),
             path(

@@ -17,7 +17,10 @@ record UserDocument(
     long points,
     List<String> devices,
     Wallet wallet,
-    Map<String, Long> version) {
+    Map<String, Long> version,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String cohort) {
 
   record Wallet(String balance, boolean overdraftFlagged) {}
 
@@ -31,6 +34,7 @@ record UserDocument(
         view.points(),
         view.devices(),
         new Wallet(view.balance().setScale(2).toPlainString(), view.overdraftFlagged()),
-        view.version());
+        view.version(),
+        view.cohort());
   }
 }

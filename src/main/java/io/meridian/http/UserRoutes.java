@@ -29,7 +29,22 @@ final class UserRoutes {
   private final RequestBody requestBody;
   private final ResponseMapper responses;
 
+  private final io.meridian.cohort.CohortPlacement cohorts;
+
   UserRoutes(UserGateway gateway, RequestBody requestBody, ResponseMapper responses) {
+    this(gateway, requestBody, responses, null);
+  }
+
+  /**
+   * @param cohorts where a user joining a follow-the-sun cohort goes; null: this node knows no
+   *     cohorts (every cohort is unknown)
+   */
+  UserRoutes(
+      UserGateway gateway,
+      RequestBody requestBody,
+      ResponseMapper responses,
+      io.meridian.cohort.CohortPlacement cohorts) {
+    this.cohorts = cohorts;
     this.gateway = gateway;
     this.requestBody = requestBody;
     this.responses = responses;
@@ -123,6 +138,15 @@ final class UserRoutes {
                                                         StatusCodes.OK))));
                               }),
                           path(
+                              "cohort",
+                              () ->
+                                  put(
+                                      () ->
+                                          idempotencyKey(
+                                              key ->
+                                                  requestBody.json(
+                                                      body -> setCohort(userId, body, key))))),
+                          path(
                               "move",
                               () ->
                                   post(
@@ -149,8 +173,10 @@ final class UserRoutes {
   }
 
   private Route create(ObjectNode body, String key) {
-    Validation.onlyFields(body, Set.of("userId", "homeRegion"));
+    Validation.onlyFields(body, Set.of("userId", "homeRegion", "cohort"));
     String userId = Validation.id("userId", Validation.requiredText(body, "userId"));
+    String cohort = Validation.optionalText(body, "cohort");
+    String scheduledOwner = cohort == null ? null : placeNow(Validation.cohort(cohort));
     return optionalHeaderValueByName(
         "X-Client-Region",
         clientRegion -> {
@@ -159,9 +185,12 @@ final class UserRoutes {
           else if (clientRegion.isPresent())
             home = Validation.region(gateway.regions(), "X-Client-Region", clientRegion.get());
           else home = gateway.region();
+          RequestKey request =
+              cohort == null
+                  ? keyed(key, "create", userId, home)
+                  : keyed(key, "create", userId, home, cohort);
           return answer(
-              gateway.create(userId, home, keyed(key, "create", userId, home)),
-              StatusCodes.CREATED);
+              gateway.create(userId, home, request, cohort, scheduledOwner), StatusCodes.CREATED);
         });
   }
 
@@ -210,6 +239,33 @@ final class UserRoutes {
                 new User.AdjustPoints(
                     delta, replyTo, keyed(key, "points", userId, Long.toString(delta)))),
         StatusCodes.OK);
+  }
+
+  /** {@code {"cohort": "desk-a"}} joins (or changes) a cohort, {@code {"cohort": null}} leaves. */
+  private Route setCohort(String userId, ObjectNode body, String key) {
+    Validation.onlyFields(body, Set.of("cohort"));
+    if (!body.has("cohort"))
+      throw ApiError.badRequest(
+          "missing_field", "cohort is required (a cohort's name, or null to leave the cohort)");
+    String cohort =
+        body.get("cohort").isNull()
+            ? null
+            : Validation.cohort(Validation.optionalText(body, "cohort"));
+    String scheduledOwner = cohort == null ? null : placeNow(cohort);
+    return answer(
+        gateway.setCohort(
+            userId, cohort, scheduledOwner, keyed(key, "cohort", userId, String.valueOf(cohort))),
+        StatusCodes.OK);
+  }
+
+  /** The region a user joining {@code cohort} goes to now (null: stays); 400 for no such cohort. */
+  private String placeNow(String cohort) {
+    if (cohorts == null) throw ApiError.badRequest("unknown_cohort", "no cohorts on this node");
+    try {
+      return cohorts.placeNow(cohort).orElse(null);
+    } catch (io.meridian.cohort.CohortPlacement.UnknownCohort unknown) {
+      throw ApiError.badRequest("unknown_cohort", unknown.getMessage());
+    }
   }
 
   private Route move(String userId, ObjectNode body, String key) {

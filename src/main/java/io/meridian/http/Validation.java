@@ -34,6 +34,15 @@ final class Validation {
     return value;
   }
 
+  /** A cohort's name (in a body or a path). */
+  static String cohort(String value) {
+    try {
+      return io.meridian.cohort.CohortDirectory.validName(value);
+    } catch (IllegalArgumentException invalid) {
+      throw ApiError.badRequest("invalid_field", invalid.getMessage());
+    }
+  }
+
   static String region(Regions regions, String field, String value) {
     if (value == null || !regions.contains(value)) {
       throw ApiError.badRequest("invalid_region", field + " must be one of " + regions.names());

@@ -167,6 +167,41 @@ public final class Metrics implements Extension {
         .register(registry);
   }
 
+  /** A follow-the-sun hand-off moved one user here, taking {@code took} from ask to applied. */
+  public void cohortUserMoved(String cohort, Duration took) {
+    Counter.builder("meridian_cohort_users_moved")
+        .description("users moved by scheduled hand-offs, by cohort, counted by the new owner")
+        .tag("cohort", cohort)
+        .register(registry)
+        .increment();
+    Timer.builder("meridian_cohort_user_move")
+        .description("one scheduled move: from the new owner's ask to its replica applying it")
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(took);
+  }
+
+  /** A cohort's hand-off completed, {@code afterBoundary} after its boundary. */
+  public void cohortHandOffDone(String cohort, Duration afterBoundary) {
+    Timer.builder("meridian_cohort_hand_off")
+        .description("from a boundary to every member owned by the new region")
+        .tag("cohort", cohort)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(afterBoundary);
+  }
+
+  /**
+   * A single-writer write answered 503 {@code owner_unavailable}: it met an ownership change in
+   * flight (a move, a scheduled hand-off, a takeover) and was refused, to be retried.
+   */
+  public void writeRefusedWhileOwnershipMoves() {
+    Counter.builder("meridian_writes_refused_ownership_moving")
+        .description("single-writer writes refused (503, retryable) while ownership moved")
+        .register(registry)
+        .increment();
+  }
+
   public void overdraftFlagged() {
     Counter.builder("meridian_overdrafts_flagged").register(registry).increment();
   }

@@ -37,13 +37,16 @@ public final class Rehoming implements RegionService.Listener {
   private final UserGateway gateway;
   private final Function<String, String> persistenceIdsQueryOf;
   private final int ratePerSecond;
+  private final Function<String, java.util.Optional<String>> scheduledOwnerOfCohort;
 
   private Rehoming(
       ActorSystem<?> system,
       RegionService regionService,
       UserGateway gateway,
       Function<String, String> persistenceIdsQueryOf,
-      int ratePerSecond) {
+      int ratePerSecond,
+      Function<String, java.util.Optional<String>> scheduledOwnerOfCohort) {
+    this.scheduledOwnerOfCohort = scheduledOwnerOfCohort;
     this.system = system;
     this.regionService = regionService;
     this.gateway = gateway;
@@ -54,15 +57,20 @@ public final class Rehoming implements RegionService.Listener {
   /**
    * @param persistenceIdsQueryOf the id of the query plugin that lists the persistence ids in a
    *     region's journal (given by the node's composition, which knows where the journals are)
+   * @param scheduledOwnerOfCohort the region a follow-the-sun cohort's schedule gives the cohort
+   *     now (empty: no schedule): a returning region gets back only the cohort users whose window
+   *     it is in
    */
   public static void start(
       ActorSystem<?> system,
       RegionService regionService,
       UserGateway gateway,
-      Function<String, String> persistenceIdsQueryOf) {
+      Function<String, String> persistenceIdsQueryOf,
+      Function<String, java.util.Optional<String>> scheduledOwnerOfCohort) {
     int rate = system.settings().config().getInt("meridian.failover.sweep-rate");
     regionService.addListener(
-        new Rehoming(system, regionService, gateway, persistenceIdsQueryOf, rate));
+        new Rehoming(
+            system, regionService, gateway, persistenceIdsQueryOf, rate, scheduledOwnerOfCohort));
   }
 
   @Override
@@ -146,7 +154,8 @@ public final class Rehoming implements RegionService.Listener {
             outcome -> {
               if (outcome.reply() instanceof User.Accepted a
                   && home.equals(a.user().homeRegion())
-                  && regionService.ownRegion().equals(a.user().owner())) {
+                  && regionService.ownRegion().equals(a.user().owner())
+                  && inItsWindow(a.user().cohort(), home)) {
                 return gateway
                     .askAt(
                         userId,
@@ -156,6 +165,16 @@ public final class Rehoming implements RegionService.Listener {
               }
               return CompletableFuture.completedFuture(false);
             });
+  }
+
+  /**
+   * A user without a cohort goes home; one in a cohort only while the schedule gives the cohort to
+   * its home now: a region that returns after its window has passed does not take the cohort back
+   * (the region whose window it is takes it at its hand-off).
+   */
+  private boolean inItsWindow(String cohort, String home) {
+    if (cohort == null) return true;
+    return scheduledOwnerOfCohort.apply(cohort).map(home::equals).orElse(true);
   }
 
   /**
@@ -226,6 +245,16 @@ public final class Rehoming implements RegionService.Listener {
   }
 
   private Source<String, NotUsed> userIdsIn(String journalRegion) {
+    return userIdsIn(system, persistenceIdsQueryOf, journalRegion);
+  }
+
+  /**
+   * The user ids of every user whose replica in {@code journalRegion} persisted an event (each id
+   * once per journal; the union over every region's journal is every user). Also the index of the
+   * follow-the-sun hand-off.
+   */
+  public static Source<String, NotUsed> userIdsIn(
+      ActorSystem<?> system, Function<String, String> persistenceIdsQueryOf, String journalRegion) {
     CurrentPersistenceIdsQuery journal =
         PersistenceQuery.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
             .getReadJournalFor(

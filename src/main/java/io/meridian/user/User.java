@@ -67,12 +67,40 @@ public final class User
   public record Create(
       String homeRegion,
       ActorRef<Reply> replyTo,
-      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cohort,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String scheduledOwner)
       implements Command {
     public Create(String homeRegion, ActorRef<Reply> replyTo) {
       this(homeRegion, replyTo, null);
     }
+
+    public Create(String homeRegion, ActorRef<Reply> replyTo, RequestKey request) {
+      this(homeRegion, replyTo, request, null, null);
+    }
   }
+
+  /**
+   * Join {@code cohort} (a follow-the-sun cohort, docs/follow-the-sun.md), or leave it ({@code
+   * null}); owner only. {@code scheduledOwner}: the region the cohort's schedule gives the cohort
+   * now, when it is live and not this one: the user moves there in the same journal write, so it is
+   * never owned against its schedule for longer than the write. Null: no move.
+   */
+  public record SetCohort(
+      String cohort,
+      String scheduledOwner,
+      ActorRef<Reply> replyTo,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Command {}
+
+  /**
+   * A scheduled hand-off: if the user is still in {@code cohort}, its home and ownership go to
+   * {@code toRegion} (reason {@code schedule}); owner only. {@code requestedAt}: the boundary the
+   * hand-off belongs to (ms), so the ownership history shows how long after it the user moved.
+   */
+  public record FollowSchedule(
+      String cohort, String toRegion, long requestedAt, ActorRef<Reply> replyTo)
+      implements Command {}
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
@@ -268,8 +296,34 @@ public final class User
       List<String> devices,
       BigDecimal balance,
       boolean overdraftFlagged,
-      Map<String, Long> version)
-      implements CborSerializable {}
+      Map<String, Long> version,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cohort)
+      implements CborSerializable {
+    public View(
+        String userId,
+        String homeRegion,
+        String owner,
+        long epoch,
+        Map<String, String> profile,
+        long points,
+        List<String> devices,
+        BigDecimal balance,
+        boolean overdraftFlagged,
+        Map<String, Long> version) {
+      this(
+          userId,
+          homeRegion,
+          owner,
+          epoch,
+          profile,
+          points,
+          devices,
+          balance,
+          overdraftFlagged,
+          version,
+          null);
+    }
+  }
 
   public enum PaymentKind {
     CREDIT,
@@ -294,10 +348,15 @@ public final class User
       String userId,
       String homeRegion,
       long at,
-      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cohort)
       implements Event {
+    public UserCreated(String userId, String homeRegion, long at, RequestKey request) {
+      this(userId, homeRegion, at, request, null);
+    }
+
     public UserCreated(String userId, String homeRegion, long at) {
-      this(userId, homeRegion, at, null);
+      this(userId, homeRegion, at, null, null);
     }
   }
 
@@ -415,6 +474,18 @@ public final class User
   }
 
   public record OverdraftFlagged(BigDecimal balance, String detectedBy, long at) implements Event {}
+
+  /**
+   * The user joined {@code cohort}, or left its cohort ({@code cohort} null); {@code timestamp} and
+   * {@code origin} order it against other cohort writes (last writer wins, as a profile field).
+   */
+  public record CohortChanged(
+      String cohort,
+      long timestamp,
+      String origin,
+      long at,
+      @JsonInclude(JsonInclude.Include.NON_NULL) RequestKey request)
+      implements Event {}
 
   // ---------------------------------------------------------------- wiring
 
@@ -656,6 +727,8 @@ public final class User
         .onCommand(GetPayment.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
         .onCommand(MoveHome.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
         .onCommand(HandBack.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(SetCohort.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
+        .onCommand(FollowSchedule.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
         .onCommand(SeizeOwnership.class, (state, cmd) -> replyUnknownUser(cmd.replyTo(), state))
         .onCommand(FlagOverdraft.class, () -> Effect().none());
 
@@ -666,6 +739,8 @@ public final class User
         .onCommand(RecordPayment.class, this::onRecordPayment)
         .onCommand(MoveHome.class, this::onMoveHome)
         .onCommand(HandBack.class, this::onHandBack)
+        .onCommand(SetCohort.class, this::onSetCohort)
+        .onCommand(FollowSchedule.class, this::onFollowSchedule)
         .onCommand(
             SeizeOwnership.class,
             (state, cmd) -> replyAccepted(cmd.replyTo(), state)) // already the owner
@@ -680,6 +755,8 @@ public final class User
         .onCommand(RecordPayment.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(MoveHome.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(HandBack.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(SetCohort.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
+        .onCommand(FollowSchedule.class, (state, cmd) -> replyNotOwner(cmd.replyTo(), state))
         .onCommand(SeizeOwnership.class, this::onSeize)
         .onCommand(
             FlagOverdraft.class,
@@ -705,8 +782,13 @@ public final class User
           cmd.replyTo(), new Rejected(Reason.INVALID, "unknown region " + cmd.homeRegion()));
     if (!cmd.homeRegion().equals(self))
       return replyWhileEmpty(cmd.replyTo(), new NotOwner(cmd.homeRegion(), 0));
-    return persistAndReply(
-        new UserCreated(state.userId(), self, now(), cmd.request()), cmd.replyTo());
+    var created = new UserCreated(state.userId(), self, now(), cmd.request(), cmd.cohort());
+    if (cmd.cohort() == null || !movesOnSchedule(cmd.scheduledOwner()))
+      return persistAndReply(created, cmd.replyTo());
+    // Created where it was asked, and moved to the region its cohort's schedule gives it now in
+    // the same atomic journal write.
+    return persistAllAndReply(
+        List.of(created, scheduledMove(2, cmd.scheduledOwner(), null)), cmd.replyTo());
   }
 
   private Effect<Event, UserState> onGetUnknown(UserState state, Get cmd) {
@@ -823,6 +905,46 @@ public final class User
             OwnershipHistory.Reason.HANDED_BACK.wireName(),
             cmd.requestedAt()),
         cmd.replyTo());
+  }
+
+  private Effect<Event, UserState> onSetCohort(UserState state, SetCohort cmd) {
+    Effect<Event, UserState> repeated = repeated(state, cmd.request(), cmd.replyTo());
+    if (repeated != null) return repeated;
+    boolean moves = cmd.cohort() != null && movesOnSchedule(cmd.scheduledOwner());
+    if (java.util.Objects.equals(cmd.cohort(), state.cohortName()) && !moves)
+      return replyAccepted(cmd.replyTo(), state);
+    LwwTime time =
+        state
+            .cohortTime(getReplicationContext().replicaId())
+            .increase(now(), getReplicationContext().replicaId());
+    var changed = new CohortChanged(cmd.cohort(), time.timestamp(), self, now(), cmd.request());
+    if (!moves) return persistAndReply(changed, cmd.replyTo());
+    return persistAllAndReply(
+        List.of(changed, scheduledMove(state.epoch() + 1, cmd.scheduledOwner(), null)),
+        cmd.replyTo());
+  }
+
+  private Effect<Event, UserState> onFollowSchedule(UserState state, FollowSchedule cmd) {
+    // Left the cohort meanwhile, or already there, or a region this node does not know: no move.
+    if (!cmd.cohort().equals(state.cohortName()) || !movesOnSchedule(cmd.toRegion()))
+      return replyAccepted(cmd.replyTo(), state);
+    return persistAndReply(
+        scheduledMove(state.epoch() + 1, cmd.toRegion(), cmd.requestedAt()), cmd.replyTo());
+  }
+
+  private boolean movesOnSchedule(String toRegion) {
+    return toRegion != null && !toRegion.equals(self) && settings.regions().contains(toRegion);
+  }
+
+  private OwnershipTransferred scheduledMove(long epoch, String toRegion, Long requestedAt) {
+    return new OwnershipTransferred(
+        self,
+        toRegion,
+        toRegion,
+        epoch,
+        now(),
+        OwnershipHistory.Reason.SCHEDULE.wireName(),
+        requestedAt);
   }
 
   private Effect<Event, UserState> onFlagOverdraft(UserState state, FlagOverdraft cmd) {
@@ -1085,6 +1207,11 @@ public final class User
 
   private Effect<Event, UserState> persistAndReply(Event event, ActorRef<Reply> replyTo) {
     return Effect().persist(event).thenReply(replyTo, updated -> new Accepted(updated.view()));
+  }
+
+  /** Several events in one atomic journal write; the answer once all are stored. */
+  private Effect<Event, UserState> persistAllAndReply(List<Event> events, ActorRef<Reply> replyTo) {
+    return Effect().persist(events).thenReply(replyTo, updated -> new Accepted(updated.view()));
   }
 
   @Override

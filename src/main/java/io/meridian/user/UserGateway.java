@@ -106,6 +106,15 @@ public final class UserGateway {
 
   /** {@code request}: the create's Idempotency-Key, or null. */
   public CompletionStage<Outcome> create(String userId, String homeRegion, RequestKey request) {
+    return create(userId, homeRegion, request, null, null);
+  }
+
+  /**
+   * A create in follow-the-sun {@code cohort} (or none, null); {@code scheduledOwner}: the region
+   * the cohort's schedule gives it now, where the user moves in the creating write (null: stays).
+   */
+  public CompletionStage<Outcome> create(
+      String userId, String homeRegion, RequestKey request, String cohort, String scheduledOwner) {
     if (!availability.hasOwnershipQuorum())
       return CompletableFuture.failedFuture(new OwnershipUnconfirmed(self));
     // Also when this region itself is the declared-down home: a user owned by a region that is
@@ -114,7 +123,42 @@ public final class UserGateway {
       return CompletableFuture.failedFuture(new RegionUnavailable(homeRegion));
     return timed(
         "create",
-        ask(userId, homeRegion, replyTo -> new User.Create(homeRegion, replyTo, request)));
+        ask(
+            userId,
+            homeRegion,
+            replyTo -> new User.Create(homeRegion, replyTo, request, cohort, scheduledOwner)));
+  }
+
+  /** Join or leave a cohort: executed by the owner (see {@link User.SetCohort}). */
+  public CompletionStage<Outcome> setCohort(
+      String userId, String cohort, String scheduledOwner, RequestKey request) {
+    return toOwner(
+        userId,
+        "set-cohort",
+        replyTo -> new User.SetCohort(cohort, scheduledOwner, replyTo, request));
+  }
+
+  /**
+   * A scheduled hand-off of one user (see {@link User.FollowSchedule}), answered once {@code
+   * toRegion}'s replica has applied it: then the new owner has every event the old owner wrote
+   * before the cut, and executes single-writer writes.
+   */
+  public CompletionStage<Outcome> followSchedule(
+      String userId, String cohort, String toRegion, long requestedAt) {
+    return toOwner(
+            userId,
+            "follow-schedule",
+            replyTo -> new User.FollowSchedule(cohort, toRegion, requestedAt, replyTo))
+        .thenCompose(
+            outcome -> {
+              if (outcome.reply() instanceof User.Accepted accepted
+                  && toRegion.equals(accepted.user().owner())
+                  && !outcome.answeredBy().equals(toRegion)) {
+                long epoch = accepted.user().epoch();
+                return askAt(userId, toRegion, replyTo -> new User.AwaitEpoch(epoch, replyTo));
+              }
+              return done(outcome);
+            });
   }
 
   /** Read as this region sees it. */
@@ -197,6 +241,9 @@ public final class UserGateway {
             (outcome, failure) -> {
               if (outcome != null) owners.learn(userId, outcome.reply(), since);
               else owners.forget(userId);
+              // Still "not the owner" after the hops: it met an ownership change in flight.
+              if (outcome != null && outcome.reply() instanceof User.NotOwner)
+                metrics.writeRefusedWhileOwnershipMoves();
             });
     return timed(commandType, result);
   }

@@ -52,7 +52,10 @@ public record UserState(
     Wallet wallet,
     Map<String, Long> version,
     Map<String, DeviceClock> deviceClocks,
-    IdempotencyKeys idempotencyKeys)
+    IdempotencyKeys idempotencyKeys,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        LwwField cohort)
     implements CborSerializable {
 
   /** A state without Idempotency-Keys (tests, and states stored before they existed). */
@@ -76,7 +79,8 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        IdempotencyKeys.EMPTY);
+        IdempotencyKeys.EMPTY,
+        null);
   }
 
   /** A state stored before {@code deviceClocks} existed reads with none. */
@@ -184,7 +188,8 @@ public record UserState(
         Wallet.EMPTY,
         Map.of(),
         Map.of(),
-        IdempotencyKeys.EMPTY);
+        IdempotencyKeys.EMPTY,
+        null);
   }
 
   // ---------------------------------------------------------------- the merge rules
@@ -220,6 +225,7 @@ public record UserState(
     if (event instanceof User.DeviceRemoved e) return e.request();
     if (event instanceof User.UserCreated e) return e.request();
     if (event instanceof User.OwnershipTransferred e) return e.request();
+    if (event instanceof User.CohortChanged e) return e.request();
     return null;
   }
 
@@ -234,13 +240,20 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        keys);
+        keys,
+        cohort);
   }
 
   /** {@code event} applied by the merge rules, without its Idempotency-Key. */
   private UserState applyWrite(User.Event event, Regions regions) {
-    if (event instanceof User.UserCreated e)
-      return asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
+    if (event instanceof User.UserCreated e) {
+      UserState created = asCreated(new Ownership(e.homeRegion(), e.homeRegion(), 1), regions);
+      return e.cohort() == null
+          ? created
+          : created.withCohort(e.cohort(), new LwwTime(e.at(), new ReplicaId(e.homeRegion())));
+    }
+    if (event instanceof User.CohortChanged e)
+      return withCohort(e.cohort(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
     if (event instanceof User.ProfileUpdated e)
       return withProfile(e.fields(), new LwwTime(e.timestamp(), new ReplicaId(e.origin())));
     if (event instanceof User.PointsAdjusted e) return withPoints(e.delta());
@@ -285,7 +298,8 @@ public record UserState(
         wallet,
         Map.copyOf(counts),
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState withOwnership(Ownership claim, Regions regions) {
@@ -300,7 +314,8 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState asCreated(Ownership claim, Regions regions) {
@@ -315,7 +330,8 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState withProfile(Map<String, String> fields, LwwTime time) {
@@ -337,7 +353,39 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
+  }
+
+  /**
+   * The cohort register: last writer wins by the {@link LwwTime} of the write, like a profile
+   * field; a {@code null} value (the user left its cohort) is a write like any other.
+   */
+  UserState withCohort(String name, LwwTime time) {
+    if (cohort != null && !time.isAfter(cohort.time())) return this;
+    return new UserState(
+        userId,
+        created,
+        ownership,
+        profile,
+        points,
+        legacyDevices,
+        wallet,
+        version,
+        deviceClocks,
+        idempotencyKeys,
+        new LwwField(name, time.timestamp(), time.originReplica().id()));
+  }
+
+  /** The follow-the-sun cohort the user belongs to, or null. */
+  @JsonIgnore
+  public String cohortName() {
+    return cohort == null ? null : cohort.value();
+  }
+
+  /** The LWW time of the cohort register, so a new write from the owner is newer. */
+  LwwTime cohortTime(ReplicaId self) {
+    return cohort == null ? new LwwTime(Long.MIN_VALUE, self) : cohort.time();
   }
 
   UserState withPoints(long delta) {
@@ -352,7 +400,8 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState withLegacyDevices(ORSet.DeltaOp operation) {
@@ -366,7 +415,8 @@ public record UserState(
         wallet,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState withDeviceClock(String deviceId, DeviceClock clock) {
@@ -383,7 +433,8 @@ public record UserState(
         wallet,
         version,
         Map.copyOf(clocks),
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   private DeviceClock clockOf(String deviceId) {
@@ -410,7 +461,8 @@ public record UserState(
         updated,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   UserState withOverdraftFlag() {
@@ -425,7 +477,8 @@ public record UserState(
         updated,
         version,
         deviceClocks,
-        idempotencyKeys);
+        idempotencyKeys,
+        cohort);
   }
 
   // ---------------------------------------------------------------- what the state says
@@ -539,6 +592,7 @@ public record UserState(
         deviceIds,
         wallet.balance(),
         wallet.overdraftFlagged(),
-        new TreeMap<>(version));
+        new TreeMap<>(version),
+        cohortName());
   }
 }

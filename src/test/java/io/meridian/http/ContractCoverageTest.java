@@ -36,7 +36,8 @@ class ContractCoverageTest {
           "POST /v1/users/{userId}/points",
           "PUT /v1/users/{userId}/devices/{deviceId}",
           "DELETE /v1/users/{userId}/devices/{deviceId}",
-          "POST /v1/users/{userId}/move");
+          "POST /v1/users/{userId}/move",
+          "PUT /v1/users/{userId}/cohort");
 
   private static Map<String, String> contractOperations() {
     Map<String, String> operations = new java.util.TreeMap<>();
