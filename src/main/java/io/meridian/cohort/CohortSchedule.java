@@ -411,8 +411,8 @@ public final class CohortSchedule {
 
   private static void checkOverlaps(List<Span> spans) {
     for (int i = 0; i < spans.size(); i++) {
+      Span a = spans.get(i);
       for (int j = i + 1; j < spans.size(); j++) {
-        Span a = spans.get(i);
         Span b = spans.get(j);
         List<int[]> common = new ArrayList<>();
         for (int[] x : pieces(a)) {
@@ -427,10 +427,7 @@ public final class CohortSchedule {
         int[] first = common.get(0);
         int[] last = common.get(common.size() - 1);
         // Two pieces that meet at midnight are one overlap across it.
-        int[] shown =
-            common.size() > 1 && first[0] == 0 && last[1] == DAY
-                ? new int[] {last[0], first[1]}
-                : first;
+        int[] shown = first[0] == 0 && last[1] == DAY ? new int[] {last[0], first[1]} : first;
         throw new InvalidSchedule(
             "windows "
                 + a.text()
@@ -460,7 +457,7 @@ public final class CohortSchedule {
     int[] first = gaps.get(0);
     int[] last = gaps.get(gaps.size() - 1);
     int[] shown = first;
-    if (first[0] == 0 && last[1] == DAY && gaps.size() > 1) {
+    if (first[0] == 0 && last[1] == DAY) {
       // The stretch before the first window and after the last are one gap across midnight.
       shown = gaps.size() > 2 ? gaps.get(1) : new int[] {last[0], first[1]};
     }

@@ -413,6 +413,9 @@ class CohortScheduleTest {
     assertEquals("us", schedule.ownerAt(at("2026-06-01T12:00:29Z")));
     assertEquals("eu", schedule.ownerAt(at("2026-06-01T12:00:30Z")));
     assertEquals("us 00:00-12:00:30 UTC, eu 12:00:30-24:00", schedule.describe());
+    var last = parse("us 00:00-23:59:59, eu 23:59:59-24:00");
+    assertEquals("eu", last.ownerAt(at("2026-06-01T23:59:59Z")));
+    assertEquals("us", last.ownerAt(at("2026-06-01T23:59:58Z")));
   }
 
   @Test
@@ -677,6 +680,7 @@ class CohortScheduleTest {
     var b = parse("eu 05:00-13:00, ap 21:00-05:00, us 13:00-21:00");
     assertEquals(a, b);
     assertEquals(a.hashCode(), b.hashCode());
+    assertNotEquals(a.hashCode(), parse(BERLIN).hashCode());
     assertNotEquals(a, parse(BERLIN));
     assertNotEquals(a, parse("eu 05:00-13:00, ap 21:00-05:00, eu 13:00-21:00"));
     assertNotEquals(parse("rotate 1m us,eu"), parse("rotate 2m us,eu"));
