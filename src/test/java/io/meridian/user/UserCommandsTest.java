@@ -663,6 +663,112 @@ class UserCommandsTest {
         "points are a CRDT: every replica accepts them");
   }
 
+  // ------------------------------------------------------------------ follow the sun (cohorts)
+
+  @Test
+  void aUserCreatedInACohortMovesToTheScheduledRegionInTheSameWrite() {
+    var us = replica(UserTestSupport.newUserId("cohort-create"), "us");
+
+    var result = run(us, replyTo -> new User.Create("us", replyTo, null, "desk", "eu"));
+
+    assertEquals(2, result.events().size(), "one atomic write: " + result.events());
+    var created = assertInstanceOf(User.UserCreated.class, result.events().get(0));
+    assertEquals("desk", created.cohort());
+    var moved = assertInstanceOf(User.OwnershipTransferred.class, result.events().get(1));
+    assertEquals(
+        new User.OwnershipTransferred("us", "eu", "eu", 2, moved.at(), "schedule", null), moved);
+    var view = accepted(result);
+    assertEquals(
+        List.of("eu", "eu", 2L, "desk"),
+        List.of(view.homeRegion(), view.owner(), view.epoch(), view.cohort()));
+  }
+
+  @Test
+  void aUserCreatedInACohortWhoseRegionIsThisOneOrUnknownStaysHere() {
+    for (String scheduled : java.util.Arrays.asList(null, "us", "mars")) {
+      var us = replica(UserTestSupport.newUserId("cohort-stay"), "us");
+      var result = run(us, replyTo -> new User.Create("us", replyTo, null, "desk", scheduled));
+      assertEquals(1, result.events().size(), "scheduled " + scheduled);
+      var view = accepted(result);
+      assertEquals(List.of("us", 1L, "desk"), List.of(view.owner(), view.epoch(), view.cohort()));
+    }
+  }
+
+  @Test
+  void joiningACohortMovesToItsRegionAndLeavingStays() {
+    var us = createdAtUs("cohort-join");
+
+    var join = run(us, replyTo -> new User.SetCohort("desk", "ap", replyTo, null));
+    assertEquals(2, join.events().size());
+    var changed = assertInstanceOf(User.CohortChanged.class, join.events().get(0));
+    assertEquals(List.of("desk", "us"), List.of(changed.cohort(), changed.origin()));
+    assertEquals(
+        List.of("ap", "ap", 2L, "desk"),
+        List.of(
+            accepted(join).homeRegion(),
+            accepted(join).owner(),
+            accepted(join).epoch(),
+            accepted(join).cohort()));
+    // Now ap owns it: here, every cohort command is answered with the owner.
+    assertEquals(
+        new User.NotOwner("ap", 2),
+        run(us, replyTo -> new User.SetCohort(null, null, replyTo, null)).reply());
+    assertEquals(
+        new User.NotOwner("ap", 2),
+        run(us, replyTo -> new User.FollowSchedule("desk", "eu", 5L, replyTo)).reply());
+  }
+
+  @Test
+  void leavingAndRejoiningACohortAreOrderedWritesAndARepeatChangesNothing() {
+    var us = createdAtUs("cohort-leave");
+    var join = run(us, replyTo -> new User.SetCohort("desk", null, replyTo, null));
+    var again = run(us, replyTo -> new User.SetCohort("desk", "us", replyTo, null));
+    var leave = run(us, replyTo -> new User.SetCohort(null, null, replyTo, null));
+
+    assertEquals(1, join.events().size());
+    assertTrue(again.hasNoEvents(), "already a member, and here is where the schedule says");
+    var left = leave.eventOfType(User.CohortChanged.class);
+    assertEquals(null, left.cohort());
+    assertTrue(
+        left.timestamp() > join.eventOfType(User.CohortChanged.class).timestamp(),
+        "a later write of the owner is newer, whatever the clock");
+    assertEquals(List.of("us", 1L), List.of(accepted(leave).owner(), accepted(leave).epoch()));
+    assertEquals(null, accepted(leave).cohort());
+  }
+
+  @Test
+  void aScheduledMoveMovesOnlyAMemberOfThatCohortToAnotherKnownRegion() {
+    var us = createdAtUs("cohort-follow");
+    // Not a member (yet): nothing moves.
+    assertTrue(
+        run(us, replyTo -> new User.FollowSchedule("desk", "eu", 5L, replyTo)).hasNoEvents());
+    run(us, replyTo -> new User.SetCohort("desk", null, replyTo, null));
+    assertTrue(
+        run(us, replyTo -> new User.FollowSchedule("other", "eu", 5L, replyTo)).hasNoEvents(),
+        "a member of another cohort");
+    assertTrue(
+        run(us, replyTo -> new User.FollowSchedule("desk", "us", 5L, replyTo)).hasNoEvents());
+    assertTrue(
+        run(us, replyTo -> new User.FollowSchedule("desk", "mars", 5L, replyTo)).hasNoEvents());
+
+    var result = run(us, replyTo -> new User.FollowSchedule("desk", "eu", 5L, replyTo));
+    var event = result.eventOfType(User.OwnershipTransferred.class);
+    assertEquals(
+        new User.OwnershipTransferred("us", "eu", "eu", 2, event.at(), "schedule", 5L), event);
+    assertEquals("eu", accepted(result).owner());
+  }
+
+  @Test
+  void cohortCommandsForAnUnknownUserAreRefusedAndPersistNothing() {
+    var us = replica(UserTestSupport.newUserId("cohort-unknown"), "us");
+    assertRejected(
+        User.Reason.UNKNOWN_USER,
+        run(us, replyTo -> new User.SetCohort("desk", "eu", replyTo, null)));
+    assertRejected(
+        User.Reason.UNKNOWN_USER,
+        run(us, replyTo -> new User.FollowSchedule("desk", "eu", 1L, replyTo)));
+  }
+
   @Test
   void moveHomeToAnUnknownRegionIsInvalid() {
     var us = createdAtUs("move-mars");

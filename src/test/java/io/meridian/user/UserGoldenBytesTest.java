@@ -223,6 +223,26 @@ class UserGoldenBytesTest {
         ((UserState) samples.get("State-with-device-clocks"))
             .apply((User.Event) samples.get("PointsAdjusted-keyed"), UserTestSupport.REGIONS)
             .apply((User.Event) samples.get("ProfileUpdated-keyed"), UserTestSupport.REGIONS));
+    // Follow the sun (issue 17): a user created in a cohort, a cohort left and joined, and a
+    // state that remembers its cohort.
+    samples.put("UserCreated-in-cohort", new User.UserCreated("u-2", "us", 19L, null, "desk"));
+    samples.put(
+        "CohortChanged-keyed",
+        new User.CohortChanged(
+            "night-desk",
+            1_700_000_000_002L,
+            "eu",
+            20L,
+            RequestKey.of("key-3", "cohort", "u-1", "night-desk")));
+    samples.put(
+        "CohortChanged-left", new User.CohortChanged(null, 1_700_000_000_003L, "eu", 21L, null));
+    samples.put(
+        "OwnershipTransferred-schedule",
+        new User.OwnershipTransferred("eu", "ap", "ap", 4, 22L, "schedule", 1_700_000_000_000L));
+    samples.put(
+        "State-in-cohort",
+        ((UserState) samples.get("State-with-idempotency-keys"))
+            .apply((User.Event) samples.get("CohortChanged-keyed"), UserTestSupport.REGIONS));
     return samples;
   }
 

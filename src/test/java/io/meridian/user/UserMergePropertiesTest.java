@@ -117,6 +117,10 @@ class UserMergePropertiesTest {
         view.points(),
         "points are the sum of every adjustment, a keyed one once per key");
     assertEquals(expectedBalance(events), view.balance(), "each payment id counts once");
+    assertEquals(
+        expectedCohort(events),
+        view.cohort(),
+        "the cohort write with the highest (timestamp, lowest origin) wins, leaving included");
     UserState.Ownership owner = expectedOwnership(events);
     assertEquals(
         List.of(owner.owner(), owner.epoch()),
@@ -207,7 +211,8 @@ class UserMergePropertiesTest {
         unremovedAdds(state),
         state.deviceIds(),
         state.wallet(),
-        state.version());
+        state.version(),
+        String.valueOf(state.cohort()));
   }
 
   /**
@@ -281,6 +286,18 @@ class UserMergePropertiesTest {
     }
     winners.forEach((field, update) -> profile.put(field, update.fields().get(field)));
     return profile;
+  }
+
+  private static String expectedCohort(List<User.Event> events) {
+    User.CohortChanged winner = null;
+    for (User.Event event : events) {
+      if (!(event instanceof User.CohortChanged change)) continue;
+      if (winner == null
+          || change.timestamp() > winner.timestamp()
+          || (change.timestamp() == winner.timestamp()
+              && change.origin().compareTo(winner.origin()) < 0)) winner = change;
+    }
+    return winner == null ? null : winner.cohort();
   }
 
   private static boolean newer(User.ProfileUpdated a, User.ProfileUpdated b) {
@@ -382,7 +399,7 @@ class UserMergePropertiesTest {
     Arbitrary<Step> step =
         Combinators.combine(
                 Arbitraries.integers().between(0, 2),
-                Arbitraries.integers().between(0, 9),
+                Arbitraries.integers().between(0, 10),
                 small,
                 small,
                 small,
@@ -495,6 +512,12 @@ class UserMergePropertiesTest {
                 s.kind() % 3 == 2, // 5 and 8 add
                 s.sync() ? s.syncFrom() : -1,
                 s.kind() < 8 && s.b() % 2 == 0);
+        case 10 -> {
+          // Joining or leaving a cohort: the owner's write, an LWW register like a profile field.
+          long timestamp = clock.merge(origin, 1L + s.c() % 2, Long::sum);
+          String cohort = s.a() == 0 ? null : "c" + s.b();
+          out.accept(new User.CohortChanged(cohort, timestamp, origin, 0, null));
+        }
         default -> out.accept(new User.OverdraftFlagged(new BigDecimal("-1.00"), origin, 0));
       }
     }
