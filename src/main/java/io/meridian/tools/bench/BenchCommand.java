@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = RecoveryBench.class,
+    subcommands = {RecoveryBench.class, FollowTheSunBench.class},
     description = {
       "Benchmarks a running Meridian (by default ./meridian demo on this machine) against single-region baselines.",
       "Workloads: writes, reads, mixed (half reads), payments, failover-drill (kills a region's process mid-run).",
@@ -51,6 +51,7 @@ import picocli.CommandLine.Option;
       "  ./meridian bench --cassandra 127.0.0.1:9042 \\",
       "      --endpoints http://127.0.0.1:9081,http://127.0.0.1:9082,http://127.0.0.1:9083",
       "  ./meridian bench recovery        (recovery time without snapshots: 1k, 10k, 100k events)",
+      "  ./meridian bench follow-the-sun  (a cohort of 1k and 10k users handed to the next region under writes)",
       "Output: a summary in the log, all figures in target/bench/<timestamp>.json",
       "(or --out) and a chart beside it (.png).",
       ""

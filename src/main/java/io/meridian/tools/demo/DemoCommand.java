@@ -1,5 +1,6 @@
 package io.meridian.tools.demo;
 
+import io.meridian.cohort.CohortSchedule;
 import io.meridian.tools.cassandra.CassandraLauncher;
 import java.io.IOException;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,7 @@ import picocli.CommandLine.Option;
       "Runs Cassandra and three regions (us, eu, ap) as separate processes on this machine.",
       "Example: ./meridian demo            (HTTP on 8081, 8082, 8083)",
       "         ./meridian demo --base-http-port 9081",
+      "         ./meridian demo --follow-the-sun 1m   (cohort demo travels us -> eu -> ap, a minute each)",
       "Tokens: MERIDIAN_ADMIN_TOKEN and MERIDIAN_API_TOKEN when set, else new ones; the banner prints them."
     })
 public final class DemoCommand implements Callable<Integer> {
@@ -89,6 +92,18 @@ public final class DemoCommand implements Callable<Integer> {
           "An extra JVM option for every region process, e.g. -Dkey=value (repeatable; ./meridian chaos uses it).")
   List<String> regionJavaOptions = new ArrayList<>();
 
+  @Option(
+      names = "--follow-the-sun",
+      paramLabel = "<duration>",
+      description =
+          "Schedule a cohort 'demo' that rotates through the regions in order, this long in each (e.g. 1m; it must divide 24 h), and create users sun-1..sun-12 in it once ready.")
+  String followTheSun;
+
+  /** The follow-the-sun demo's cohort and its members. */
+  static final String SUN_COHORT = "demo";
+
+  static final int SUN_USERS = 12;
+
   private final List<RegionProcess> processes = new ArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean stopping;
@@ -100,6 +115,10 @@ public final class DemoCommand implements Callable<Integer> {
     String adminToken = tokenFromEnvironment("MERIDIAN_ADMIN_TOKEN");
     String apiToken = tokenFromEnvironment("MERIDIAN_API_TOKEN");
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "demo-shutdown"));
+
+    String sunSchedule = followTheSun == null ? null : sunSchedule(followTheSun, regions);
+    if (sunSchedule != null)
+      regionJavaOptions.add("-Dmeridian.cohorts.schedules." + SUN_COHORT + "=" + sunSchedule);
 
     wipe(dataDir);
     Files.createDirectories(dataDir.resolve("logs"));
@@ -131,6 +150,7 @@ public final class DemoCommand implements Callable<Integer> {
     supervisor.setDaemon(true);
 
     waitUntilReady();
+    if (sunSchedule != null) createSunUsers(apiToken);
     log.info(banner(adminToken, apiToken, Duration.between(start, Instant.now())));
     supervisor.start();
     stopped.await();
@@ -157,6 +177,68 @@ public final class DemoCommand implements Callable<Integer> {
       }
       log.info("region {} ready (HTTP {})", process.region, process.httpPort);
     }
+  }
+
+  /**
+   * The demo cohort's schedule in the text form of {@code meridian.cohorts.schedules}: a rotation
+   * through {@code regions} in order, {@code every} in each; refused here, before anything starts,
+   * when the schedule rules refuse it (a period that does not divide 24 h).
+   */
+  static String sunSchedule(String every, List<String> regions) {
+    String schedule = "rotate " + every.strip() + " " + String.join(",", regions);
+    try {
+      CohortSchedule.parse(schedule, Set.copyOf(regions));
+    } catch (CohortSchedule.InvalidSchedule e) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(new DemoCommand()),
+          "--follow-the-sun " + every + ": " + e.getMessage());
+    }
+    return schedule;
+  }
+
+  /**
+   * Creates sun-1..sun-12 in the demo cohort, each through the region of its index (the cohort puts
+   * it in the region whose turn it is); a refusal (503, no answer) is tried again for a while.
+   */
+  private void createSunUsers(String apiToken) throws InterruptedException {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int created = 0;
+    for (int i = 1; i <= SUN_USERS; i++) {
+      RegionProcess via = processes.get(i % processes.size());
+      String body =
+          String.format(
+              "{\"userId\":\"sun-%d\",\"homeRegion\":\"%s\",\"cohort\":\"%s\"}",
+              i, via.region, SUN_COHORT);
+      var request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + via.httpPort + "/v1/users"))
+              .timeout(Duration.ofSeconds(10))
+              .header("Authorization", "Bearer " + apiToken)
+              .header("Content-Type", "application/json")
+              .header("Idempotency-Key", "demo-sun-" + i)
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      String last = "";
+      boolean ok = false;
+      while (!ok) {
+        try {
+          var response = client.send(request, HttpResponse.BodyHandlers.ofString());
+          int status = response.statusCode();
+          ok = status / 100 == 2 || (status == 409 && response.body().contains("user_exists"));
+          if (ok) continue;
+          last = status + " " + response.body();
+          if (status != 503 && status != 429) break;
+        } catch (IOException e) {
+          last = e.toString();
+        }
+        if (System.nanoTime() > deadline) break;
+        TimeUnit.MILLISECONDS.sleep(500);
+      }
+      if (ok) created++;
+      else log.warn("user sun-{} not created: {}", i, last);
+    }
+    log.info(
+        "follow the sun: {} users in cohort {} (sun-1..sun-{})", created, SUN_COHORT, SUN_USERS);
   }
 
   public static boolean isReady(HttpClient client, RegionProcess process) {
@@ -257,7 +339,40 @@ public final class DemoCommand implements Callable<Integer> {
         String.format(
             "  curl -i -X POST localhost:%d/v1/admin/regions/%s/down -H \"Authorization: Bearer $MERIDIAN_ADMIN_TOKEN\"%n",
             second.httpPort, first.region));
+    if (followTheSun != null) out.append(sunBanner(first, second));
     out.append("\nCtrl-C stops everything.\n");
+    return out.toString();
+  }
+
+  /** How to watch the demo cohort travel (--follow-the-sun). */
+  private String sunBanner(RegionProcess first, RegionProcess second) {
+    String admin = "-H \"Authorization: Bearer $MERIDIAN_ADMIN_TOKEN\"";
+    String api = "-H \"Authorization: Bearer $MERIDIAN_API_TOKEN\"";
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            "%nFollow the sun: cohort '%s' rotates %s, %s in each; its members are sun-1..sun-%d.%n",
+            SUN_COHORT, String.join(" -> ", regions), followTheSun, SUN_USERS));
+    out.append(
+        String.format(
+            "  curl -s localhost:%d/v1/admin/cohorts/%s %s   (scheduledOwner, nextHandOff, handOff progress)%n",
+            first.httpPort, SUN_COHORT, admin));
+    out.append(
+        String.format(
+            "  curl -s localhost:%d/v1/users/sun-1/ownership %s   (moves with reason schedule)%n",
+            second.httpPort, api));
+    out.append(
+        String.format(
+            "  curl -s localhost:%d/metrics | grep meridian_cohort   (users moved, move and hand-off durations)%n",
+            first.httpPort));
+    out.append(
+        String.format(
+            "  curl -i -X POST localhost:%d/v1/users %s -H 'Content-Type: application/json' -d '{\"userId\":\"sun-13\",\"cohort\":\"%s\"}'%n",
+            second.httpPort, api, SUN_COHORT));
+    out.append(
+        String.format(
+            "  console: http://localhost:%d/console/  (paste the admin token; look up sun-1, watch the live events)%n",
+            second.httpPort));
     return out.toString();
   }
 
