@@ -139,6 +139,19 @@ public final class MeridianClient implements AutoCloseable {
     return value(Requests.createUser(userId, homeRegion, keys.get()), UserDocument.class);
   }
 
+  /**
+   * Creates {@code userId} in follow-the-sun {@code cohort}: it starts in the region the cohort's
+   * schedule gives the cohort now (docs/follow-the-sun.md).
+   */
+  public UserDocument createUser(String userId, String homeRegion, String cohort) {
+    return value(Requests.createUser(userId, homeRegion, cohort, keys.get()), UserDocument.class);
+  }
+
+  /** Joins {@code cohort}, or leaves the user's cohort ({@code null}). */
+  public UserDocument setCohort(String userId, String cohort) {
+    return value(Requests.setCohort(userId, cohort, keys.get()), UserDocument.class);
+  }
+
   /** The user as the home region's replica (or the next reachable one) has it. */
   public UserDocument user(String userId) {
     return value(Requests.user(userId), UserDocument.class);
@@ -229,6 +242,21 @@ public final class MeridianClient implements AutoCloseable {
   /** Scope admin. */
   public UserDocument adminMove(String userId, String toRegion) {
     return value(Requests.adminMove(userId, toRegion), UserDocument.class);
+  }
+
+  /** Scope admin: every cohort's schedule, owner now, next hand-off and hand-off progress. */
+  public JsonNode cohorts() {
+    return value(Requests.cohorts(), JsonNode.class);
+  }
+
+  /** Scope admin. */
+  public JsonNode cohort(String name) {
+    return value(Requests.cohort(name), JsonNode.class);
+  }
+
+  /** Scope admin; {@code spec}: a CohortScheduleSpec (docs/openapi.yaml), e.g. a Map. */
+  public JsonNode putCohort(String name, Object spec) {
+    return value(Requests.putCohort(name, spec), JsonNode.class);
   }
 
   /** Scope admin; {@code users} null: the node's default. */

@@ -19,9 +19,15 @@ public final class Requests {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static ApiRequest createUser(String userId, String homeRegion, String key) {
+    return createUser(userId, homeRegion, null, key);
+  }
+
+  /** {@code cohort}: the follow-the-sun cohort the user joins (null: none). */
+  public static ApiRequest createUser(String userId, String homeRegion, String cohort, String key) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("userId", userId);
     if (homeRegion != null) body.put("homeRegion", homeRegion);
+    if (cohort != null) body.put("cohort", cohort);
     return write("create-user", "POST", "/v1/users", json(body), Routing.OWNER, userId, key)
         .withHome(homeRegion);
   }
@@ -96,6 +102,38 @@ public final class Requests {
         key);
   }
 
+  /** Join {@code cohort}, or leave the user's cohort ({@code null}). */
+  public static ApiRequest setCohort(String userId, String cohort, String key) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("cohort", cohort);
+    return write(
+        "set-cohort", "PUT", users(userId) + "/cohort", json(body), Routing.OWNER, userId, key);
+  }
+
+  /** Every cohort's schedule and hand-off (scope admin); a read, so retryable. */
+  public static ApiRequest cohorts() {
+    return admin("cohorts", "GET", "/v1/admin/cohorts", null, true);
+  }
+
+  /** One cohort (scope admin). */
+  public static ApiRequest cohort(String name) {
+    return admin("cohort", "GET", "/v1/admin/cohorts/" + segment(name), null, true);
+  }
+
+  /**
+   * Sets a cohort's schedule (scope admin): {@code spec} as docs/openapi.yaml's CohortScheduleSpec.
+   * Retryable: the same schedule twice is the same schedule (a new epoch).
+   */
+  public static ApiRequest putCohort(String name, Object spec) {
+    return admin("put-cohort", "PUT", "/v1/admin/cohorts/" + segment(name), json(spec), true);
+  }
+
+  private static ApiRequest admin(
+      String operation, String method, String path, String body, boolean retryable) {
+    return new ApiRequest(
+        operation, method, path, body, Routing.HOME, null, null, null, null, null, retryable);
+  }
+
   /** Idempotent by {@code paymentId}: always retryable, never an Idempotency-Key. */
   public static ApiRequest pay(String userId, String paymentId, String kind, BigDecimal amount) {
     Map<String, Object> body = new LinkedHashMap<>();
@@ -150,16 +188,10 @@ public final class Requests {
    * down changes nothing), so it is retryable.
    */
   public static ApiRequest declareRegion(String region, boolean down) {
-    return new ApiRequest(
+    return admin(
         down ? "declare-down" : "declare-up",
         "POST",
         "/v1/admin/regions/" + segment(region) + (down ? "/down" : "/up"),
-        null,
-        Routing.HOME,
-        null,
-        null,
-        null,
-        null,
         null,
         true);
   }
@@ -185,34 +217,12 @@ public final class Requests {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("region", region);
     if (users != null) body.put("users", users);
-    return new ApiRequest(
-        "start-drill",
-        "POST",
-        "/v1/admin/drills",
-        json(body),
-        Routing.HOME,
-        null,
-        null,
-        null,
-        null,
-        null,
-        false);
+    return admin("start-drill", "POST", "/v1/admin/drills", json(body), false);
   }
 
   /** A drill's progress; ask the region whose node runs it ({@link ApiRequest#at}). */
   public static ApiRequest drill(String drillId) {
-    return new ApiRequest(
-        "drill",
-        "GET",
-        "/v1/admin/drills/" + segment(drillId),
-        null,
-        Routing.HOME,
-        null,
-        null,
-        null,
-        null,
-        null,
-        false);
+    return admin("drill", "GET", "/v1/admin/drills/" + segment(drillId), null, false);
   }
 
   /** Chaos only: a node of {@code from} drops its cluster traffic with {@code to}. */
@@ -221,18 +231,7 @@ public final class Requests {
     body.put("from", from);
     body.put("to", to);
     if (direction != null) body.put("direction", direction);
-    return new ApiRequest(
-            "chaos-" + action,
-            "POST",
-            "/v1/admin/chaos/" + segment(action),
-            json(body),
-            Routing.HOME,
-            null,
-            null,
-            null,
-            null,
-            null,
-            false)
+    return admin("chaos-" + action, "POST", "/v1/admin/chaos/" + segment(action), json(body), false)
         .at(from);
   }
 

@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * A user as the API answers it (docs/openapi.yaml, schema User). {@code version}: per origin
  * region, the events the answering replica has applied (for {@link
- * MeridianClient#userOnceApplied}).
+ * MeridianClient#userOnceApplied}). {@code cohort}: its follow-the-sun cohort, or null.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UserDocument(
@@ -19,7 +19,8 @@ public record UserDocument(
     long points,
     List<String> devices,
     Wallet wallet,
-    Map<String, Long> version) {
+    Map<String, Long> version,
+    String cohort) {
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Wallet(String balance, boolean overdraftFlagged) {}

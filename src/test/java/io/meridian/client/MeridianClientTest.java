@@ -148,6 +148,44 @@ class MeridianClientTest {
   }
 
   @Test
+  void joiningACohortIsAKeyedSingleWriterWriteAtTheOwnerAndARetryKeepsTheKey() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    var bodies = new ConcurrentLinkedQueue<String>();
+    var meridian =
+        client()
+            .region("us", region("us", e -> ok("eu")))
+            .region(
+                "eu",
+                region(
+                    "eu",
+                    e -> {
+                      try {
+                        bodies.add(
+                            new String(e.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                      } catch (IOException failed) {
+                        throw new java.io.UncheckedIOException(failed);
+                      }
+                      return calls.incrementAndGet() == 1
+                          ? error(503, "owner_unavailable", Map.of())
+                          : new Reply(
+                              200,
+                              USER.substring(0, USER.length() - 1) + ",\"cohort\":\"desk\"}",
+                              Map.of("X-Meridian-Owner", "eu"));
+                    }))
+            .homeRegion("us")
+            .build();
+    meridian.user("u-1"); // us says: owner eu
+    UserDocument joined = meridian.setCohort("u-1", "desk");
+    assertEquals("desk", joined.cohort());
+    List<Seen> puts = seen.stream().filter(s -> s.method().equals("PUT")).toList();
+    assertEquals(2, puts.size(), "refused once, then sent again: " + puts);
+    assertEquals("/v1/users/u-1/cohort", puts.get(0).path());
+    assertEquals(puts.get(0).key(), puts.get(1).key(), "the same Idempotency-Key");
+    assertTrue(puts.get(0).key() != null);
+    assertEquals(List.of("{\"cohort\":\"desk\"}", "{\"cohort\":\"desk\"}"), List.copyOf(bodies));
+  }
+
+  @Test
   void ownershipUnconfirmedSendsTheWriteToAnotherRegion() throws Exception {
     var meridian =
         client()
