@@ -22,7 +22,7 @@ public final class OwnershipHistory {
     PLANNED_MOVE,
     SEIZED_AFTER_DOWN,
     HANDED_BACK,
-    /** Reserved for scheduled (follow-the-sun) moves; nothing schedules moves yet. */
+    /** A follow-the-sun hand-off, or a user joining a cohort (docs/follow-the-sun.md). */
     SCHEDULE;
 
     public String wireName() {
