@@ -135,12 +135,16 @@ public final class CohortDirectory {
     Map<String, CohortSchedule> configured = configured(meridian, regions);
     var directory = new CohortDirectory(system, regions, ownRegion);
     long now = System.currentTimeMillis();
+    Map<String, Cohort> seeded = new TreeMap<>();
     configured.forEach(
-        (name, schedule) ->
-            directory.write(
-                name,
-                new CohortRecord(schedule.spec(), 0, now, "config of " + ownRegion),
-                Replicator.writeLocal()));
+        (name, schedule) -> {
+          var record = new CohortRecord(schedule.spec(), 0, now, "config of " + ownRegion);
+          seeded.put(name, new Cohort(name, record, schedule));
+          directory.write(name, record, Replicator.writeLocal());
+        });
+    // Known at once, before the first read of the replicated map answers: a create in a configured
+    // cohort right after the start is not refused.
+    directory.cohorts.set(Map.copyOf(seeded));
     directory.refresh();
     Duration tick = meridian.getDuration("cohorts.tick");
     system

@@ -178,6 +178,8 @@ public final class HandOff {
   }
 
   private void startPass(Stint stint) {
+    // Pass numbers of this cohort's earlier stints are not needed any more.
+    passesOf.keySet().removeIf(id -> id.startsWith(stint.cohort() + "@") && !id.equals(stint.id()));
     int number = passesOf.merge(stint.id(), 1, Integer::sum);
     Pass pass = new Pass(stint, number);
     running.put(stint.cohort(), pass);
