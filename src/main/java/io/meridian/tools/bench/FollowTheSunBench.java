@@ -316,9 +316,13 @@ public final class FollowTheSunBench implements Callable<Integer> {
     move.put(
         "p99Millis",
         millis(PromText.quantileBetween(toBefore, toAfter, MOVE_METRIC, Map.of(), 0.99)));
+    // Only the new region's: the old one records the stint it held when the schedule was put
+    // (its age, hours), which is no hand-off.
     move.put(
         "handOffMetricSeconds",
-        Report.round3(delta(before, after, HAND_OFF_METRIC + "_sum", Map.of("cohort", cohort))));
+        Report.round3(
+            toAfter.sum(HAND_OFF_METRIC + "_sum", Map.of("cohort", cohort))
+                - toBefore.sum(HAND_OFF_METRIC + "_sum", Map.of("cohort", cohort))));
     move.put(
         "usersMovedMetric",
         Report.round(
@@ -729,7 +733,7 @@ public final class FollowTheSunBench implements Callable<Integer> {
   private static String summaryHeader() {
     return String.format(
         Locale.ROOT,
-        "  %7s %9s %9s %9s %9s %8s %8s %22s %22s%n",
+        "  %7s %9s %9s %9s %9s %8s %8s %22s %22s %22s%n",
         "members",
         "done s",
         "owned s",
@@ -737,19 +741,21 @@ public final class FollowTheSunBench implements Callable<Integer> {
         "move p99",
         "refused",
         "writes",
+        "before p50/p99/max ms",
         "during p50/p99/max ms",
-        "outside p50/p99/max ms");
+        "after p50/p99/max ms");
   }
 
   @SuppressWarnings("unchecked")
   private static String summaryLine(Map<String, Object> f) {
     Map<String, Object> client = (Map<String, Object>) f.get("client");
     Map<String, Object> during = (Map<String, Object>) client.get("during");
-    Map<String, Object> outside = (Map<String, Object>) client.get("outside");
+    Map<String, Object> before = (Map<String, Object>) client.get("before");
+    Map<String, Object> after = (Map<String, Object>) client.get("after");
     Map<String, Object> move = (Map<String, Object>) f.get("userMove");
     return String.format(
         Locale.ROOT,
-        "  %7s %9s %9s %9s %9s %8s %8s %22s %22s%n",
+        "  %7s %9s %9s %9s %9s %8s %8s %22s %22s %22s%n",
         f.get("members"),
         f.get("handOffDoneSeconds"),
         f.get("allOwnedSeconds"),
@@ -757,8 +763,9 @@ public final class FollowTheSunBench implements Callable<Integer> {
         move.get("p99Millis"),
         during.get("refused503") + "",
         during.get("writes") + "",
+        triple((Map<String, Object>) before.get("latency")),
         triple((Map<String, Object>) during.get("latency")),
-        triple((Map<String, Object>) outside.get("latency")));
+        triple((Map<String, Object>) after.get("latency")));
   }
 
   private static String triple(Map<String, Object> latency) {
