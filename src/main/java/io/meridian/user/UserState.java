@@ -230,18 +230,7 @@ public record UserState(
   }
 
   UserState withIdempotencyKeys(IdempotencyKeys keys) {
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        keys,
-        cohort);
+    return with(next -> next.idempotencyKeys = keys);
   }
 
   /** {@code event} applied by the merge rules, without its Idempotency-Key. */
@@ -288,50 +277,21 @@ public record UserState(
   }
 
   UserState withVersion(Map<String, Long> counts) {
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        Map.copyOf(counts),
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.version = Map.copyOf(counts));
   }
 
   UserState withOwnership(Ownership claim, Regions regions) {
     Ownership merged = claim.merge(ownership, regions);
-    return new UserState(
-        userId,
-        created,
-        merged,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.ownership = merged);
   }
 
   UserState asCreated(Ownership claim, Regions regions) {
     UserState withClaim = withOwnership(claim, regions);
-    return new UserState(
-        userId,
-        true,
-        withClaim.ownership,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(
+        next -> {
+          next.created = true;
+          next.ownership = withClaim.ownership;
+        });
   }
 
   UserState withProfile(Map<String, String> fields, LwwTime time) {
@@ -343,18 +303,7 @@ public record UserState(
             merged.put(name, new LwwField(value, time.timestamp(), time.originReplica().id()));
           }
         });
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        Map.copyOf(merged),
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.profile = Map.copyOf(merged));
   }
 
   /**
@@ -363,18 +312,8 @@ public record UserState(
    */
   UserState withCohort(String name, LwwTime time) {
     if (cohort != null && !time.isAfter(cohort.time())) return this;
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        new LwwField(name, time.timestamp(), time.originReplica().id()));
+    return with(
+        next -> next.cohort = new LwwField(name, time.timestamp(), time.originReplica().id()));
   }
 
   /** The follow-the-sun cohort the user belongs to, or null. */
@@ -390,51 +329,18 @@ public record UserState(
 
   UserState withPoints(long delta) {
     Counter updated = points.applyOperation(new Counter.Updated(BigInteger.valueOf(delta)));
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        updated,
-        legacyDevices,
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.points = updated);
   }
 
   UserState withLegacyDevices(ORSet.DeltaOp operation) {
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices.applyOperation(operation),
-        wallet,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.legacyDevices = legacyDevices.applyOperation(operation));
   }
 
   UserState withDeviceClock(String deviceId, DeviceClock clock) {
     var clocks = new HashMap<>(deviceClocks);
     if (clock.settled()) clocks.remove(deviceId);
     else clocks.put(deviceId, clock);
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        wallet,
-        version,
-        Map.copyOf(clocks),
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.deviceClocks = Map.copyOf(clocks));
   }
 
   private DeviceClock clockOf(String deviceId) {
@@ -451,34 +357,61 @@ public record UserState(
     BigDecimal balance = wallet.balance().add(payment.signedAmount());
     if (recorded != null) balance = balance.subtract(recorded.signedAmount());
     var updated = new Wallet(balance, Map.copyOf(payments), wallet.overdraftFlagged());
-    return new UserState(
-        userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        updated,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+    return with(next -> next.wallet = updated);
   }
 
   UserState withOverdraftFlag() {
     var updated = new Wallet(wallet.balance(), wallet.payments(), true);
+    return with(next -> next.wallet = updated);
+  }
+
+  /**
+   * A copy with some parts changed: {@code change} sets the parts that differ. Every merge rule
+   * below returns one, so adding a part to the state touches the constructor and this, not each
+   * rule.
+   */
+  private UserState with(java.util.function.Consumer<Parts> change) {
+    Parts next = new Parts(this);
+    change.accept(next);
     return new UserState(
         userId,
-        created,
-        ownership,
-        profile,
-        points,
-        legacyDevices,
-        updated,
-        version,
-        deviceClocks,
-        idempotencyKeys,
-        cohort);
+        next.created,
+        next.ownership,
+        next.profile,
+        next.points,
+        next.legacyDevices,
+        next.wallet,
+        next.version,
+        next.deviceClocks,
+        next.idempotencyKeys,
+        next.cohort);
+  }
+
+  /** The parts of a state being copied by {@link #with}. */
+  private static final class Parts {
+    boolean created;
+    Ownership ownership;
+    Map<String, LwwField> profile;
+    Counter points;
+    ORSet<String> legacyDevices;
+    Wallet wallet;
+    Map<String, Long> version;
+    Map<String, DeviceClock> deviceClocks;
+    IdempotencyKeys idempotencyKeys;
+    LwwField cohort;
+
+    Parts(UserState state) {
+      created = state.created;
+      ownership = state.ownership;
+      profile = state.profile;
+      points = state.points;
+      legacyDevices = state.legacyDevices;
+      wallet = state.wallet;
+      version = state.version;
+      deviceClocks = state.deviceClocks;
+      idempotencyKeys = state.idempotencyKeys;
+      cohort = state.cohort;
+    }
   }
 
   // ---------------------------------------------------------------- what the state says
