@@ -263,7 +263,8 @@ public final class FollowTheSunBench implements Callable<Integer> {
 
     // 1. The cohort, all day in the first region, and its members, created there.
     putSchedule(cohort, "{\"rotateEvery\":\"PT24H\",\"regions\":[\"" + from + "\"]}");
-    long creationMillis = create(cohort, members, from);
+    Creation creation = create(cohort, members, from);
+    long creationMillis = creation.millis();
 
     // 2. The boundary: the next whole minute at least --lead from now; the window long enough.
     Instant boundary = boundaryAfter(Instant.now().plus(lead));
@@ -295,9 +296,10 @@ public final class FollowTheSunBench implements Callable<Integer> {
 
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("cohort", cohort);
-    f.put("members", size);
+    f.put("members", members.size());
+    f.put("notCreated", creation.notCreated());
     f.put("creationMillis", creationMillis);
-    f.put("creationPerSecond", Report.round(size * 1000.0 / Math.max(1, creationMillis)));
+    f.put("creationPerSecond", Report.round(members.size() * 1000.0 / Math.max(1, creationMillis)));
     f.put("boundary", boundary.toString());
     f.put("handOffDoneSeconds", seconds(doneAt - boundary.toEpochMilli()));
     f.put("allOwnedSeconds", seconds(owned.lastMoveAt - boundary.toEpochMilli()));
@@ -356,12 +358,21 @@ public final class FollowTheSunBench implements Callable<Integer> {
     }
   }
 
-  /** Creates the members in {@code cohort} through {@code region}; returns the millis taken. */
-  private long create(String cohort, List<String> members, String region)
+  /** How the members' creation went: the time it took, and how many could not be created. */
+  record Creation(long millis, int notCreated) {}
+
+  /**
+   * Creates the members in {@code cohort} through {@code region}, each retried (same key) for up to
+   * a minute. Members that could not be created are left out of the cohort measured (and out of
+   * {@code members}) if they are at most 1% of it, else the run stops: a saturated machine refuses
+   * creates (docs/benchmarks.md, "Scaling").
+   */
+  private Creation create(String cohort, List<String> members, String region)
       throws InterruptedException {
     long start = System.nanoTime();
     Semaphore permits = new Semaphore(concurrency);
     AtomicInteger failed = new AtomicInteger();
+    java.util.Set<String> notCreated = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<CompletableFuture<?>> all = new ArrayList<>();
     for (String userId : members) {
       permits.acquire();
@@ -398,6 +409,7 @@ public final class FollowTheSunBench implements Callable<Integer> {
                             && (last.isSuccess()
                                 || (last.status() == 409
                                     && "user_exists".equals(last.errorCode())));
+                    if (!ok) notCreated.add(userId);
                     if (!ok && failed.getAndIncrement() < 5)
                       log.warn(
                           "follow-the-sun: {} not created: {}",
@@ -407,15 +419,18 @@ public final class FollowTheSunBench implements Callable<Integer> {
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
     long millis = (System.nanoTime() - start) / 1_000_000;
-    if (failed.get() > 0)
-      throw new IllegalStateException(failed.get() + " members of " + cohort + " not created");
+    if (notCreated.size() * 100 > members.size())
+      throw new IllegalStateException(
+          notCreated.size() + " of " + members.size() + " members of " + cohort + " not created");
+    members.removeAll(notCreated);
     log.info(
-        "follow-the-sun: created {} members of {} in {} ms ({} /s)",
+        "follow-the-sun: created {} members of {} in {} ms ({} /s), {} not created",
         members.size(),
         cohort,
         millis,
-        Report.round(members.size() * 1000.0 / Math.max(1, millis)));
-    return millis;
+        Report.round(members.size() * 1000.0 / Math.max(1, millis)),
+        notCreated.size());
+    return new Creation(millis, notCreated.size());
   }
 
   // ------------------------------------------------------------------ the hand-off
