@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -103,9 +102,22 @@ public final class HandOff {
     }
   }
 
+  /** What every pass of one stint did together: the progress report sums them. */
+  private static final class StintTotals {
+    final String stintId;
+    final long firstPassStartedAt = System.currentTimeMillis();
+    int passes;
+    final AtomicLong moved = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+
+    StintTotals(String stintId) {
+      this.stintId = stintId;
+    }
+  }
+
   private final class Pass {
     final Stint stint;
-    final long startedAt = System.currentTimeMillis();
+    final StintTotals totals;
     final long startedNanos = System.nanoTime();
     final AtomicLong scanned = new AtomicLong();
     final AtomicLong members = new AtomicLong();
@@ -113,9 +125,10 @@ public final class HandOff {
     final AtomicLong failed = new AtomicLong();
     final int number;
 
-    Pass(Stint stint, int number) {
+    Pass(Stint stint, StintTotals totals) {
       this.stint = stint;
-      this.number = number;
+      this.totals = totals;
+      this.number = ++totals.passes;
     }
 
     CohortDirectory.HandOffProgress progress(Long finishedAt, String state) {
@@ -124,19 +137,19 @@ public final class HandOff {
           regionService.ownRegion(),
           stint.slot().from().toEpochMilli(),
           stint.scheduleEpoch(),
-          startedAt,
+          totals.firstPassStartedAt,
           finishedAt,
           number,
           scanned.get(),
           members.get(),
-          moved.get(),
-          failed.get(),
+          totals.moved.get(),
+          totals.failed.get(),
           state);
     }
   }
 
-  /** Pass counts per stint, to number the passes in the progress report. */
-  private final Map<String, Integer> passesOf = new ConcurrentHashMap<>();
+  /** Cohort name → the totals of its current stint's passes (a new stint starts new totals). */
+  private final Map<String, StintTotals> totalsOf = new ConcurrentHashMap<>();
 
   private void tick() {
     try {
@@ -178,10 +191,15 @@ public final class HandOff {
   }
 
   private void startPass(Stint stint) {
-    // Pass numbers of this cohort's earlier stints are not needed any more.
-    passesOf.keySet().removeIf(id -> id.startsWith(stint.cohort() + "@") && !id.equals(stint.id()));
-    int number = passesOf.merge(stint.id(), 1, Integer::sum);
-    Pass pass = new Pass(stint, number);
+    StintTotals totals =
+        totalsOf.compute(
+            stint.cohort(),
+            (cohort, known) ->
+                known != null && known.stintId.equals(stint.id())
+                    ? known
+                    : new StintTotals(stint.id()));
+    Pass pass = new Pass(stint, totals);
+    int number = pass.number;
     running.put(stint.cohort(), pass);
     String region = regionService.ownRegion();
     log.info(
@@ -196,8 +214,13 @@ public final class HandOff {
     Source<String, NotUsed> userIds =
         Source.from(regionService.regions().names())
             .flatMapConcat(journal -> Rehoming.userIdsIn(system, persistenceIdsQueryOf, journal));
+    // Reading a user from this region's replica is cheap and bounded by the parallelism; the
+    // moves (a journal write in the owner's region and a read here) are what is throttled.
     userIds
         .filter(seen::add)
+        .takeWhile(userId -> stillHere(stint))
+        .mapAsyncUnordered(parallelism, userId -> memberElsewhere(pass, userId))
+        .filter(userId -> !userId.isEmpty())
         .throttle(rate, Duration.ofSeconds(1))
         .takeWhile(userId -> stillHere(stint))
         .mapAsyncUnordered(parallelism, userId -> pull(pass, userId))
@@ -205,40 +228,53 @@ public final class HandOff {
         .whenComplete((ignored, failure) -> finish(pass, failure));
   }
 
-  /** One user: a member owned elsewhere is asked over; completes whatever happens. */
-  private CompletionStage<Void> pull(Pass pass, String userId) {
+  /**
+   * The user's id if this region's replica has it as a member of the pass's cohort owned by another
+   * region; "" otherwise (also when the read fails: the next pass looks again).
+   */
+  private CompletionStage<String> memberElsewhere(Pass pass, String userId) {
     pass.scanned.incrementAndGet();
-    String region = regionService.ownRegion();
-    String cohort = pass.stint.cohort();
     return gateway
         .readLocal(userId)
-        .thenCompose(
+        .thenApply(
             local -> {
               if (!(local.reply() instanceof User.Accepted accepted)
-                  || !cohort.equals(accepted.user().cohort()))
-                return CompletableFuture.completedFuture(null);
+                  || !pass.stint.cohort().equals(accepted.user().cohort())) return "";
               pass.members.incrementAndGet();
-              if (region.equals(accepted.user().owner()))
-                return CompletableFuture.completedFuture(null);
-              long start = System.nanoTime();
-              return gateway
-                  .followSchedule(userId, cohort, region, pass.stint.slot().from().toEpochMilli())
-                  .thenAccept(
-                      outcome -> {
-                        if (outcome.reply() instanceof User.Accepted moved
-                            && region.equals(moved.user().owner())) {
-                          pass.moved.incrementAndGet();
-                          metrics.cohortUserMoved(
-                              cohort, Duration.ofNanos(System.nanoTime() - start));
-                        } else if (!(outcome.reply() instanceof User.Accepted)) {
-                          pass.failed.incrementAndGet();
-                        }
-                        // Accepted elsewhere: the user left the cohort meanwhile; nothing to do.
-                      });
+              return regionService.ownRegion().equals(accepted.user().owner()) ? "" : userId;
             })
         .exceptionally(
             failure -> {
               pass.failed.incrementAndGet();
+              pass.totals.failed.incrementAndGet();
+              return "";
+            });
+  }
+
+  /** One member owned elsewhere is asked over; completes whatever happens. */
+  private CompletionStage<Void> pull(Pass pass, String userId) {
+    String region = regionService.ownRegion();
+    String cohort = pass.stint.cohort();
+    long start = System.nanoTime();
+    return gateway
+        .followSchedule(userId, cohort, region, pass.stint.slot().from().toEpochMilli())
+        .thenAccept(
+            outcome -> {
+              if (outcome.reply() instanceof User.Accepted moved
+                  && region.equals(moved.user().owner())) {
+                pass.moved.incrementAndGet();
+                pass.totals.moved.incrementAndGet();
+                metrics.cohortUserMoved(cohort, Duration.ofNanos(System.nanoTime() - start));
+              } else if (!(outcome.reply() instanceof User.Accepted)) {
+                pass.failed.incrementAndGet();
+                pass.totals.failed.incrementAndGet();
+              }
+              // Accepted elsewhere: the user left the cohort meanwhile; nothing to do.
+            })
+        .exceptionally(
+            failure -> {
+              pass.failed.incrementAndGet();
+              pass.totals.failed.incrementAndGet();
               log.debug("hand-off of user={} to region={} failed: {}", userId, region, failure);
               return null;
             });
@@ -254,10 +290,15 @@ public final class HandOff {
     String state = complete ? "done" : cut ? "window-ended" : "retrying";
     if (complete) {
       done.put(stint.cohort(), stint.id());
-      metrics.cohortHandOffDone(
-          stint.cohort(),
-          Duration.ofMillis(
-              Math.max(0, System.currentTimeMillis() - stint.slot().from().toEpochMilli())));
+      // A hand-off only if some pass of the stint moved someone; timed from the boundary, or from
+      // the first pass when that came later (a schedule put or a node started in the window).
+      if (pass.totals.moved.get() > 0)
+        metrics.cohortHandOffDone(
+            stint.cohort(),
+            Duration.ofMillis(
+                System.currentTimeMillis()
+                    - Math.max(
+                        stint.slot().from().toEpochMilli(), pass.totals.firstPassStartedAt)));
     } else if (!cut) {
       // Moved some (a second pass finds members that joined or replicated here meanwhile) or
       // failed some: again shortly.
