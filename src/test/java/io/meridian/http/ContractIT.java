@@ -47,6 +47,7 @@ class ContractIT {
             "it_contract_",
             """
             meridian.admin-token = "%s"
+            meridian.cohorts.schedules.ct-desk = "us 00:00-12:00 UTC, eu 12:00-24:00"
             """
                 .formatted(ADMIN));
   }
@@ -327,6 +328,47 @@ class ContractIT {
             "Authorization",
             admin));
     assertEquals(200, send("us", "GET", "/metrics", null).statusCode());
+
+    // Follow the sun (issue 17): members, and the operator's schedules.
+    expect(
+        201,
+        send(
+            "ap",
+            "POST",
+            "/v1/users",
+            "{\"userId\":\"ct-sun\",\"homeRegion\":\"ap\",\"cohort\":\"ct-desk\"}",
+            "Idempotency-Key",
+            "ct-sun-create"));
+    expect(200, send("eu", "PUT", "/v1/users/ct-1/cohort", "{\"cohort\":\"ct-desk\"}"));
+    expect(200, send("eu", "PUT", "/v1/users/ct-1/cohort", "{\"cohort\":null}"));
+    expectError(
+        400, "unknown_cohort", send("eu", "PUT", "/v1/users/ct-1/cohort", "{\"cohort\":\"nope\"}"));
+    expectError(400, "missing_field", send("eu", "PUT", "/v1/users/ct-1/cohort", "{}"));
+    expect(200, send("us", "GET", "/v1/admin/cohorts", null, "Authorization", admin));
+    expect(200, send("us", "GET", "/v1/admin/cohorts/ct-desk", null, "Authorization", admin));
+    expectError(
+        404,
+        "unknown_cohort",
+        send("us", "GET", "/v1/admin/cohorts/ct-none", null, "Authorization", admin));
+    expect(
+        200,
+        send(
+            "us",
+            "PUT",
+            "/v1/admin/cohorts/ct-night",
+            "{\"zone\":\"UTC\",\"windows\":[{\"region\":\"ap\",\"from\":\"00:00\",\"to\":\"24:00\"}]}",
+            "Authorization",
+            admin));
+    expectError(
+        400,
+        "invalid_schedule",
+        send(
+            "us",
+            "PUT",
+            "/v1/admin/cohorts/ct-night",
+            "{\"windows\":[{\"region\":\"us\",\"from\":\"00:00\",\"to\":\"12:00\"}]}",
+            "Authorization",
+            admin));
   }
 
   /** The last step: every exchange of the steps before conforms, and each operation was called. */

@@ -305,7 +305,8 @@ class ThreeRegionHttpIT {
               .replace("{deviceId}", "scope-device")
               .replace("{paymentId}", "p-none")
               .replace("{region}", "nowhere")
-              .replace("{drillId}", "d-none");
+              .replace("{drillId}", "d-none")
+              .replace("{cohort}", "no-cohort");
       String body =
           endpoint.method().equals("POST") || endpoint.method().equals("PATCH") ? "{}" : null;
       String what = endpoint.method() + " " + path;
