@@ -94,7 +94,9 @@ class FuzzCampaignIT {
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
-    regions = ThreeRegions.start(cassandra, "it_fuzz_", "");
+    regions =
+        ThreeRegions.start(
+            cassandra, "it_fuzz_", "meridian.cohorts.schedules.fuzz-desk = \"rotate 8h us,eu,ap\"");
   }
 
   @AfterAll
@@ -186,6 +188,10 @@ class FuzzCampaignIT {
     "POST /v1/admin/users/{userId}/move",
     "POST /v1/admin/drills",
     "GET /v1/admin/drills/{drillId}",
+    "PUT /v1/users/{userId}/cohort",
+    "GET /v1/admin/cohorts",
+    "GET /v1/admin/cohorts/{cohort}",
+    "PUT /v1/admin/cohorts/{cohort}",
   };
 
   /** Rebuilds request {@code index} from its seed alone. */
@@ -242,6 +248,8 @@ class FuzzCampaignIT {
               .replace("{deviceId}", validPath ? "d-" + random.nextInt(20) : badId(random))
               .replace("{paymentId}", validPath ? "p-" + random.nextInt(2000) : badId(random))
               .replace("{drillId}", validPath ? "drill-" + random.nextInt(5) : badId(random))
+              .replace(
+                  "{cohort}", validPath ? pick(random, "fuzz-desk", "fuzz-night") : badId(random))
               .replace("{region}", regionParam);
       if (route.equals("GET /v1/users/{userId}") && random.nextBoolean()) {
         path +=
@@ -391,6 +399,14 @@ class FuzzCampaignIT {
               "{\"toRegion\":\"%s\"}".formatted(pick(random, "us", "eu", "ap"));
           case "POST /v1/admin/chaos/blackhole" -> "{\"from\":\"us\",\"to\":\"eu\"}";
           case "POST /v1/admin/drills" -> "{\"region\":\"us\"}";
+          case "PUT /v1/users/{userId}/cohort" ->
+              pick(random, "{\"cohort\":\"fuzz-desk\"}", "{\"cohort\":null}");
+          case "PUT /v1/admin/cohorts/{cohort}" ->
+              pick(
+                  random,
+                  "{\"rotateEvery\":\"PT8H\",\"regions\":[\"us\",\"eu\",\"ap\"]}",
+                  "{\"zone\":\"Europe/Berlin\",\"windows\":[{\"region\":\"eu\",\"from\":\"08:00\","
+                      + "\"to\":\"20:00\"},{\"region\":\"us\",\"from\":\"20:00\",\"to\":\"08:00\"}]}");
           default -> "{}";
         };
     return json.getBytes(StandardCharsets.UTF_8);
