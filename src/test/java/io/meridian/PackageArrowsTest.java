@@ -64,12 +64,20 @@ class PackageArrowsTest {
   static final ArchRule region =
       mayUseOnly("region", "user", "topology", "metrics", "serialization");
 
+  /**
+   * Follow the sun: the schedules and the hand-off, which drives users through the gateway and
+   * lists them from the journals as re-homing does.
+   */
+  @ArchTest
+  static final ArchRule cohort =
+      mayUseOnly("cohort", "region", "user", "topology", "metrics", "serialization");
+
   @ArchTest
   static final ArchRule payment = mayUseOnly("payment", "user", "region", "topology", "metrics");
 
   @ArchTest
   static final ArchRule http =
-      mayUseOnly("http", "payment", "user", "region", "faults", "topology", "metrics");
+      mayUseOnly("http", "payment", "user", "region", "cohort", "faults", "topology", "metrics");
 
   /**
    * The persistence config lays out a journal per region; it knows nothing of what is stored in
@@ -94,6 +102,7 @@ class PackageArrowsTest {
           "user",
           "region",
           "payment",
+          "cohort",
           "http",
           "cassandra");
 
@@ -130,6 +139,7 @@ class PackageArrowsTest {
                   "user",
                   "region",
                   "payment",
+                  "cohort",
                   "http",
                   "cassandra",
                   "cluster",
