@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {RecoveryBench.class, FollowTheSunBench.class},
+    subcommands = {RecoveryBench.class, FollowTheSunBench.class, ScalingBench.class},
     description = {
       "Benchmarks a running Meridian (by default ./meridian demo on this machine) against single-region baselines.",
       "Workloads: writes, reads, mixed (half reads), payments, failover-drill (kills a region's process mid-run).",
@@ -52,6 +52,7 @@ import picocli.CommandLine.Option;
       "      --endpoints http://127.0.0.1:9081,http://127.0.0.1:9082,http://127.0.0.1:9083",
       "  ./meridian bench recovery        (recovery time without snapshots: 1k, 10k, 100k events)",
       "  ./meridian bench follow-the-sun  (a cohort of 1k and 10k users handed to the next region under writes)",
+      "  ./meridian bench scaling         (cost vs users and regions, a fresh demo per row)",
       "Output: a summary in the log, all figures in target/bench/<timestamp>.json",
       "(or --out) and a chart beside it (.png).",
       ""
@@ -291,7 +292,8 @@ public final class BenchCommand implements Callable<Integer> {
       // not load Cassandra meanwhile.
       Baselines baselines = noBaselines ? Baselines.NONE : baselines(plan, cassandraSide);
       // 2. Meridian.
-      plan.client().createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+      plan.client()
+          .createUsers(users, concurrency, MeridianClient.creationDeadline(users), plan.random());
       List<ProcCpu.Proc> processes = ProcCpu.discover(plan.target(), plan.cassandraAt());
       log.info("CPU accounting for {}", processes);
       MeasureStart atMeasureStart =
@@ -324,7 +326,8 @@ public final class BenchCommand implements Callable<Integer> {
           "--compare needs the system's Cassandra: pass --cassandra host:port or --demo-log");
     String cassandraAt = plan.cassandraAt().get();
     MeridianClient replicated = plan.client();
-    replicated.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+    replicated.createUsers(
+        users, concurrency, MeridianClient.creationDeadline(users), plan.random());
     Path logDir = plan.jsonFile().toAbsolutePath().getParent().resolve(plan.runId() + "-logs");
     try (SoloRegion solo =
             SoloRegion.start(
@@ -348,7 +351,7 @@ public final class BenchCommand implements Callable<Integer> {
               Target.discover(List.of(solo.endpoint), soloHttp, replicated.apiToken),
               plan.runId(),
               replicated.apiToken);
-      single.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+      single.createUsers(users, concurrency, MeridianClient.creationDeadline(users), plan.random());
       CassandraSide.RowSize rowSize =
           cassandraSide.rowSize("meridian_" + plan.target().names().get(0));
       SplittableRandom random = plan.random();
@@ -428,7 +431,8 @@ public final class BenchCommand implements Callable<Integer> {
         HttpClient otherHttp = MeridianClient.newHttpClient();
         Target otherTarget = Target.discover(compareWith, otherHttp, replicated.apiToken);
         other = new MeridianClient(otherHttp, otherTarget, plan.runId(), replicated.apiToken);
-        other.createUsers(users, concurrency, Duration.ofSeconds(120), plan.random());
+        other.createUsers(
+            users, concurrency, MeridianClient.creationDeadline(users), plan.random());
         phases.add(
             new Comparison.Phase(
                 Comparison.B + Comparison.THROUGHPUT_REPLICATED,

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * measured operations go through the product's Java client ({@link
  * io.meridian.client.MeridianClient}) with {@link RetryPolicy#none()} and without Idempotency-Keys:
  * one attempt to the region the bench chose, timed as one request, as before the client existed
- * (docs/decisions.md, "The Java client in the bench and the chaos workload").
+ * (docs/decisions.md, "The Java client in the bench and the chaos workload"). User creation, which
+ * is set-up and not measured per request, retries refusals itself with the same Idempotency-Key.
  */
 final class MeridianClient {
   private static final Logger log = LoggerFactory.getLogger("meridian.bench");
@@ -215,28 +216,97 @@ final class MeridianClient {
   }
 
   /**
-   * Creates users 0..count-1, each with its home region, each request sent to a random region.
-   * Retries refusals (503, timeouts) until {@code deadline}; a user that exists already counts as
-   * created.
+   * What {@link #createUsers} did: users created (or found existing), wall time, requests sent, and
+   * the answers that were retried, by cause ("503 owner_unavailable", "timeout", ...).
    */
-  void createUsers(int count, int concurrency, Duration deadline, java.util.SplittableRandom random)
+  record Creation(
+      int users, long millis, long attempts, Map<String, Long> retried, Duration deadline) {
+    double perSecond() {
+      return millis <= 0 ? 0 : users * 1000.0 / millis;
+    }
+  }
+
+  /**
+   * How long a creation of {@code users} may take: 120 s, plus 50 ms per user (so a big creation
+   * fails only below 20 creates/s; about 40/s were measured on the 2-core machine).
+   */
+  static Duration creationDeadline(int users) {
+    return Duration.ofSeconds(120).plusMillis(50L * Math.max(0, users));
+  }
+
+  /**
+   * The wait before retry {@code attempt} (1 for the first retry): 200 ms doubling to 2 s, from
+   * half to all of it ({@code jitter} in [0, 1)), never shorter than the answer's Retry-After.
+   */
+  static long retryDelayMillis(int attempt, Duration retryAfter, double jitter) {
+    long ceiling = Math.min(2_000, 200L << Math.min(10, Math.max(0, attempt - 1)));
+    long delay = ceiling / 2 + Math.round(ceiling / 2.0 * jitter);
+    return retryAfter == null ? delay : Math.max(delay, retryAfter.toMillis());
+  }
+
+  /** A create that is done: created now (also a retry answered from the key), or existing. */
+  static boolean createdOrExists(int status, String errorCode) {
+    return status / 100 == 2 || (status == 409 && "user_exists".equals(errorCode));
+  }
+
+  /**
+   * A create worth repeating with the same key: no answer, 503 (refused or not yet known), 429, or
+   * 408. Any other answer would be the same again.
+   */
+  static boolean retryable(int status) {
+    return status == 0 || status == 503 || status == 429 || status == 408;
+  }
+
+  /**
+   * Where attempt {@code attempt} (0 first) of a create goes: the user's home region (the owner, no
+   * forwarding hop), unless the last answer says the home region is out of reach from there (no
+   * answer at all, or {@code ownership_unconfirmed}): then the next region in the list, in turn.
+   */
+  static String createRegion(
+      List<String> regions, String home, int attempt, int status, String errorCode) {
+    boolean elsewhere = attempt > 0 && (status == 0 || "ownership_unconfirmed".equals(errorCode));
+    if (!elsewhere) return home;
+    int at = regions.indexOf(home);
+    return regions.get((at + attempt) % regions.size());
+  }
+
+  /**
+   * Creates users 0..count-1, each with its home region, each sent to its home region, at most
+   * {@code concurrency} in flight. A refusal (503, 429, no answer) is retried after a back-off with
+   * the same Idempotency-Key until {@code deadline}; a user that exists already counts as created.
+   */
+  Creation createUsers(
+      int count, int concurrency, Duration deadline, java.util.SplittableRandom random)
       throws InterruptedException {
     long start = System.nanoTime();
     long end = start + deadline.toNanos();
     Semaphore permits = new Semaphore(concurrency);
     AtomicInteger failed = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong attempts = new java.util.concurrent.atomic.AtomicLong();
+    Map<String, Long> retried = new java.util.concurrent.ConcurrentHashMap<>();
+    long jitterSeed = random.nextLong();
     List<CompletableFuture<Void>> all = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       permits.acquire();
-      URI endpoint = target.regions.get(random.nextInt(target.regions.size())).endpoint();
+      if (System.nanoTime() > end) {
+        permits.release();
+        failed.addAndGet(count - i);
+        break;
+      }
+      String key = runId + "-create-" + i;
+      // One source per user: a user's attempts run one after another, never two at once.
+      java.util.SplittableRandom jitter = new java.util.SplittableRandom(jitterSeed + i);
       CompletableFuture<Void> done =
-          create(i, endpoint, end)
+          create(i, key, 0, null, end, attempts, retried, jitter)
               .thenAccept(
                   ok -> {
                     if (!ok) failed.incrementAndGet();
                   })
               .whenComplete((v, f) -> permits.release());
       all.add(done);
+      if (i > 0 && i % 5_000 == 0)
+        log.info(
+            "creating users: {} of {} sent, {} s", i, count, (System.nanoTime() - start) / 1e9);
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .orTimeout(deadline.toMillis() + 15_000, TimeUnit.MILLISECONDS)
@@ -245,35 +315,81 @@ final class MeridianClient {
     long ms = (System.nanoTime() - start) / 1_000_000;
     if (failed.get() > 0)
       throw new IllegalStateException(
-          failed.get() + " of " + count + " users could not be created in " + deadline);
-    log.info("created {} users (homes {}) in {} ms", count, target.names(), ms);
+          failed.get()
+              + " of "
+              + count
+              + " users could not be created in "
+              + deadline
+              + " (retried: "
+              + retried
+              + ")");
+    log.info(
+        "created {} users (homes {}) in {} ms, {} requests, retried {}",
+        count,
+        target.names(),
+        ms,
+        attempts.get(),
+        retried);
+    return new Creation(count, ms, attempts.get(), new java.util.TreeMap<>(retried), deadline);
   }
 
-  private CompletableFuture<Boolean> create(int index, URI endpoint, long endNanos) {
-    HttpRequest request =
-        json(
-            endpoint.resolve("/v1/users"),
-            "POST",
-            "{\"userId\":\"" + userId(index) + "\",\"homeRegion\":\"" + homeOf(index) + "\"}");
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .handle(
-            (response, failure) -> {
-              if (failure == null && (response.statusCode() == 201 || response.statusCode() == 409))
-                return CompletableFuture.completedFuture(true);
-              if (System.nanoTime() > endNanos) {
+  private CompletableFuture<Boolean> create(
+      int index,
+      String key,
+      int attempt,
+      Answer last,
+      long endNanos,
+      java.util.concurrent.atomic.AtomicLong attempts,
+      Map<String, Long> retried,
+      java.util.SplittableRandom jitter) {
+    String region =
+        createRegion(
+            target.names(),
+            homeOf(index),
+            attempt,
+            last == null ? -1 : last.status(),
+            last == null ? null : last.errorCode());
+    attempts.incrementAndGet();
+    return api.sendAsync(Requests.createUser(userId(index), homeOf(index), key).at(region))
+        .handle((result, failure) -> failure != null ? null : result.last())
+        .thenCompose(
+            answer -> {
+              int status = answer == null ? 0 : answer.status();
+              String code = answer == null ? null : answer.errorCode();
+              if (createdOrExists(status, code)) return CompletableFuture.completedFuture(true);
+              String cause =
+                  answer == null
+                      ? "client failure"
+                      : status == 0
+                          ? (answer.refused() ? "connection refused" : "no answer")
+                          : status + (code == null ? "" : " " + code);
+              if (!retryable(status) || System.nanoTime() > endNanos) {
                 log.warn(
                     "user {} not created: {}",
                     userId(index),
-                    failure != null
-                        ? failure.toString()
-                        : response.statusCode() + " " + response.body());
+                    answer == null ? cause : answer.describe());
                 return CompletableFuture.completedFuture(false);
               }
+              retried.merge(cause, 1L, Long::sum);
+              long delay =
+                  retryDelayMillis(
+                      attempt + 1,
+                      answer == null ? null : answer.retryAfter(),
+                      jitter.nextDouble());
               return CompletableFuture.supplyAsync(
-                      () -> null, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
-                  .thenCompose(ignored -> create(index, endpoint, endNanos));
-            })
-        .thenCompose(f -> f);
+                      () -> null, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                  .thenCompose(
+                      ignored ->
+                          create(
+                              index,
+                              key,
+                              attempt + 1,
+                              answer,
+                              endNanos,
+                              attempts,
+                              retried,
+                              jitter));
+            });
   }
 
   /** GET, body as text; throws on transport failure. */
