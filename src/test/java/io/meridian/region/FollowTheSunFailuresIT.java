@@ -53,7 +53,9 @@ class FollowTheSunFailuresIT {
 
   private static ThreeRegions regions;
   private static FailoverClient client;
-  private static final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T07:00:00Z"));
+
+  /** Far from the real date (see FollowTheSunIT.START). */
+  private static final ManualClock clock = new ManualClock(Instant.parse("2030-06-01T07:00:00Z"));
 
   @BeforeAll
   static void start(CassandraLauncher cassandra) {
@@ -98,7 +100,7 @@ class FollowTheSunFailuresIT {
   void theRegionWhoseWindowBeginsIsDownSoTheCohortStaysAndGoesThereWhenItIsBack() {
     regions.kill("eu");
     awaitDeclared("eu", "down");
-    clock.set(Instant.parse("2026-12-01T08:00:00Z")); // eu's window
+    clock.set(Instant.parse("2030-06-01T08:00:00Z")); // eu's window
     // Nobody pulls for a region that is down: for several hand-off ticks, every member stays.
     ThreeRegions.sleepMillis(3_000);
     assertEquals(Map.of("us", USERS), owners("us"), "the cohort stayed with its owner");
@@ -120,7 +122,7 @@ class FollowTheSunFailuresIT {
     awaitOwners("us", List.of("us", "ap"));
     // The clock jumps past eu's window into us's own: us already owns every member, so nothing
     // moves, and their home is still eu.
-    clock.set(Instant.parse("2026-12-02T01:00:00Z"));
+    clock.set(Instant.parse("2030-06-02T01:00:00Z"));
     regions.restart("eu");
     useTestClock("eu");
     regions.awaitReady("eu", Duration.ofSeconds(120));
@@ -168,7 +170,7 @@ class FollowTheSunFailuresIT {
                 }
               }));
     }
-    clock.set(Instant.parse("2026-12-02T16:00:00Z")); // ap's window: ap pulls from us
+    clock.set(Instant.parse("2030-06-02T16:00:00Z")); // ap's window: ap pulls from us
     eventually(
         Duration.ofSeconds(60),
         () -> assertTrue(handOff("ap").path("moved").asLong() >= 5, handOff("ap").toString()));

@@ -53,7 +53,12 @@ class FollowTheSunIT {
           meridian.cohorts.retry-after = 1s
           """;
 
-  static final Instant START = Instant.parse("2026-12-01T07:00:00Z");
+  /**
+   * Far from the real date: until the test sets this clock on a node, its hand-off reads the
+   * schedule with the real clock and may mark a real stint done; a stint of the test's own dates is
+   * then never the same one (it was, when this said 2026-12-01 and the build ran that morning).
+   */
+  static final Instant START = Instant.parse("2030-06-01T07:00:00Z");
 
   private static ThreeRegions regions;
   private static final ManualClock clock = new ManualClock(START);
@@ -101,9 +106,9 @@ class FollowTheSunIT {
     }
     try {
       String[][] boundaries = {
-        {"2026-12-01T08:00:00Z", "eu"},
-        {"2026-12-01T16:00:00Z", "ap"},
-        {"2026-12-02T00:00:00Z", "us"}
+        {"2030-06-01T08:00:00Z", "eu"},
+        {"2030-06-01T16:00:00Z", "ap"},
+        {"2030-06-02T00:00:00Z", "us"}
       };
       for (String[] boundary : boundaries) {
         long acknowledgedBefore = ledger.acknowledged.get();

@@ -445,13 +445,22 @@ public final class FollowTheSunBench implements Callable<Integer> {
     long deadline = boundary.toEpochMilli() + handOffTimeout.toMillis();
     String lastState = "";
     while (System.currentTimeMillis() < deadline) {
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(uri)
-                  .timeout(MeridianClient.REQUEST_TIMEOUT)
-                  .header("Authorization", "Bearer " + system.adminToken())
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response;
+      try {
+        response =
+            http.send(
+                HttpRequest.newBuilder(uri)
+                    .timeout(MeridianClient.REQUEST_TIMEOUT)
+                    .header("Authorization", "Bearer " + system.adminToken())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException unanswered) {
+        // A busy region may not answer one poll (a 10,000-member run on a saturated machine):
+        // ask again until the deadline rather than give up the run.
+        log.info("follow-the-sun: {}'s cohort view did not answer: {}", to, unanswered.toString());
+        TimeUnit.MILLISECONDS.sleep(1000);
+        continue;
+      }
       if (response.statusCode() == 200) {
         JsonNode handOff = MeridianClient.JSON.readTree(response.body()).path("handOff");
         if (to.equals(handOff.path("toRegion").asText())
